@@ -1,0 +1,179 @@
+"""The simulated CRM: companies, contacts, deals, activities and their stage histories.
+
+Every row belongs to one Simulation and carries a natural, simulation-scoped key decided by the engine
+(``key``; events use (owner key, seq)) under a unique constraint, so a slot written twice cannot duplicate
+anything. Rows refer to each other by those keys, not by foreign keys to surrogate ids: slots commit in any
+order, and the writer can COPY without looking ids up. The only foreign key is to the Simulation, so deleting
+a simulation is one DELETE per table (Django's fast delete), not a walk over rows.
+
+Current-state fields (``Contact.lifecycle_stage``, ``Deal.dealstage`` and the deal's close fields) carry the
+``stage_seq`` of the event that set them; an update only applies when its seq is higher, so batches applied
+out of order end in the same state.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+
+LIFECYCLE_STAGES = (
+    "subscriber",
+    "lead",
+    "marketingqualifiedlead",
+    "salesqualifiedlead",
+    "opportunity",
+    "customer",
+)
+DEAL_STAGES = (
+    "appointmentscheduled",
+    "qualifiedtobuy",
+    "presentationscheduled",
+    "decisionmakerboughtin",
+    "contractsent",
+    "closedwon",
+    "closedlost",
+)
+ACTIVITY_TYPES = ("note", "task", "call", "email", "meeting")
+
+LifecycleStage = models.TextChoices("LifecycleStage", [(s, s) for s in LIFECYCLE_STAGES])  # type: ignore[misc]
+DealStage = models.TextChoices("DealStage", [(s, s) for s in DEAL_STAGES])  # type: ignore[misc]
+ActivityType = models.TextChoices("ActivityType", [(s, s) for s in ACTIVITY_TYPES])  # type: ignore[misc]
+
+
+class Company(models.Model):
+    simulation = models.ForeignKey("simulations.Simulation", on_delete=models.CASCADE, related_name="+")
+    key = models.BigIntegerField()
+    name = models.CharField(max_length=200)
+    domain = models.CharField(max_length=200)
+    industry = models.CharField(max_length=100)
+    employees = models.IntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "companies"
+        constraints = [models.UniqueConstraint(fields=["simulation", "key"], name="company_natural_key")]
+        indexes = [models.Index(fields=["simulation", "created_at"], name="company_sim_created")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    simulation = models.ForeignKey("simulations.Simulation", on_delete=models.CASCADE, related_name="+")
+    key = models.BigIntegerField()
+    company_key = models.BigIntegerField()
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.CharField(max_length=254)
+    phone = models.CharField(max_length=40)
+    job_title = models.CharField(max_length=200)
+    lifecycle_stage = models.CharField(max_length=32, choices=LifecycleStage.choices)
+    stage_seq = models.IntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["simulation", "key"], name="contact_natural_key")]
+        indexes = [
+            models.Index(fields=["simulation", "created_at"], name="contact_sim_created"),
+            models.Index(fields=["simulation", "lifecycle_stage"], name="contact_sim_stage"),
+            models.Index(fields=["simulation", "company_key"], name="contact_sim_company"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Deal(models.Model):
+    simulation = models.ForeignKey("simulations.Simulation", on_delete=models.CASCADE, related_name="+")
+    key = models.BigIntegerField()
+    contact_key = models.BigIntegerField()
+    company_key = models.BigIntegerField()
+    name = models.CharField(max_length=250)
+    amount_cents = models.BigIntegerField()
+    dealstage = models.CharField(max_length=32, choices=DealStage.choices)
+    stage_seq = models.IntegerField(default=0)
+    created_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    is_won = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["simulation", "key"], name="deal_natural_key")]
+        indexes = [
+            models.Index(fields=["simulation", "created_at"], name="deal_sim_created"),
+            models.Index(fields=["simulation", "dealstage"], name="deal_sim_stage"),
+            models.Index(fields=["simulation", "company_key"], name="deal_sim_company"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def amount(self) -> Decimal:
+        return Decimal(self.amount_cents).scaleb(-2)
+
+
+class Activity(models.Model):
+    simulation = models.ForeignKey("simulations.Simulation", on_delete=models.CASCADE, related_name="+")
+    key = models.BigIntegerField()
+    contact_key = models.BigIntegerField()
+    deal_key = models.BigIntegerField(null=True, blank=True)
+    type = models.CharField(max_length=16, choices=ActivityType.choices)
+    subject = models.CharField(max_length=250)
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "activities"
+        constraints = [models.UniqueConstraint(fields=["simulation", "key"], name="activity_natural_key")]
+        indexes = [
+            models.Index(fields=["simulation", "occurred_at"], name="activity_sim_occurred"),
+            models.Index(fields=["simulation", "contact_key"], name="activity_sim_contact"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type}: {self.subject}"
+
+
+class LifecycleEvent(models.Model):
+    simulation = models.ForeignKey("simulations.Simulation", on_delete=models.CASCADE, related_name="+")
+    contact_key = models.BigIntegerField()
+    seq = models.IntegerField()
+    from_stage = models.CharField(max_length=32, blank=True)
+    to_stage = models.CharField(max_length=32, choices=LifecycleStage.choices)
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["simulation", "contact_key", "seq"], name="lifecycle_event_natural_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage or '-'} -> {self.to_stage}"
+
+
+class DealStageEvent(models.Model):
+    simulation = models.ForeignKey("simulations.Simulation", on_delete=models.CASCADE, related_name="+")
+    deal_key = models.BigIntegerField()
+    seq = models.IntegerField()
+    from_stage = models.CharField(max_length=32, blank=True)
+    to_stage = models.CharField(max_length=32, choices=DealStage.choices)
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["simulation", "deal_key", "seq"], name="deal_stage_event_natural_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage or '-'} -> {self.to_stage}"
+
+
+RECORD_MODELS: dict[str, type[models.Model]] = {
+    "companies": Company,
+    "contacts": Contact,
+    "deals": Deal,
+    "activities": Activity,
+    "lifecycle_events": LifecycleEvent,
+    "deal_stage_events": DealStageEvent,
+}
+"""Record type (the engine's RECORD_TYPES) -> model."""
