@@ -77,14 +77,15 @@ def _state_as_of(
 ) -> tuple[np.ndarray, np.ndarray]:
     """For each owner key, the (to_stage, seq) of its last visible event (events sorted by key, seq).
 
-    Every owner has its seq-0 event at its own creation time, so an owner visible at ``until`` always has one.
+    Every owner has its seq-0 event at its own creation time, so an owner created before ``until`` always has
+    one; the result for owners created later is meaningless and callers never use it.
     """
     keys, seq, to = event_keys[visible], event_seq[visible], event_to[visible]
     if len(keys) == 0:
         return np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
     last = np.r_[keys[1:] != keys[:-1], True]
     last_keys = keys[last]
-    position = np.searchsorted(last_keys, owner_keys)
+    position = np.minimum(np.searchsorted(last_keys, owner_keys), len(last_keys) - 1)
     return to[last][position], seq[last][position]
 
 

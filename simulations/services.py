@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -408,10 +408,16 @@ def _record_lag(simulation: Simulation, times: np.ndarray, now: dt.datetime) -> 
     )
 
 
-def apply_due_events(*, simulation: Simulation, now: dt.datetime | None = None) -> int:
+def apply_due_events(
+    *,
+    simulation: Simulation,
+    now: dt.datetime | None = None,
+    after_slot: Callable[[SlotResult], None] | None = None,
+) -> int:
     """Write every slot of a running simulation that has rows due by ``now``; return how many slots ran.
 
-    The in-process runner calls this in a loop; each slot is its own transaction.
+    The in-process runner calls this in a loop; each slot is its own transaction, after which ``after_slot``
+    (if given) is called, e.g. to move a progress bar.
     """
     now = now or timezone.now()
     until = simulated_now(simulation, now)
@@ -426,4 +432,6 @@ def apply_due_events(*, simulation: Simulation, now: dt.datetime | None = None) 
         if result.skipped == "not running":
             break
         ran += 1
+        if after_slot is not None:
+            after_slot(result)
     return ran

@@ -1,0 +1,170 @@
+"""Create, plan and run a simulation from the shell; print a summary (or one JSON object with --json)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from simulations import selectors
+from simulations.cli import parse_distribution_params, parse_overrides, parse_utc, table, usage_error
+from simulations.models import RECORD_TYPES, Simulation, User
+from simulations.runner import run_in_process
+from simulations.services import (
+    SimulationInputError,
+    SimulationRequest,
+    create_simulation,
+    resume_simulation,
+    start_simulation,
+    validate_request,
+)
+
+TERMINAL = {Simulation.Status.COMPLETED, Simulation.Status.CANCELLED, Simulation.Status.FAILED}
+
+
+class Command(BaseCommand):
+    help = "Create a simulation from a scenario, run it to completion, and print what it made."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scenario", help="Preset slug, e.g. b2b or b2c.")
+        parser.add_argument("--records", type=int, help="Requested records N (leads = round(N x multiplier)).")
+        parser.add_argument("--start", help="Window start, ISO date or datetime (UTC).")
+        parser.add_argument("--end", help="Window end (exclusive), ISO date or datetime (UTC).")
+        parser.add_argument("--distribution", default="linear", help="Arrival distribution method.")
+        parser.add_argument("--distribution-param", action="append", default=[], metavar="KEY=VALUE")
+        parser.add_argument("--seed", type=int, help="Seed; generated and stored when omitted.")
+        parser.add_argument("--override", action="append", default=[], metavar="PATH=VALUE")
+        parser.add_argument("--pace", choices=Simulation.Pace.values, default=Simulation.Pace.BACKFILL)
+        parser.add_argument("--time-scale", type=float, default=1.0, help="Live pace: simulated seconds per second.")
+        parser.add_argument("--user", default=settings.CRMSIM_DEMO_USERNAME, help="Owner (created if missing).")
+        parser.add_argument("--no-wait", action="store_true", help="With a broker: enqueue and return at once.")
+        parser.add_argument("--json", action="store_true", help="Print one JSON object last instead of tables.")
+        parser.add_argument("--resume", type=int, metavar="ID", help="Continue a paused (or interrupted) simulation.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["resume"] is not None:
+            simulation = self._resume(options["resume"])
+        else:
+            simulation = self._create(options)
+        began = time.monotonic()
+        if not options["no_wait"]:
+            simulation = self._follow(simulation, quiet=options["json"])
+        self._report(simulation, time.monotonic() - began, as_json=options["json"])
+        if simulation.status == Simulation.Status.FAILED:
+            sys.exit(1)
+
+    def _create(self, options: dict[str, Any]) -> Simulation:
+        missing = [f"--{name}" for name in ("scenario", "records", "start", "end") if options[name] is None]
+        if missing:
+            raise usage_error(f"Missing required option(s): {', '.join(missing)}.")
+        if options["no_wait"] and settings.CRMSIM_EMBEDDED:
+            raise usage_error("--no-wait needs a broker (CELERY_BROKER_URL); embedded runs happen in this process.")
+        request = SimulationRequest(
+            scenario=options["scenario"],
+            start=parse_utc(options["start"], "start"),
+            end=parse_utc(options["end"], "end"),
+            records=options["records"],
+            distribution=options["distribution"],
+            distribution_params=parse_distribution_params(options["distribution_param"]),
+            overrides=parse_overrides(options["override"]),
+            seed=options["seed"],
+            pace=options["pace"],
+            time_scale=options["time_scale"],
+        )
+        try:
+            validate_request(request)
+            with transaction.atomic():
+                owner, _ = User.objects.get_or_create(username=options["user"])
+                simulation = create_simulation(owner=owner, request=request)
+                return start_simulation(simulation=simulation)
+        except SimulationInputError as exc:
+            raise usage_error(str(exc)) from None
+
+    def _resume(self, simulation_id: int) -> Simulation:
+        simulation = Simulation.objects.filter(pk=simulation_id).first()
+        if simulation is None:
+            raise usage_error(f"No simulation with id {simulation_id}.")
+        if simulation.status == Simulation.Status.PAUSED:
+            return resume_simulation(simulation=simulation)
+        if simulation.status != Simulation.Status.RUNNING:
+            raise usage_error(f"Simulation {simulation_id} is {simulation.status}; only a paused one can resume.")
+        return simulation
+
+    def _follow(self, simulation: Simulation, *, quiet: bool) -> Simulation:
+        bar = _ProgressBar(sum(simulation.planned.values()), enabled=not quiet and sys.stderr.isatty())
+        try:
+            if settings.CRMSIM_EMBEDDED:
+                return run_in_process(simulation, on_progress=bar.update)
+            while simulation.status not in TERMINAL:
+                bar.update(selectors.progress(simulation))
+                time.sleep(0.5)
+                simulation.refresh_from_db()
+            bar.update(selectors.progress(simulation))
+            return simulation
+        except KeyboardInterrupt:
+            simulation.refresh_from_db()
+            self.stderr.write(
+                f"\nInterrupted: simulation {simulation.pk} is {simulation.status}. "
+                f"Continue with: manage.py start_simulation --resume {simulation.pk}"
+            )
+            sys.exit(130)
+        finally:
+            bar.close()
+
+    def _report(self, simulation: Simulation, seconds: float, *, as_json: bool) -> None:
+        simulation.refresh_from_db()
+        progress = selectors.progress(simulation)
+        done = simulation.status == Simulation.Status.COMPLETED
+        digest = selectors.database_digest(simulation) if done else None
+        if as_json:
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "id": simulation.pk,
+                        "status": simulation.status,
+                        "seed": simulation.seed,
+                        "planned": progress["planned"],
+                        "processed": progress["processed"],
+                        "digest": digest,
+                    }
+                )
+            )
+            return
+        rows = [[t, progress["planned"][t], progress["processed"][t]] for t in RECORD_TYPES]
+        total = sum(progress["processed"].values())
+        rows.append(["total", sum(progress["planned"].values()), total])
+        self.stdout.write(f"Simulation {simulation.pk}: {simulation.status} (scenario {simulation.scenario}, "
+                          f"seed {simulation.seed}, {simulation.distribution}, {simulation.pace})")
+        self.stdout.write(table(["record type", "planned", "processed"], rows))
+        rate = total / seconds if seconds > 0 else 0.0
+        self.stdout.write(f"duration {seconds:.2f} s, {rate:,.0f} rows/s")
+        if digest:
+            self.stdout.write(f"digest {digest}")
+        if simulation.error:
+            self.stderr.write(f"error: {simulation.error}")
+
+
+class _ProgressBar:
+    """A tqdm bar over total rows, only on a terminal."""
+
+    def __init__(self, total: int, *, enabled: bool):
+        self._bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, unit="rows", unit_scale=True, file=sys.stderr, dynamic_ncols=True)
+
+    def update(self, progress: dict[str, Any]) -> None:
+        if self._bar is not None:
+            self._bar.n = sum(progress["processed"].values())
+            self._bar.set_postfix_str(progress["status"])
+            self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
