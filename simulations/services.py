@@ -370,6 +370,7 @@ def materialize_slot(*, slot_id: int, until: int | None = None, now: dt.datetime
     data = engine.generate_slot(engine.build_plan(inputs), slot.index)
     batch = cut_batch(data, since, until)
     writer = writer_for_connection()
+    writer.begin()
     written: dict[str, int] = {}
     for record_type in RECORD_TYPES:
         model = RECORD_MODELS[record_type]
