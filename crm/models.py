@@ -36,9 +36,9 @@ DEAL_STAGES = (
 )
 ACTIVITY_TYPES = ("note", "task", "call", "email", "meeting")
 
-LifecycleStage = models.TextChoices("LifecycleStage", [(s, s) for s in LIFECYCLE_STAGES])  # type: ignore[misc]
-DealStage = models.TextChoices("DealStage", [(s, s) for s in DEAL_STAGES])  # type: ignore[misc]
-ActivityType = models.TextChoices("ActivityType", [(s, s) for s in ACTIVITY_TYPES])  # type: ignore[misc]
+LIFECYCLE_CHOICES = [(stage, stage) for stage in LIFECYCLE_STAGES]
+DEAL_STAGE_CHOICES = [(stage, stage) for stage in DEAL_STAGES]
+ACTIVITY_CHOICES = [(kind, kind) for kind in ACTIVITY_TYPES]
 
 
 class Company(models.Model):
@@ -68,7 +68,7 @@ class Contact(models.Model):
     email = models.CharField(max_length=254)
     phone = models.CharField(max_length=40)
     job_title = models.CharField(max_length=200)
-    lifecycle_stage = models.CharField(max_length=32, choices=LifecycleStage.choices)
+    lifecycle_stage = models.CharField(max_length=32, choices=LIFECYCLE_CHOICES)
     stage_seq = models.IntegerField(default=0)
     created_at = models.DateTimeField()
 
@@ -91,7 +91,7 @@ class Deal(models.Model):
     company_key = models.BigIntegerField()
     name = models.CharField(max_length=250)
     amount_cents = models.BigIntegerField()
-    dealstage = models.CharField(max_length=32, choices=DealStage.choices)
+    dealstage = models.CharField(max_length=32, choices=DEAL_STAGE_CHOICES)
     stage_seq = models.IntegerField(default=0)
     created_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -118,7 +118,7 @@ class Activity(models.Model):
     key = models.BigIntegerField()
     contact_key = models.BigIntegerField()
     deal_key = models.BigIntegerField(null=True, blank=True)
-    type = models.CharField(max_length=16, choices=ActivityType.choices)
+    type = models.CharField(max_length=16, choices=ACTIVITY_CHOICES)
     subject = models.CharField(max_length=250)
     occurred_at = models.DateTimeField()
 
@@ -139,7 +139,7 @@ class LifecycleEvent(models.Model):
     contact_key = models.BigIntegerField()
     seq = models.IntegerField()
     from_stage = models.CharField(max_length=32, blank=True)
-    to_stage = models.CharField(max_length=32, choices=LifecycleStage.choices)
+    to_stage = models.CharField(max_length=32, choices=LIFECYCLE_CHOICES)
     occurred_at = models.DateTimeField()
 
     class Meta:
@@ -156,7 +156,7 @@ class DealStageEvent(models.Model):
     deal_key = models.BigIntegerField()
     seq = models.IntegerField()
     from_stage = models.CharField(max_length=32, blank=True)
-    to_stage = models.CharField(max_length=32, choices=DealStage.choices)
+    to_stage = models.CharField(max_length=32, choices=DEAL_STAGE_CHOICES)
     occurred_at = models.DateTimeField()
 
     class Meta:

@@ -30,12 +30,28 @@ TIME_COLUMN = {
 INSERT_COLUMNS: dict[str, tuple[str, ...]] = {
     "companies": ("key", "name", "domain", "industry", "employees", "created_at"),
     "contacts": (
-        "key", "company_key", "first_name", "last_name", "email", "phone", "job_title",
-        "lifecycle_stage", "stage_seq", "created_at",
+        "key",
+        "company_key",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "job_title",
+        "lifecycle_stage",
+        "stage_seq",
+        "created_at",
     ),
     "deals": (
-        "key", "contact_key", "company_key", "name", "amount_cents", "dealstage", "stage_seq",
-        "created_at", "closed_at", "is_won",
+        "key",
+        "contact_key",
+        "company_key",
+        "name",
+        "amount_cents",
+        "dealstage",
+        "stage_seq",
+        "created_at",
+        "closed_at",
+        "is_won",
     ),
     "activities": ("key", "contact_key", "deal_key", "type", "subject", "occurred_at"),
     "lifecycle_events": ("contact_key", "seq", "from_stage", "to_stage", "occurred_at"),
@@ -128,7 +144,11 @@ def _contact_states(data: SlotData, since: int, until: int, batch: Batch) -> Non
     inserts["stage_seq"] = seq[new]
     moved_keys = events["contact_key"][(events["occurred_at"] >= since) & visible]
     earlier = (created < since) & np.isin(contacts["key"], moved_keys)
-    batch.updates["contacts"] = {"key": contacts["key"][earlier], "lifecycle_stage": to[earlier], "stage_seq": seq[earlier]}
+    batch.updates["contacts"] = {
+        "key": contacts["key"][earlier],
+        "lifecycle_stage": to[earlier],
+        "stage_seq": seq[earlier],
+    }
 
 
 def _deal_states(data: SlotData, since: int, until: int, batch: Batch) -> None:

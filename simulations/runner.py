@@ -7,6 +7,7 @@ so what was written stays, and ``start_simulation --resume ID`` continues to the
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -60,10 +61,8 @@ def run_in_process(
             if ran == 0:
                 sleep(_seconds_until_next_due(simulation))
     except KeyboardInterrupt:
-        try:
+        with contextlib.suppress(SimulationStateError):  # already paused or cancelled by someone else
             pause_simulation(simulation=simulation)
-        except SimulationStateError:
-            pass
         raise
     except Exception as exc:
         fail_simulation(simulation=simulation, error=f"{type(exc).__name__}: {exc}")

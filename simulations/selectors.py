@@ -25,9 +25,7 @@ def simulations_visible_to(user: User) -> QuerySet[Simulation]:
 
 def processed_counts(simulation: Simulation) -> dict[str, int]:
     """Rows written so far per record type: the sum of the slots' counters (no hot row to contend on)."""
-    totals = Slot.objects.filter(simulation=simulation).aggregate(
-        **{t: Sum(f"processed_{t}") for t in RECORD_TYPES}
-    )
+    totals = Slot.objects.filter(simulation=simulation).aggregate(**{t: Sum(f"processed_{t}") for t in RECORD_TYPES})
     return {t: int(totals[t] or 0) for t in RECORD_TYPES}
 
 
@@ -93,11 +91,13 @@ def digest_rows(simulation: Simulation, record_type: str, chunk_size: int = 20_0
     """The canonical digest tuples of one record type, streamed from the database in natural-key order."""
     model = RECORD_MODELS[record_type]
     fields = list(engine.DIGEST_FIELDS[record_type])
-    order = ["contact_key", "seq"] if record_type == "lifecycle_events" else (
-        ["deal_key", "seq"] if record_type == "deal_stage_events" else ["key"]
+    order = (
+        ["contact_key", "seq"]
+        if record_type == "lifecycle_events"
+        else (["deal_key", "seq"] if record_type == "deal_stage_events" else ["key"])
     )
     times = [i for i, f in enumerate(fields) if f.endswith("_at")]
-    queryset = model.objects.filter(simulation=simulation).order_by(*order).values_list(*fields)
+    queryset = model._default_manager.filter(simulation=simulation).order_by(*order).values_list(*fields)
     for row in queryset.iterator(chunk_size=chunk_size):
         values = list(row)
         for i in times:

@@ -308,9 +308,8 @@ def complete_if_done(*, simulation_id: int, now: dt.datetime | None = None) -> b
     One conditional UPDATE: however many workers or dispatchers call this at once, only one sees rowcount 1.
     """
     remaining = Slot.objects.filter(simulation_id=OuterRef("pk")).exclude(status=Slot.Status.DONE)
-    updated = (
-        Simulation.objects.filter(~Exists(remaining), pk=simulation_id, status=Status.RUNNING)
-        .update(status=Status.COMPLETED, finished_at=now or timezone.now())
+    updated = Simulation.objects.filter(~Exists(remaining), pk=simulation_id, status=Status.RUNNING).update(
+        status=Status.COMPLETED, finished_at=now or timezone.now()
     )
     return updated == 1
 
@@ -319,7 +318,7 @@ def complete_if_done(*, simulation_id: int, now: dt.datetime | None = None) -> b
 def delete_simulation(*, simulation: Simulation) -> None:
     """Delete a simulation and its CRM rows: one DELETE per table, no per-row work."""
     for model in RECORD_MODELS.values():
-        model.objects.filter(simulation=simulation).delete()
+        model._default_manager.filter(simulation=simulation).delete()
     simulation.delete()
 
 

@@ -9,7 +9,7 @@ current-state change only where the stored ``stage_seq`` is lower (out-of-order 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, cast
 
 import numpy as np
 from django.db import connection, models
@@ -46,7 +46,9 @@ def _text_column(model: type[models.Model], name: str, values: np.ndarray, time_
     return out
 
 
-def _rows(model: type[models.Model], simulation_id: int, columns: Columns, names: Sequence[str], time_format: str) -> list[tuple[str | None, ...]]:
+def _rows(
+    model: type[models.Model], simulation_id: int, columns: Columns, names: Sequence[str], time_format: str
+) -> list[tuple[str | None, ...]]:
     texts = [_text_column(model, name, columns[name], time_format) for name in names]
     count = len(texts[0]) if texts else 0
     sim = str(simulation_id)
@@ -55,7 +57,8 @@ def _rows(model: type[models.Model], simulation_id: int, columns: Columns, names
 
 def _column_sql(model: type[models.Model], names: Sequence[str]) -> str:
     quote = connection.ops.quote_name
-    return ", ".join(quote(model._meta.get_field(n).column) for n in ("simulation", *names))
+    fields = [cast(models.Field, model._meta.get_field(n)) for n in ("simulation", *names)]
+    return ", ".join(quote(str(field.column)) for field in fields)
 
 
 class RowWriter(Protocol):
@@ -128,7 +131,7 @@ def _copy_text(model: type[models.Model], simulation_id: int, columns: Columns, 
             column = [_copy_escape(v) for v in column]
         texts.append(column)
     sim = [str(simulation_id)] * len(texts[0])
-    return "".join("\t".join(row) + "\n" for row in zip(sim, *texts, strict=True))  # type: ignore[arg-type]
+    return "".join("\t".join(row) + "\n" for row in zip(sim, *texts, strict=True))
 
 
 class PostgresCopyWriter(GenericWriter):

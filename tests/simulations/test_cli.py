@@ -109,7 +109,10 @@ def test_the_shell_sees_exit_code_2_and_one_line_on_stderr(tmp_path: Path) -> No
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     result = subprocess.run(
         [sys.executable, "manage.py", "start_simulation", *GOOD[:-2], "--records", "0"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == ["CommandError: records: Must be a positive whole number."]
@@ -124,7 +127,11 @@ def test_sqlite_and_the_configured_database_store_the_same_dataset(tmp_path: Pat
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     embedded = subprocess.run(
         [sys.executable, "manage.py", "start_simulation", *GOOD, "--json"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     sqlite_digest = json.loads(embedded.stdout.strip().splitlines()[-1])["digest"]
     here = _run(*GOOD)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 
 from crm.models import RECORD_MODELS, Contact, Deal
@@ -20,11 +21,13 @@ from simulations.services import (
     cancel_simulation,
     complete_if_done,
     delete_simulation,
+    engine_inputs,
     materialize_slot,
     pause_simulation,
     resume_simulation,
     start_simulation,
 )
+from simulations.writer import writer_for_connection
 from tests.simulations.conftest import expected_digest
 
 pytestmark = pytest.mark.django_db
@@ -50,8 +53,6 @@ def test_creation_snapshots_the_resolved_parameters_and_plans_exact_counts(make_
 
 
 def _inputs_kwargs(simulation: Simulation) -> dict:
-    from simulations.services import engine_inputs
-
     inputs = engine_inputs(simulation)
     return {f: getattr(inputs, f) for f in inputs.__dataclass_fields__}
 
@@ -128,14 +129,14 @@ def test_state_updates_applied_out_of_order_keep_the_latest_stage(make_simulatio
     deal = Deal.objects.filter(simulation=simulation).order_by("-stage_seq").first()
     contact = Contact.objects.filter(simulation=simulation).order_by("-stage_seq").first()
     assert deal is not None and contact is not None
-    from simulations.writer import writer_for_connection
-    import numpy as np
-
     writer_for_connection().update_state(
         Contact,
         simulation.pk,
-        {"key": np.array([contact.key]), "lifecycle_stage": np.array(["subscriber"], dtype=object),
-         "stage_seq": np.array([0])},
+        {
+            "key": np.array([contact.key]),
+            "lifecycle_stage": np.array(["subscriber"], dtype=object),
+            "stage_seq": np.array([0]),
+        },
     )
     contact_after = Contact.objects.get(pk=contact.pk)
     assert (contact_after.lifecycle_stage, contact_after.stage_seq) == (contact.lifecycle_stage, contact.stage_seq)
@@ -164,7 +165,7 @@ def test_an_interrupted_runner_pauses_and_resume_completes_with_the_same_digest(
         run_in_process(simulation, on_progress=interrupt)
     simulation.refresh_from_db()
     assert simulation.status == Simulation.Status.PAUSED
-    assert 0 < Slot.objects.filter(simulation=simulation, status=Slot.Status.DONE).count()
+    assert Slot.objects.filter(simulation=simulation, status=Slot.Status.DONE).count() > 0
     resume_simulation(simulation=simulation)
     assert run_in_process(simulation).status == Simulation.Status.COMPLETED
     assert database_digest(simulation) == expected_digest(simulation)

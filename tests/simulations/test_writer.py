@@ -48,19 +48,35 @@ def test_nulls_and_the_stage_seq_guard(make_simulation: Callable[..., Simulation
     simulation = make_simulation(records=10)
     writer = writer_for_connection()
     deal = {
-        "key": np.array([5]), "contact_key": np.array([5]), "company_key": np.array([1]),
-        "name": np.array(["Deal"], dtype=object), "amount_cents": np.array([123456]),
-        "dealstage": np.array(["qualifiedtobuy"], dtype=object), "stage_seq": np.array([1]),
-        "created_at": np.array([1_767_225_600]), "closed_at": np.array([-1]), "is_won": np.array([-1], dtype=np.int8),
+        "key": np.array([5]),
+        "contact_key": np.array([5]),
+        "company_key": np.array([1]),
+        "name": np.array(["Deal"], dtype=object),
+        "amount_cents": np.array([123456]),
+        "dealstage": np.array(["qualifiedtobuy"], dtype=object),
+        "stage_seq": np.array([1]),
+        "created_at": np.array([1_767_225_600]),
+        "closed_at": np.array([-1]),
+        "is_won": np.array([-1], dtype=np.int8),
     }
     writer.insert(Deal, simulation.pk, deal)
     stored = Deal.objects.get(simulation=simulation, key=5)
     assert (stored.closed_at, stored.is_won, str(stored.amount)) == (None, None, "1234.56")
-    closed = {"key": np.array([5]), "dealstage": np.array(["closedwon"], dtype=object), "stage_seq": np.array([6]),
-              "closed_at": np.array([1_767_312_000]), "is_won": np.array([1], dtype=np.int8)}
+    closed = {
+        "key": np.array([5]),
+        "dealstage": np.array(["closedwon"], dtype=object),
+        "stage_seq": np.array([6]),
+        "closed_at": np.array([1_767_312_000]),
+        "is_won": np.array([1], dtype=np.int8),
+    }
     writer.update_state(Deal, simulation.pk, closed)
-    stale = {**closed, "dealstage": np.array(["contractsent"], dtype=object), "stage_seq": np.array([5]),
-             "closed_at": np.array([-1]), "is_won": np.array([-1], dtype=np.int8)}
+    stale = {
+        **closed,
+        "dealstage": np.array(["contractsent"], dtype=object),
+        "stage_seq": np.array([5]),
+        "closed_at": np.array([-1]),
+        "is_won": np.array([-1], dtype=np.int8),
+    }
     writer.update_state(Deal, simulation.pk, stale)
     stored.refresh_from_db()
     assert (stored.dealstage, stored.stage_seq, stored.is_won) == ("closedwon", 6, True)

@@ -30,8 +30,16 @@ class Command(BaseCommand):
             user.save(update_fields=["password"])
         out = StringIO()
         call_command(
-            "start_simulation", scenario="b2b", records=options["records"], start="2026-01-01", end="2026-04-01",
-            distribution="business_hours", seed=options["seed"], user=username, json=True, stdout=out,
+            "start_simulation",
+            scenario="b2b",
+            records=options["records"],
+            start="2026-01-01",
+            end="2026-04-01",
+            distribution="business_hours",
+            seed=options["seed"],
+            user=username,
+            json=True,
+            stdout=out,
         )
         summary = json.loads(out.getvalue().strip().splitlines()[-1])
         call_command("simulation_report", str(summary["id"]), stdout=self.stdout)

@@ -47,10 +47,8 @@ class Command(BaseCommand):
         parser.add_argument("--resume", type=int, metavar="ID", help="Continue a paused (or interrupted) simulation.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["resume"] is not None:
-            simulation = self._resume(options["resume"])
-        else:
-            simulation = self._create(options)
+        resume = options["resume"]
+        simulation = self._create(options) if resume is None else self._resume(resume)
         began = time.monotonic()
         if not options["no_wait"]:
             simulation = self._follow(simulation, quiet=options["json"])
@@ -138,8 +136,10 @@ class Command(BaseCommand):
         rows = [[t, progress["planned"][t], progress["processed"][t]] for t in RECORD_TYPES]
         total = sum(progress["processed"].values())
         rows.append(["total", sum(progress["planned"].values()), total])
-        self.stdout.write(f"Simulation {simulation.pk}: {simulation.status} (scenario {simulation.scenario}, "
-                          f"seed {simulation.seed}, {simulation.distribution}, {simulation.pace})")
+        self.stdout.write(
+            f"Simulation {simulation.pk}: {simulation.status} (scenario {simulation.scenario}, "
+            f"seed {simulation.seed}, {simulation.distribution}, {simulation.pace})"
+        )
         self.stdout.write(table(["record type", "planned", "processed"], rows))
         rate = total / seconds if seconds > 0 else 0.0
         self.stdout.write(f"duration {seconds:.2f} s, {rate:,.0f} rows/s")
