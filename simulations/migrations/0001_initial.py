@@ -3,8 +3,9 @@
 import django.contrib.auth.models
 import django.contrib.auth.validators
 import django.utils.timezone
-import simulations.profile
 from django.db import migrations, models
+
+import simulations.profile
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,68 @@
+"""Print a simulation's status, planned vs processed counts, calibration table and digest (or one JSON object)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from simulations.cli import table, usage_error
+from simulations.models import RECORD_TYPES, Simulation
+from simulations.report import calibration_report
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+class Command(BaseCommand):
+    help = "Show how a simulation's data compares with its configured parameters (calibration report)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("id", help="Simulation id.")
+        parser.add_argument("--json", action="store_true", help="Print the report as one JSON object.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        simulation = Simulation.objects.filter(pk=int(options["id"])).first() if options["id"].isdigit() else None
+        if simulation is None:
+            raise usage_error(f"No simulation with id {options['id']!r}.")
+        report = calibration_report(simulation)
+        if options["json"]:
+            self.stdout.write(json.dumps(report))
+            return
+        self.stdout.write(f"Simulation #{report['id']} {report['scenario']} x{report['records']}: {report['status']}")
+        self.stdout.write(f"Window {report['window']['start']} .. {report['window']['end']}, seed {report['seed']}\n")
+        progress = report["progress"]
+        self.stdout.write(
+            table(
+                ["record type", "planned", "processed"],
+                [[t, progress[t]["planned"], progress[t]["processed"]] for t in RECORD_TYPES],
+            )
+        )
+        self.stdout.write("")
+        rows = report["calibration"]
+        self.stdout.write(
+            table(
+                ["parameter", "configured", "expected", "realized", "tolerance", "verdict", "note"],
+                [
+                    [
+                        r["parameter"],
+                        _cell(r["configured"]),
+                        _cell(r["expected"]),
+                        _cell(r["realized"]),
+                        _cell(r["tolerance"]),
+                        r["verdict"],
+                        r["note"],
+                    ]
+                    for r in rows
+                ],
+            )
+        )
+        warnings = sum(r["verdict"] != "OK" for r in rows)
+        self.stdout.write(f"\n{len(rows) - warnings} OK, {warnings} WARN")
+        self.stdout.write(f"Digest {report['digest']}")

@@ -1,0 +1,535 @@
+"""The calibration report: does a simulation's CRM data follow the parameters it was configured with?
+
+``calibration_report`` reads a simulation's rows (it never writes) and compares every scenario parameter of
+the resolved snapshot (``Simulation.parameters``) with the value realized in the database. Each comparison is
+a ``CalibrationRow``: the configured value, the value the data is expected to show, the realized value, a
+tolerance and a verdict ("OK" or "WARN").
+
+Tolerances are derived, never tuned: 4 standard errors of the estimate at the realized sample size (plus, for
+the funnel, a bound on the residual truncation bias), or exact for counts and ranges. Four standard errors
+give about a 1-in-16,000 chance of a false WARN per row.
+
+Truncation. Stories are cut at the window's end: a lead may not have taken its next funnel step yet, an open
+deal has no close, a lead's later activities are missing. Every check says in its note which rows it counts
+so that truncation cannot bias it:
+
+- funnel conversion: only contacts that reached the stage at least ``HORIZON_DWELLS`` mean dwells before
+  the end (the next step's dwell is exponential, so it is cut with probability e^-20);
+- win rate: every closed deal (a deal's close time does not depend on whether it is won);
+- deal cycle: every closed deal, compared with the cycle's expectation *given* that it closed before the end;
+- activities per lead: leads whose story is over (closed deal, or no deal and a last funnel step at least
+  ``HORIZON_DWELLS`` mean dwells before the end);
+- amounts, company sizes and the lead count are not truncated.
+
+The model facts used (dwell means, the Gamma deal cycle) come from ``simulations.engine.trajectories``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+from django.db.models import Count, Max, Min, Q, QuerySet, Subquery, Sum
+
+from crm.models import Activity, Contact, Deal, LifecycleEvent
+from scenarios.parameters import FUNNEL_STAGES, LIFECYCLE_STAGES, ScenarioParameters
+from simulations import selectors
+from simulations.engine import lead_count
+from simulations.engine.trajectories import CYCLE_SHAPE, DAY, DWELL_FRACTION
+from simulations.models import RECORD_TYPES, Simulation
+from simulations.services import engine_inputs
+
+Verdict = Literal["OK", "WARN"]
+
+STANDARD_ERRORS = 4.0
+"""Tolerance of every statistical check, in standard errors of the realized estimate."""
+
+HORIZON_DWELLS = 20
+"""How many mean funnel dwells before the window's end a story must have stopped to count as finished."""
+
+CHUNK_SIZE = 50_000
+
+TOUCHPOINTS: tuple[tuple[str, str], ...] = (
+    ("touchpointDensity.notesPerLead", "note"),
+    ("touchpointDensity.tasksPerLead", "task"),
+    ("touchpointDensity.callsPerLead", "call"),
+)
+
+
+@dataclass(frozen=True)
+class CalibrationRow:
+    """One parameter against the data.
+
+    ``expected`` is what the realized value should be under the configured parameters; it equals
+    ``configured`` unless the note says why not (truncation, clipping, a derived quantity).
+    """
+
+    parameter: str
+    configured: Any
+    expected: float | None
+    realized: float | None
+    tolerance: float | None
+    verdict: Verdict
+    note: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _verdict(ok: bool) -> Verdict:
+    return "OK" if ok else "WARN"
+
+
+def _round(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+def _within(realized: float, expected: float, tolerance: float) -> bool:
+    # A tolerance of exactly zero (e.g. a [2, 2] touchpoint range) must not fail on float noise.
+    return abs(realized - expected) <= tolerance + 1e-9 * max(1.0, abs(expected))
+
+
+# --- statistics ----------------------------------------------------------------------------------------------
+
+
+def _normal_cdf(x: float) -> float:
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def _normal_pdf(x: float) -> float:
+    return math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+
+
+def clipped_normal_moments(mu: float, sigma: float, low: float, high: float) -> tuple[float, float, float, float]:
+    """Mean, sd, P(at low), P(at high) of clip(Normal(mu, sigma), low, high) (the engine clips ln-amounts)."""
+    alpha, beta = (low - mu) / sigma, (high - mu) / sigma
+    p_low, p_high = _normal_cdf(alpha), 1.0 - _normal_cdf(beta)
+    middle = _normal_cdf(beta) - _normal_cdf(alpha)
+    first = alpha * p_low + beta * p_high + _normal_pdf(alpha) - _normal_pdf(beta)
+    second = (
+        alpha * alpha * p_low + beta * beta * p_high + middle + alpha * _normal_pdf(alpha) - beta * _normal_pdf(beta)
+    )
+    return mu + sigma * first, sigma * math.sqrt(max(second - first * first, 0.0)), p_low, p_high
+
+
+def erlang_cdf(shape: int, y: np.ndarray) -> np.ndarray:
+    """P(Gamma(shape, 1) < y) for a whole-number shape, accurate for small y too (series, no cancellation)."""
+    y = np.asarray(y, dtype=float)
+    upper = np.zeros_like(y)
+    term = np.exp(-y)
+    for j in range(shape):
+        upper += term
+        term = term * y / (j + 1)
+    result = 1.0 - upper
+    small = upper > 0.5  # 1 - upper would lose digits: sum the lower series e^-y sum_{j>=shape} y^j / j!
+    if small.any():
+        ys = y[small]
+        term = np.exp(-ys) * ys**shape / math.factorial(shape)
+        series = term.copy()
+        for n in range(1, 200):
+            term = term * ys / (shape + n)
+            series += term
+        result[small] = series
+    return result
+
+
+def truncated_gamma_mean(mean: float, shape: int, limits: np.ndarray) -> tuple[float, float]:
+    """Expected mean of n Gamma(shape, mean / shape) draws each known to be below its limit, and the s.e.
+
+    Returns (sum of E[X | X < L_i] / n, sqrt(sum of Var[X | X < L_i]) / n).
+    """
+    theta = mean / shape
+    y = limits / theta
+    below = np.maximum(erlang_cdf(shape, y), 1e-300)
+    first = shape * theta * erlang_cdf(shape + 1, y) / below
+    second = shape * (shape + 1) * theta * theta * erlang_cdf(shape + 2, y) / below
+    variance = np.maximum(second - first * first, 0.0)
+    n = limits.size
+    return float(first.sum() / n), float(math.sqrt(variance.sum()) / n)
+
+
+# --- the checks --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    simulation: Simulation
+    parameters: ScenarioParameters
+    contacts: QuerySet[Contact]
+    deals: QuerySet[Deal]
+    activities: QuerySet[Activity]
+    events: QuerySet[LifecycleEvent]
+
+    @property
+    def end_seconds(self) -> int:
+        return int(self.simulation.window_end.timestamp())
+
+    @property
+    def mean_dwell_days(self) -> float:
+        return DWELL_FRACTION * self.parameters.avgSalesCycleDays
+
+    @property
+    def horizon_days(self) -> float:
+        return HORIZON_DWELLS * self.mean_dwell_days
+
+    @property
+    def finished_before(self) -> dt.datetime:
+        """A story whose last step came before this moment is over (up to an e^-20 chance per lead)."""
+        return self.simulation.window_end - dt.timedelta(days=self.horizon_days)
+
+
+def _lead_count_row(ctx: _Context) -> CalibrationRow:
+    records = ctx.simulation.records
+    multiplier = ctx.parameters.leadVolumeMultiplier
+    expected = lead_count(engine_inputs(ctx.simulation))
+    leads = ctx.contacts.count()
+    return CalibrationRow(
+        parameter="leadVolumeMultiplier",
+        configured=multiplier,
+        expected=_round(expected / records),
+        realized=_round(leads / records),
+        tolerance=0.0,
+        verdict=_verdict(leads == expected),
+        note=f"exact: {leads} contacts, round({records} x {multiplier:g}) = {expected} leads planned",
+    )
+
+
+def _funnel_rows(ctx: _Context) -> list[CalibrationRow]:
+    cutoff = ctx.finished_before
+    steps = range(len(FUNNEL_STAGES))
+    # One pass grouped by contact: when it reached each stage, and how far it got.
+    per_contact = (
+        ctx.events.order_by()
+        .values("contact_key")
+        .annotate(last=Max("seq"), **{f"at{s}": Max("occurred_at", filter=Q(seq=s)) for s in steps})
+    )
+    counts = per_contact.aggregate(
+        **{f"reached{s}": Count("contact_key", filter=Q(**{f"at{s}__lt": cutoff})) for s in steps},
+        **{f"moved{s}": Count("contact_key", filter=Q(**{f"at{s}__lt": cutoff}, last__gt=s)) for s in steps},
+    )
+    rows = []
+    for step, stage in enumerate(FUNNEL_STAGES):
+        drop = ctx.parameters.dropProbabilities[step]
+        n, moved_on = counts[f"reached{step}"], counts[f"moved{step}"]
+        parameter = f"funnelAttrition.{stage}.dropProbability"
+        if n == 0:
+            note = f"no contact reached {stage} before {cutoff:%Y-%m-%d}"
+            rows.append(CalibrationRow(parameter, drop, drop, None, None, "WARN", note))
+            continue
+        realized = 1.0 - moved_on / n
+        # Residual truncation bias: a converting contact is miscounted as dropped when its next dwell exceeds the
+        # horizon, probability exp(-HORIZON_DWELLS); it is added to the tolerance rather than ignored.
+        bias = (1.0 - drop) * math.exp(-HORIZON_DWELLS)
+        tolerance = STANDARD_ERRORS * math.sqrt(drop * (1.0 - drop) / n) + bias
+        rows.append(
+            CalibrationRow(
+                parameter=parameter,
+                configured=drop,
+                expected=drop,
+                realized=_round(realized),
+                tolerance=_round(tolerance),
+                verdict=_verdict(_within(realized, drop, tolerance)),
+                note=(
+                    f"{n - moved_on} of {n} contacts that reached {stage} before {cutoff:%Y-%m-%d} "
+                    f"({HORIZON_DWELLS} mean dwells of {ctx.mean_dwell_days:g} d before the end) stopped there "
+                    f"(conversion {moved_on / n:.4f} vs 1 - drop); 4 binomial s.e. + truncation bias {bias:.1e}"
+                ),
+            )
+        )
+    return rows
+
+
+def _win_rate_row(ctx: _Context) -> CalibrationRow:
+    p = ctx.parameters.dealWinRateBase
+    counts = ctx.deals.filter(is_won__isnull=False).aggregate(
+        closed=Count("pk"), won=Count("pk", filter=Q(is_won=True))
+    )
+    closed, won = counts["closed"], counts["won"]
+    if closed == 0:
+        return CalibrationRow("dealWinRateBase", p, p, None, None, "WARN", "no closed deal to measure")
+    realized = won / closed
+    tolerance = STANDARD_ERRORS * math.sqrt(p * (1.0 - p) / closed)
+    return CalibrationRow(
+        parameter="dealWinRateBase",
+        configured=p,
+        expected=p,
+        realized=_round(realized),
+        tolerance=_round(tolerance),
+        verdict=_verdict(_within(realized, p, tolerance)),
+        note=f"{won} won of {closed} closed deals (close time does not depend on the outcome); 4 binomial s.e.",
+    )
+
+
+def _amount_cents(ctx: _Context) -> np.ndarray:
+    values = ctx.deals.order_by().values_list("amount_cents", flat=True).iterator(chunk_size=CHUNK_SIZE)
+    return np.fromiter(values, dtype=np.int64)
+
+
+def _amount_rows(ctx: _Context) -> list[CalibrationRow]:
+    amount = ctx.parameters.dealAmount
+    low_cents, high_cents = round(amount.min * 100), round(amount.max * 100)
+    mean, sd, p_low, p_high = clipped_normal_moments(
+        amount.mu, amount.sigma, math.log(amount.min), math.log(amount.max)
+    )
+    cents = _amount_cents(ctx)
+    n = int(cents.size)
+    if n < 2:
+        return [
+            CalibrationRow(f"dealAmount.{name}", value, value, None, None, "WARN", "fewer than two deals to measure")
+            for name, value in (("mu", amount.mu), ("sigma", amount.sigma), ("min", amount.min), ("max", amount.max))
+        ]
+    logs = np.log(cents / 100.0)
+    realized_mean, realized_sd = float(logs.mean()), float(logs.std(ddof=1))
+    at_low, at_high = float((cents == low_cents).mean()), float((cents == high_cents).mean())
+    clipping = f"clipped: {at_low:.2%} at min, {at_high:.2%} at max (expected {p_low:.2%}, {p_high:.2%})"
+    negligible = p_low + p_high < 1e-3
+    basis = "mu, sigma (clipping negligible)" if negligible else "the clipped normal's moments"
+    # s.e. of the sample sd by the delta method with the sample's fourth moment (normal: sd / sqrt(2n)).
+    fourth = float(((logs - realized_mean) ** 4).mean())
+    se_sd = math.sqrt(max(fourth - realized_sd**4, 0.0) / (4.0 * realized_sd**2 * n))
+    mean_tolerance = STANDARD_ERRORS * sd / math.sqrt(n)
+    sd_tolerance = STANDARD_ERRORS * se_sd
+    smallest, largest = int(cents.min()), int(cents.max())
+    return [
+        CalibrationRow(
+            parameter="dealAmount.mu",
+            configured=amount.mu,
+            expected=_round(mean),
+            realized=_round(realized_mean),
+            tolerance=_round(mean_tolerance),
+            verdict=_verdict(_within(realized_mean, mean, mean_tolerance)),
+            note=f"mean ln(amount) of {n} deals vs {basis}; 4 s.e.; {clipping}",
+        ),
+        CalibrationRow(
+            parameter="dealAmount.sigma",
+            configured=amount.sigma,
+            expected=_round(sd),
+            realized=_round(realized_sd),
+            tolerance=_round(sd_tolerance),
+            verdict=_verdict(_within(realized_sd, sd, sd_tolerance)),
+            note=f"sd of ln(amount) of {n} deals vs {basis}; 4 s.e. (delta method)",
+        ),
+        CalibrationRow(
+            parameter="dealAmount.min",
+            configured=amount.min,
+            expected=None,
+            realized=smallest / 100,
+            tolerance=None,
+            verdict=_verdict(smallest >= low_cents),
+            note=f"smallest amount must be >= min; {at_low:.2%} of deals at min (expected {p_low:.2%})",
+        ),
+        CalibrationRow(
+            parameter="dealAmount.max",
+            configured=amount.max,
+            expected=None,
+            realized=largest / 100,
+            tolerance=None,
+            verdict=_verdict(largest <= high_cents),
+            note=f"largest amount must be <= max; {at_high:.2%} of deals at max (expected {p_high:.2%})",
+        ),
+    ]
+
+
+def _cycle_row(ctx: _Context) -> CalibrationRow:
+    configured = ctx.parameters.avgSalesCycleDays
+    rows = ctx.deals.filter(closed_at__isnull=False).order_by().values_list("created_at", "closed_at")
+    created: list[float] = []
+    closed: list[float] = []
+    for created_at, closed_at in rows.iterator(chunk_size=CHUNK_SIZE):
+        if closed_at is not None:  # always, by the filter; narrows the type
+            created.append(created_at.timestamp())
+            closed.append(closed_at.timestamp())
+    if not created:
+        return CalibrationRow("avgSalesCycleDays", configured, None, None, None, "WARN", "no closed deal to measure")
+    created_s, closed_s = np.asarray(created), np.asarray(closed)
+    cycles = (closed_s - created_s) / DAY
+    limits = (ctx.end_seconds - created_s) / DAY
+    shape = int(CYCLE_SHAPE)
+    expected, standard_error = truncated_gamma_mean(configured, shape, limits)
+    realized = float(cycles.mean())
+    tolerance = STANDARD_ERRORS * standard_error
+    return CalibrationRow(
+        parameter="avgSalesCycleDays",
+        configured=configured,
+        expected=_round(expected, 3),
+        realized=_round(realized, 3),
+        tolerance=_round(tolerance, 3),
+        verdict=_verdict(_within(realized, expected, tolerance)),
+        note=(
+            f"mean days created->closed of {cycles.size} closed deals; a deal created L days before the end shows "
+            f"closed only if its cycle < L, so expected = mean of E[cycle | cycle < L] under "
+            f"Gamma({shape}, mean {configured:g}); 4 s.e."
+        ),
+    )
+
+
+def _company_rows(ctx: _Context) -> list[CalibrationRow]:
+    low, high = ctx.parameters.contactsPerCompany
+    sizes = (
+        ctx.contacts.order_by()
+        .values("company_key")
+        .annotate(size=Count("pk"))
+        .aggregate(companies=Count("company_key"), smallest=Min("size"), largest=Max("size"), contacts=Sum("size"))
+    )
+    companies = sizes["companies"] or 0
+    if companies == 0:
+        return [
+            CalibrationRow(f"contactToCompanyRatio.{name}", value, None, None, None, "WARN", "no contacts to measure")
+            for name, value in (("min", low), ("max", high))
+        ]
+    mean = sizes["contacts"] / companies
+    middle = (low + high) / 2
+    uniform_sd = math.sqrt(((high - low + 1) ** 2 - 1) / 12)
+    tolerance = STANDARD_ERRORS * uniform_sd / math.sqrt(companies)
+    mean_ok = _within(mean, middle, tolerance)
+    mean_note = f"mean {mean:.4f} over {companies} companies vs (min+max)/2 = {middle:g} +- {tolerance:.4f} (4 s.e.)"
+    return [
+        CalibrationRow(
+            parameter="contactToCompanyRatio.min",
+            configured=low,
+            expected=_round(middle),
+            realized=sizes["smallest"],
+            tolerance=_round(tolerance),
+            verdict=_verdict(sizes["smallest"] >= low and mean_ok),
+            note=f"smallest company must have >= min contacts; {mean_note}",
+        ),
+        CalibrationRow(
+            parameter="contactToCompanyRatio.max",
+            configured=high,
+            expected=_round(middle),
+            realized=sizes["largest"],
+            tolerance=_round(tolerance),
+            verdict=_verdict(sizes["largest"] <= high and mean_ok),
+            note="largest company must have <= max contacts (every contact arrives inside the window, "
+            "so company sizes are complete)",
+        ),
+    ]
+
+
+def _finished_leads(ctx: _Context) -> tuple[QuerySet[Deal], QuerySet[Any, Any]]:
+    """Leads whose activities are all written: closed deals, and leads without a deal whose last funnel step
+    happened HORIZON_DWELLS mean dwells before the end (their activity span ends one dwell after that step).
+
+    Which leads are finished depends on times and funnel outcomes only, never on the activity counts, so the
+    selection does not bias the counts.
+    """
+    closed = ctx.deals.filter(closed_at__isnull=False)
+    stopped = (
+        ctx.events.order_by()
+        .values("contact_key")
+        .annotate(last=Max("seq"), last_at=Max("occurred_at"))
+        .filter(last__lt=LIFECYCLE_STAGES.index("opportunity"), last_at__lt=ctx.finished_before)
+    )
+    return closed, stopped
+
+
+def _touchpoint_rows(ctx: _Context) -> list[CalibrationRow]:
+    closed, stopped = _finished_leads(ctx)
+    closed_keys = closed.values("key")
+    stopped_keys = stopped.values("contact_key")
+    leads = closed.count() + stopped.count()
+    bounds = {
+        "touchpointDensity.notesPerLead": ctx.parameters.notesPerLead,
+        "touchpointDensity.tasksPerLead": ctx.parameters.tasksPerLead,
+        "touchpointDensity.callsPerLead": ctx.parameters.callsPerLead,
+    }
+    rows = []
+    for parameter, activity_type in TOUCHPOINTS:
+        low, high = bounds[parameter]
+        if leads == 0:
+            rows.append(CalibrationRow(parameter, [low, high], None, None, None, "WARN", "no finished lead to measure"))
+            continue
+        per_lead = (
+            ctx.activities.filter(
+                Q(contact_key__in=Subquery(closed_keys)) | Q(contact_key__in=Subquery(stopped_keys)),
+                type=activity_type,
+            )
+            .order_by()
+            .values("contact_key")
+            .annotate(n=Count("pk"))
+            .aggregate(with_any=Count("contact_key"), total=Sum("n"), least=Min("n"), most=Max("n"))
+        )
+        with_any = per_lead["with_any"] or 0
+        least = (per_lead["least"] or 0) if with_any == leads else 0
+        most = per_lead["most"] or 0
+        mean = (per_lead["total"] or 0) / leads
+        middle = (low + high) / 2
+        uniform_sd = math.sqrt(((high - low + 1) ** 2 - 1) / 12)
+        tolerance = STANDARD_ERRORS * uniform_sd / math.sqrt(leads)
+        rows.append(
+            CalibrationRow(
+                parameter=parameter,
+                configured=[low, high],
+                expected=middle,
+                realized=_round(mean),
+                tolerance=_round(tolerance),
+                verdict=_verdict(_within(mean, middle, tolerance) and low <= least and most <= high),
+                note=(
+                    f"{activity_type}s per lead over {leads} finished leads (closed deal, or no deal and last step "
+                    f"before {ctx.finished_before:%Y-%m-%d}): counts {least}..{most} must lie in [{low}, {high}], "
+                    f"mean vs (lo+hi)/2 within 4 s.e."
+                ),
+            )
+        )
+    return rows
+
+
+CHECKS: tuple[Callable[[_Context], CalibrationRow | list[CalibrationRow]], ...] = (
+    _lead_count_row,
+    _cycle_row,
+    _funnel_rows,
+    _win_rate_row,
+    _amount_rows,
+    _company_rows,
+    _touchpoint_rows,
+)
+
+
+def calibration_rows(simulation: Simulation) -> list[CalibrationRow]:
+    """Every parameter of the snapshot against the simulation's rows, in schema order."""
+    ctx = _Context(
+        simulation=simulation,
+        parameters=ScenarioParameters.from_json(simulation.parameters),
+        contacts=Contact.objects.filter(simulation=simulation),
+        deals=Deal.objects.filter(simulation=simulation),
+        activities=Activity.objects.filter(simulation=simulation),
+        events=LifecycleEvent.objects.filter(simulation=simulation),
+    )
+    rows: list[CalibrationRow] = []
+    for check in CHECKS:
+        result = check(ctx)
+        rows.extend(result if isinstance(result, list) else [result])
+    return rows
+
+
+def calibration_report(simulation: Simulation) -> dict[str, Any]:
+    """Status, planned vs processed per record type, the calibration table and the database digest.
+
+    Pure reads. The result is JSON-ready: ``calibration`` is a list of CalibrationRow dicts, ``allOk`` is
+    True when every verdict is "OK". Realized values of a simulation that is not completed describe the rows
+    written so far, so a WARN there is expected.
+    """
+    progress = selectors.progress(simulation)
+    rows = calibration_rows(simulation)
+    return {
+        "id": simulation.pk,
+        "scenario": simulation.scenario,
+        "status": simulation.status,
+        "records": simulation.records,
+        "seed": simulation.seed,
+        "window": {
+            "start": simulation.window_start.isoformat().replace("+00:00", "Z"),
+            "end": simulation.window_end.isoformat().replace("+00:00", "Z"),
+        },
+        "progress": {
+            t: {"planned": progress["planned"][t], "processed": progress["processed"][t]} for t in RECORD_TYPES
+        },
+        "percent": progress["percent"],
+        "calibration": [row.to_json() for row in rows],
+        "allOk": all(row.verdict == "OK" for row in rows),
+        "digest": selectors.database_digest(simulation),
+    }

@@ -1,0 +1,153 @@
+"""The calibration report and the simulation_report command.
+
+Acceptance: at N = 20,000 both built-in presets come out all OK over 2026-01-01..2026-07-01 (six months:
+B2B's 60-day cycle is long against it, which the cycle check accounts for, see simulations.report). Seeds are
+fixed, so these statistical checks cannot flake.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Callable
+from io import StringIO
+from typing import Any
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from crm.models import Deal
+from simulations.models import RECORD_TYPES, Simulation
+from simulations.report import calibration_report, clipped_normal_moments, truncated_gamma_mean
+from tests.simulations.conftest import expected_digest
+
+HALF_YEAR = {"start": dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "end": dt.datetime(2026, 7, 1, tzinfo=dt.UTC)}
+ROW_KEYS = {"parameter", "configured", "expected", "realized", "tolerance", "verdict", "note"}
+
+
+def _report_json(simulation: Simulation) -> dict[str, Any]:
+    out = StringIO()
+    call_command("simulation_report", str(simulation.pk), "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+@pytest.mark.parametrize("scenario", ["b2b", "b2c"])
+def test_builtin_presets_at_twenty_thousand_records_calibrate_all_ok(
+    run_simulation: Callable[..., Simulation], scenario: str
+) -> None:
+    simulation = run_simulation(scenario=scenario, records=20_000, seed=7, **HALF_YEAR)
+    report = _report_json(simulation)
+    assert report["status"] == "completed"
+    not_ok = [
+        (r["parameter"], r["realized"], r["expected"], r["note"]) for r in report["calibration"] if r["verdict"] != "OK"
+    ]
+    assert not_ok == []
+    assert report["allOk"] is True
+
+
+@pytest.fixture
+def small_b2b(run_simulation: Callable[..., Simulation]) -> Simulation:
+    return run_simulation(scenario="b2b", records=4000, seed=11, **HALF_YEAR)
+
+
+@pytest.mark.django_db
+def test_every_schema_parameter_has_a_calibration_row(small_b2b: Simulation) -> None:
+    from scenarios.parameters import SCHEMA
+
+    parameters = [row["parameter"] for row in calibration_report(small_b2b)["calibration"]]
+    assert parameters == [spec.path for spec in SCHEMA]
+
+
+@pytest.mark.django_db
+def test_the_win_rate_row_turns_to_warn_when_won_deals_are_flipped_to_lost(small_b2b: Simulation) -> None:
+    def win_rate_row() -> dict[str, Any]:
+        rows = calibration_report(small_b2b)["calibration"]
+        return next(r for r in rows if r["parameter"] == "dealWinRateBase")
+
+    before = win_rate_row()
+    assert before["verdict"] == "OK"
+    won = Deal.objects.filter(simulation=small_b2b, is_won=True).order_by("key")
+    flipped = Deal.objects.filter(pk__in=list(won.values_list("pk", flat=True)[::2])).update(is_won=False)
+    assert flipped > 0
+    after = win_rate_row()
+    assert after["verdict"] == "WARN"
+    assert abs(after["realized"] - after["expected"]) > after["tolerance"]
+
+
+@pytest.mark.django_db
+def test_the_amount_row_turns_to_warn_when_amounts_are_inflated(small_b2b: Simulation) -> None:
+    from django.db.models import F
+
+    Deal.objects.filter(simulation=small_b2b).update(amount_cents=F("amount_cents") * 2)
+    rows = {r["parameter"]: r for r in calibration_report(small_b2b)["calibration"]}
+    assert rows["dealAmount.mu"]["verdict"] == "WARN"  # ln 2 = 0.69 above mu
+    assert rows["dealAmount.sigma"]["verdict"] == "OK"  # scaling does not change the spread
+
+
+@pytest.mark.django_db
+def test_json_output_is_one_object_with_progress_calibration_and_digest(small_b2b: Simulation) -> None:
+    report = _report_json(small_b2b)
+    assert set(report) >= {"id", "status", "progress", "calibration", "allOk", "digest", "window"}
+    assert report["id"] == small_b2b.pk
+    assert set(report["progress"]) == set(RECORD_TYPES)
+    for counts in report["progress"].values():
+        assert counts["planned"] == counts["processed"]
+    assert all(set(row) == ROW_KEYS for row in report["calibration"])
+    assert {row["verdict"] for row in report["calibration"]} <= {"OK", "WARN"}
+    assert report["digest"] == expected_digest(small_b2b)
+
+
+@pytest.mark.django_db
+def test_text_output_shows_status_both_tables_and_the_digest(small_b2b: Simulation) -> None:
+    out = StringIO()
+    call_command("simulation_report", str(small_b2b.pk), stdout=out)
+    text = out.getvalue()
+    assert "completed" in text
+    assert "record type" in text and "planned" in text and "processed" in text
+    header = next(line for line in text.splitlines() if line.startswith("parameter"))
+    assert header.split() == ["parameter", "configured", "expected", "realized", "tolerance", "verdict", "note"]
+    lines = text.splitlines()
+    start = lines.index(header)
+    verdict_column = header.index("verdict")
+    body = lines[start + 2 : lines.index("", start)]
+    assert len(body) == 16
+    for line in body:  # aligned: every verdict starts under its header
+        assert line[verdict_column : verdict_column + 4] in ("OK  ", "WARN")
+    assert f"Digest {expected_digest(small_b2b)}" in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("argument", ["999999", "abc"])
+def test_an_unknown_id_exits_with_code_two(argument: str) -> None:
+    with pytest.raises(CommandError) as error:
+        call_command("simulation_report", argument)
+    assert error.value.returncode == 2
+    assert argument in str(error.value)
+
+
+def test_clipped_normal_moments_equal_mu_and_sigma_when_clipping_is_negligible() -> None:
+    mean, sd, p_low, p_high = clipped_normal_moments(10.5, 0.9, math.log(0.01), math.log(1e9))
+    assert mean == pytest.approx(10.5, abs=1e-9) and sd == pytest.approx(0.9, abs=1e-9)
+    assert p_low < 1e-9 and p_high < 1e-9
+
+
+def test_clipped_normal_moments_match_a_simulated_clipped_sample() -> None:
+    z = np.clip(np.random.default_rng(1).normal(0.0, 1.0, 2_000_000), -0.5, 1.0)
+    mean, sd, p_low, p_high = clipped_normal_moments(0.0, 1.0, -0.5, 1.0)
+    assert mean == pytest.approx(z.mean(), abs=4 * z.std() / math.sqrt(z.size))
+    assert sd == pytest.approx(z.std(), rel=2e-3)
+    assert p_low == pytest.approx((z == -0.5).mean(), abs=2e-3)
+    assert p_high == pytest.approx((z == 1.0).mean(), abs=2e-3)
+
+
+def test_truncated_gamma_mean_matches_a_simulated_truncated_sample() -> None:
+    rng = np.random.default_rng(3)
+    limits = rng.uniform(1.0, 200.0, 400_000)
+    draws = rng.gamma(4.0, 60.0 / 4.0, limits.size)
+    kept = draws < limits
+    expected, standard_error = truncated_gamma_mean(60.0, 4, limits[kept])
+    assert abs(draws[kept].mean() - expected) <= 4 * standard_error
+    assert truncated_gamma_mean(60.0, 4, np.full(10, 1e6))[0] == pytest.approx(60.0)
