@@ -13,8 +13,8 @@ Truncation. Stories are cut at the window's end: a lead may not have taken its n
 deal has no close, a lead's later activities are missing. Every check says in its note which rows it counts
 so that truncation cannot bias it:
 
-- funnel conversion: only contacts that reached the stage at least ``HORIZON_DWELLS`` mean dwells before
-  the end (the next step's dwell is exponential, so it is cut with probability e^-20);
+- funnel conversion: every contact that reached the stage, each weighted by the chance its exponential dwell
+  ended before the window's end (so the estimate is unbiased however short the window);
 - win rate: every closed deal (a deal's close time does not depend on whether it is won);
 - deal cycle: every closed deal, compared with the cycle's expectation *given* that it closed before the end;
 - activities per lead: leads whose story is over (closed deal, or no deal and a last funnel step at least
@@ -199,32 +199,29 @@ def _lead_count_row(ctx: _Context) -> CalibrationRow:
 
 
 def _funnel_rows(ctx: _Context) -> list[CalibrationRow]:
-    cutoff = ctx.finished_before
-    steps = range(len(FUNNEL_STAGES))
-    # One pass grouped by contact: when it reached each stage, and how far it got.
-    per_contact = (
-        ctx.events.order_by()
-        .values("contact_key")
-        .annotate(last=Max("seq"), **{f"at{s}": Max("occurred_at", filter=Q(seq=s)) for s in steps})
-    )
-    counts = per_contact.aggregate(
-        **{f"reached{s}": Count("contact_key", filter=Q(**{f"at{s}__lt": cutoff})) for s in steps},
-        **{f"moved{s}": Count("contact_key", filter=Q(**{f"at{s}__lt": cutoff}, last__gt=s)) for s in steps},
-    )
+    """Conversion per funnel stage with the window's truncation modelled exactly.
+
+    A contact that reached stage s at time t moves on, as seen by the window's end, when it converts (1 - drop)
+    and its exponential dwell (mean ``DWELL_FRACTION x avgSalesCycleDays``) ends before the end: probability
+    (1 - drop) x w with w = 1 - exp(-(end - t) / mean dwell). So drop is estimated as 1 - moved / sum(w), with
+    the binomial-sum standard error sqrt(sum p w (1 - p w)) / sum(w). Every contact counts; none is discarded.
+    """
+    mean_dwell = ctx.mean_dwell_days * 86_400.0
     rows = []
     for step, stage in enumerate(FUNNEL_STAGES):
         drop = ctx.parameters.dropProbabilities[step]
-        n, moved_on = counts[f"reached{step}"], counts[f"moved{step}"]
         parameter = f"funnelAttrition.{stage}.dropProbability"
-        if n == 0:
-            note = f"no contact reached {stage} before {cutoff:%Y-%m-%d}"
+        reached = np.array([at.timestamp() for at in ctx.events.filter(seq=step).values_list("occurred_at", flat=True)])
+        moved_on = ctx.events.filter(seq=step + 1).count()
+        weights = 1.0 - np.exp(-(ctx.end_seconds - reached) / mean_dwell)
+        exposure = float(weights.sum())
+        if exposure < 1.0:
+            note = f"no contact reached {stage} early enough to measure"
             rows.append(CalibrationRow(parameter, drop, drop, None, None, "WARN", note))
             continue
-        realized = 1.0 - moved_on / n
-        # Residual truncation bias: a converting contact is miscounted as dropped when its next dwell exceeds the
-        # horizon, probability exp(-HORIZON_DWELLS); it is added to the tolerance rather than ignored.
-        bias = (1.0 - drop) * math.exp(-HORIZON_DWELLS)
-        tolerance = STANDARD_ERRORS * math.sqrt(drop * (1.0 - drop) / n) + bias
+        realized = 1.0 - moved_on / exposure
+        p = 1.0 - drop
+        tolerance = STANDARD_ERRORS * math.sqrt(float((p * weights * (1.0 - p * weights)).sum())) / exposure
         rows.append(
             CalibrationRow(
                 parameter=parameter,
@@ -234,9 +231,9 @@ def _funnel_rows(ctx: _Context) -> list[CalibrationRow]:
                 tolerance=_round(tolerance),
                 verdict=_verdict(_within(realized, drop, tolerance)),
                 note=(
-                    f"{n - moved_on} of {n} contacts that reached {stage} before {cutoff:%Y-%m-%d} "
-                    f"({HORIZON_DWELLS} mean dwells of {ctx.mean_dwell_days:g} d before the end) stopped there "
-                    f"(conversion {moved_on / n:.4f} vs 1 - drop); 4 binomial s.e. + truncation bias {bias:.1e}"
+                    f"{moved_on} of {len(reached)} contacts that reached {stage} moved on; the window's end leaves "
+                    f"each time to move on (exposure {exposure:.0f} = sum of 1 - exp(-time left / mean dwell "
+                    f"{ctx.mean_dwell_days:g} d)); drop = 1 - moved / exposure, 4 s.e."
                 ),
             )
         )
