@@ -177,3 +177,13 @@ RECORD_MODELS: dict[str, type[models.Model]] = {
     "deal_stage_events": DealStageEvent,
 }
 """Record type (the engine's RECORD_TYPES) -> model."""
+
+NATURAL_ORDER: dict[str, tuple[str, ...]] = {
+    "companies": ("key",),
+    "contacts": ("key",),
+    "deals": ("key",),
+    "activities": ("key",),
+    "lifecycle_events": ("contact_key", "seq"),
+    "deal_stage_events": ("deal_key", "seq"),
+}
+"""Record type -> its natural key within a simulation, which is also the canonical row order."""

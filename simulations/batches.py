@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from simulations.engine.digest import DIGEST_FIELDS
 from simulations.engine.slots import SlotData
 
 Columns = dict[str, np.ndarray]
@@ -27,42 +28,18 @@ TIME_COLUMN = {
     "deal_stage_events": "occurred_at",
 }
 
-INSERT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "companies": ("key", "name", "domain", "industry", "employees", "created_at"),
-    "contacts": (
-        "key",
-        "company_key",
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "job_title",
-        "lifecycle_stage",
-        "stage_seq",
-        "created_at",
-    ),
-    "deals": (
-        "key",
-        "contact_key",
-        "company_key",
-        "name",
-        "amount_cents",
-        "dealstage",
-        "stage_seq",
-        "created_at",
-        "closed_at",
-        "is_won",
-    ),
-    "activities": ("key", "contact_key", "deal_key", "type", "subject", "occurred_at"),
-    "lifecycle_events": ("contact_key", "seq", "from_stage", "to_stage", "occurred_at"),
-    "deal_stage_events": ("deal_key", "seq", "from_stage", "to_stage", "occurred_at"),
-}
-"""Columns written per record type (the crm model's field names, without ``simulation``)."""
-
 STATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "contacts": ("lifecycle_stage", "stage_seq"),
     "deals": ("dealstage", "stage_seq", "closed_at", "is_won"),
 }
+
+
+INSERT_COLUMNS: dict[str, tuple[str, ...]] = {
+    record_type: (*DIGEST_FIELDS[record_type], *(("stage_seq",) if record_type in STATE_COLUMNS else ()))
+    for record_type in DIGEST_FIELDS
+}
+"""Columns written per record type (crm model field names, without ``simulation``): the digest's fields plus
+the ``stage_seq`` guard of current-state rows."""
 
 
 @dataclass
@@ -73,10 +50,6 @@ class Batch:
     updates: dict[str, Columns] = field(default_factory=dict)
     next_due: int | None = None
     """Simulated time of the slot's first row at or after ``until``; None when nothing is left."""
-
-    def rows(self, record_type: str) -> int:
-        columns = self.inserts.get(record_type)
-        return 0 if not columns else len(columns["created_at" if "created_at" in columns else "occurred_at"])
 
     def event_times(self) -> np.ndarray:
         """Simulated times of every inserted row (for lag measurement)."""

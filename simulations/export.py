@@ -22,40 +22,20 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from crm.models import RECORD_MODELS
-from simulations.engine import format_amount, format_timestamp
+from crm.models import NATURAL_ORDER, RECORD_MODELS
+from simulations.engine import DIGEST_FIELDS, format_amount, format_timestamp
 from simulations.models import RECORD_TYPES, Simulation
 
 FORMATS = ("csv", "ndjson")
 
-EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "companies": ("key", "name", "domain", "industry", "employees", "created_at"),
-    "contacts": (
-        "key",
-        "company_key",
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "job_title",
-        "lifecycle_stage",
-        "created_at",
-    ),
-    "deals": ("key", "contact_key", "company_key", "name", "amount", "dealstage", "created_at", "closed_at", "is_won"),
-    "activities": ("key", "contact_key", "deal_key", "type", "subject", "occurred_at"),
-    "lifecycle_events": ("contact_key", "seq", "from_stage", "to_stage", "occurred_at"),
-    "deal_stage_events": ("deal_key", "seq", "from_stage", "to_stage", "occurred_at"),
-}
-"""Record type -> exported columns, in file order."""
-
 SOURCE_FIELDS = {"amount": "amount_cents"}
 """Exported column -> model field, where they differ."""
 
-NATURAL_ORDER: dict[str, tuple[str, ...]] = {
-    "lifecycle_events": ("contact_key", "seq"),
-    "deal_stage_events": ("deal_key", "seq"),
+EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
+    record_type: tuple("amount" if field == "amount_cents" else field for field in DIGEST_FIELDS[record_type])
+    for record_type in RECORD_TYPES
 }
-"""Sort order of a record type when it is not ``key``."""
+"""Record type -> exported columns, in file order: the digest's fields, with the amount as a decimal."""
 
 CHUNK_SIZE = 2_000
 
@@ -109,7 +89,7 @@ def _csv_value(value: Any) -> Any:
 def _database_rows(simulation: Simulation, record_type: str, chunk_size: int) -> Iterator[tuple[Any, ...]]:
     model = RECORD_MODELS[record_type]
     fields = [SOURCE_FIELDS.get(c, c) for c in EXPORT_COLUMNS[record_type]]
-    order = NATURAL_ORDER.get(record_type, ("key",))
+    order = NATURAL_ORDER[record_type]
     queryset = model._default_manager.filter(simulation=simulation).order_by(*order).values_list(*fields)
     converters = _converters(record_type)
     for row in queryset.iterator(chunk_size=chunk_size):

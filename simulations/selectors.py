@@ -10,7 +10,7 @@ import numpy as np
 from django.db.models import Max, QuerySet, Sum
 from django.utils import timezone
 
-from crm.models import RECORD_MODELS
+from crm.models import NATURAL_ORDER, RECORD_MODELS
 from simulations import engine
 from simulations.models import RECORD_TYPES, LagSample, Simulation, Slot, User
 
@@ -91,11 +91,7 @@ def digest_rows(simulation: Simulation, record_type: str, chunk_size: int = 20_0
     """The canonical digest tuples of one record type, streamed from the database in natural-key order."""
     model = RECORD_MODELS[record_type]
     fields = list(engine.DIGEST_FIELDS[record_type])
-    order = (
-        ["contact_key", "seq"]
-        if record_type == "lifecycle_events"
-        else (["deal_key", "seq"] if record_type == "deal_stage_events" else ["key"])
-    )
+    order = NATURAL_ORDER[record_type]
     times = [i for i, f in enumerate(fields) if f.endswith("_at")]
     queryset = model._default_manager.filter(simulation=simulation).order_by(*order).values_list(*fields)
     for row in queryset.iterator(chunk_size=chunk_size):
