@@ -39,11 +39,30 @@ bench: $(STAMP)
 run: migrate
 	$(PY) manage.py runserver
 
-# Web, worker, beat and flower from the Procfile against the machine's PostgreSQL and Redis.
-services-up run-all: $(STAMP)
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/crmsim} \
-	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} \
-	$(VENV)/bin/honcho start
+# Distributed mode on this machine (docs/operations.md). `services-up` makes sure PostgreSQL and Redis answer
+# (starting them as .ci/run does) and that the database exists and is migrated; `run-all` then starts every
+# Procfile process (web, worker, dispatcher, beat, flower) with honcho, with the venv's tools on PATH.
+DIST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/crmsim)
+DIST_BROKER_URL ?= $(or $(CELERY_BROKER_URL),redis://127.0.0.1:6379/0)
+DIST_ENV := DATABASE_URL=$(DIST_DATABASE_URL) CELERY_BROKER_URL=$(DIST_BROKER_URL) PATH=$(CURDIR)/$(VENV)/bin:$$PATH
+
+services-up: $(STAMP)
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql)" main start
+	@redis-cli -u $(DIST_BROKER_URL) ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 -::1 \
+		--port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
+	@for i in $$(seq 1 30); do redis-cli -u $(DIST_BROKER_URL) ping >/dev/null 2>&1 && break; sleep 1; done
+	@psql "$(DIST_DATABASE_URL)" -c 'select 1' >/dev/null 2>&1 || \
+		psql "$$(echo '$(DIST_DATABASE_URL)' | sed 's#/[^/]*$$#/postgres#')" -c "create database $$(basename '$(DIST_DATABASE_URL)')"
+	$(DIST_ENV) $(PY) manage.py migrate --no-input
+
+run-all: services-up
+	$(DIST_ENV) $(VENV)/bin/honcho start
 
 clean:
 	rm -rf $(VENV) crmsim.sqlite3* .pytest_cache .mypy_cache .ruff_cache
+
+# Fuzz every API operation against its own OpenAPI schema (schemathesis, in-process): no 5xx, no schema
+# violations. FUZZ_EXAMPLES generated requests per operation; the test suite runs a 12-example version.
+.PHONY: fuzz
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(PY) -m pytest tests/api/test_schemathesis.py -q -s

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # API (issue #6): Swagger UI assets served locally, no CDN.
     "django_celery_beat",
     "scenarios",
     "simulations",
@@ -109,6 +110,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "templates" / "static"]  # Web UI (issue #7): the SPA's JS and CSS.
 
 # Request size limits (the API never needs large bodies; custom distribution weights are the biggest).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
@@ -147,6 +149,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # with a dead worker is picked up sooner by the sweeper (CRMSIM_SWEEP_AFTER_SECONDS).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600)}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# --- Celery queues (issue #5: distributed runs) -------------------------------------------------------------
+# The dispatcher has its own queue so a flood of slot batches cannot starve it (docs/operations.md).
+CELERY_TASK_ROUTES = {
+    "simulations.dispatch": {"queue": "dispatch"},
+    "simulations.materialize_slot": {"queue": "materialize"},
+}
+# --- end issue #5 block ------------------------------------------------------------------------------------
 
 # --- crmsim ------------------------------------------------------------------------------------------------
 CRMSIM_MAX_RECORDS = env_int("CRMSIM_MAX_RECORDS", 2_000_000)
@@ -175,6 +184,19 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Deterministic, time-paced CRM simulator.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # API (issue #6): offline Swagger UI, separate request/response components, /api/ as the tag prefix.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "PATH_CONVERTER_OVERRIDES": {"int": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}},
+    "ENUM_NAME_OVERRIDES": {
+        "ActivityTypeEnum": "crm.models.ACTIVITY_TYPES",
+        "DistributionParamTypeEnum": ["float", "int", "float_list"],
+        "SimulationStatusEnum": "simulations.models.Simulation.Status",
+        "HealthStatusEnum": ["ok", "error"],
+    },
 }
 
 LOGGING = {

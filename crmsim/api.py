@@ -1,0 +1,299 @@
+"""What every API view shares: authentication order, JSON-only I/O, the error shapes, UTC moments, and the two
+endpoints that belong to no app (the token exchange and ``/healthz``).
+
+Error contract (docs/api.md):
+
+- 400: ``{"field.path": ["message", ...]}``; a nested object (``{"parameters": {"dealAmount.mu": [...]}}``)
+  where the input is itself a tree; ``non_field_errors`` for problems with the body as a whole (malformed
+  JSON, the running-simulations limit).
+- 401 (no or bad credentials, with ``WWW-Authenticate: Token``), 403, 404, 409, 429: ``{"detail": "..."}``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
+from django import forms
+from django.conf import settings
+from django.db import connections
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.dateparse import parse_date, parse_datetime
+from django.views.defaults import page_not_found
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import exceptions, serializers
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication, TokenAuthentication
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.pagination import Cursor, CursorPagination
+from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
+from rest_framework.views import APIView, exception_handler
+
+from simulations.models import User
+
+NON_FIELD_ERRORS = "non_field_errors"
+
+# --- documented error responses ----------------------------------------------------------------------------
+
+_MESSAGES = {"type": "array", "items": {"type": "string"}}
+_DETAIL = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+VALIDATION_ERROR = OpenApiResponse(
+    response={
+        "type": "object",
+        "additionalProperties": {"anyOf": [_MESSAGES, {"type": "object", "additionalProperties": _MESSAGES}]},
+    },
+    description="Invalid input: messages per field path, e.g. "
+    '`{"overrides.dealWinRateBase": ["0.9 is outside the guardrails [0.55, 0.65]."]}`.',
+)
+UNAUTHENTICATED = OpenApiResponse(_DETAIL, description="No or invalid credentials.")
+FORBIDDEN = OpenApiResponse(_DETAIL, description="Authenticated, but not allowed (staff only, or CSRF).")
+NOT_FOUND = OpenApiResponse(_DETAIL, description="No such object, or not visible to this user.")
+CONFLICT = OpenApiResponse(_DETAIL, description="The object's state does not allow this action.")
+THROTTLED = OpenApiResponse(_DETAIL, description="Too many requests; retry after the Retry-After header.")
+
+READ_ERRORS: dict[int, OpenApiResponse] = {401: UNAUTHENTICATED, 403: FORBIDDEN}
+"""Responses every authenticated endpoint can give (403: a session without its CSRF token on writes)."""
+OBJECT_ERRORS: dict[int, OpenApiResponse] = {**READ_ERRORS, 404: NOT_FOUND}
+INPUT_ERRORS: dict[int, OpenApiResponse] = {**READ_ERRORS, 400: VALIDATION_ERROR}
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, with a malformed body reported like any other 400 (a list of messages under a key)."""
+    if isinstance(exc, exceptions.ParseError):
+        exc = exceptions.ValidationError({NON_FIELD_ERRORS: [str(exc.detail)]})
+    return exception_handler(exc, context)
+
+
+class ApiView(APIView):
+    """The base of every API view.
+
+    Token authentication comes first so that an anonymous request gets 401 with ``WWW-Authenticate: Token``
+    (DRF answers 403 when the first authenticator is the session one); the SPA's session still works, with
+    DRF's CSRF check on unsafe methods. Bodies are JSON only.
+    """
+
+    authentication_classes: Sequence[type[BaseAuthentication]] = (TokenAuthentication, SessionAuthentication)
+    parser_classes: Sequence[type[BaseParser]] = (JSONParser,)
+    renderer_classes: Sequence[type[BaseRenderer]] = (JSONRenderer,)
+
+    def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
+        return api_exception_handler
+
+
+class ThrottleCreates(ApiView):
+    """The 'create' throttle scope on POST only: reads stay unthrottled, creating work (and previews) do not."""
+
+    throttle_scope = "create"
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+
+
+def signed_in_user(request: Request) -> User:
+    """The request's user, for views behind IsAuthenticated (the default permission)."""
+    return cast(User, request.user)
+
+
+class TimeOrderedCursor(CursorPagination):
+    """Opaque-cursor pages (``?cursor=``, ``?pageSize=``); a cursor that does not decode is a 400, not DRF's 404."""
+
+    page_size = 100
+    page_size_query_param = "pageSize"
+    max_page_size = 1000
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound as exc:
+            raise exceptions.ValidationError({self.cursor_query_param: [str(exc.detail)]}) from exc
+
+
+class StrictSerializer(serializers.Serializer):
+    """Rejects keys it does not declare (a typo must not be silently ignored) and read-only keys."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        errors: dict[str, Any] = {}
+        if isinstance(data, dict):
+            writable = sorted(name for name, field in self.fields.items() if not field.read_only)
+            for key in data:
+                if key not in writable:
+                    errors[str(key)] = [f"Unknown field. Allowed: {', '.join(writable)}."]
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, dict):
+                raise
+            errors.update(exc.detail)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
+# --- moments: ISO dates or datetimes, always UTC -----------------------------------------------------------
+
+MOMENT_SCHEMA = {
+    "anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}],
+    "description": "ISO-8601 date (midnight UTC) or datetime; without an offset it is UTC.",
+}
+
+
+def parse_moment(value: Any) -> dt.datetime | None:
+    """An ISO-8601 date or datetime as an aware UTC datetime; None when it is neither."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        moment = parse_datetime(text)
+        if moment is None:
+            day = parse_date(text)
+            if day is None:
+                return None
+            moment = dt.datetime(day.year, day.month, day.day)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError:
+        return None
+
+
+@extend_schema_field(MOMENT_SCHEMA)
+class MomentField(serializers.Field):
+    """A serializer field for a UTC moment: accepts a date or datetime, emits ``YYYY-MM-DDTHH:MM:SSZ``."""
+
+    default_error_messages = {"invalid": "Must be an ISO-8601 date or datetime, e.g. 2025-01-01T00:00:00Z."}
+
+    def to_internal_value(self, data: Any) -> dt.datetime:
+        moment = parse_moment(data)
+        if moment is None:
+            self.fail("invalid")
+        assert moment is not None
+        return moment
+
+    def to_representation(self, value: dt.datetime) -> str:
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class MomentFormField(forms.Field):
+    """The same parsing for query-string filters (django-filter builds on Django forms)."""
+
+    default_error_messages = {"invalid": "Must be an ISO-8601 date or datetime, e.g. 2025-01-01T00:00:00Z."}
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        if value in self.empty_values:
+            return None
+        moment = parse_moment(value)
+        if moment is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return moment
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The site's 404 handler: JSON under /api/ (a path no route matches), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)
+
+
+# --- auth --------------------------------------------------------------------------------------------------
+
+
+class TokenRequestSerializer(StrictSerializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class TokenView(ApiView):
+    """Exchange a username and password for the user's API token (created on first use)."""
+
+    authentication_classes: Sequence[type[BaseAuthentication]] = ()
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        operation_id="auth_token",
+        tags=["auth"],
+        auth=[],
+        request=TokenRequestSerializer,
+        responses={200: TokenResponseSerializer, 400: VALIDATION_ERROR, 429: THROTTLED},
+        examples=[OpenApiExample("demo", value={"username": "demo", "password": "demo"}, request_only=True)],
+    )
+    def post(self, request: Request) -> Response:
+        TokenRequestSerializer(data=request.data).is_valid(raise_exception=True)
+        credentials = AuthTokenSerializer(data=request.data, context={"request": request})
+        credentials.is_valid(raise_exception=True)
+        token, _ = Token.objects.get_or_create(user=credentials.validated_data["user"])
+        return Response({"token": token.key})
+
+
+# --- health ------------------------------------------------------------------------------------------------
+
+BROKER_TIMEOUT_SECONDS = 2.0
+
+
+def _check_database() -> str:
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        return f"error: {type(exc).__name__}: {exc}"
+    return "ok"
+
+
+def _check_broker() -> str:
+    url = settings.CELERY_BROKER_URL
+    if not url:
+        return "not configured"
+    from kombu import Connection
+
+    try:
+        with Connection(url, connect_timeout=BROKER_TIMEOUT_SECONDS) as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, timeout=BROKER_TIMEOUT_SECONDS)
+    except Exception as exc:
+        return f"error: {type(exc).__name__}"
+    return "ok"
+
+
+def health_report() -> dict[str, str]:
+    """``{"status": "ok"|"error", "database": ..., "broker": ...}``; the broker only when one is configured."""
+    report = {"database": _check_database(), "broker": _check_broker()}
+    healthy = all(value in ("ok", "not configured") for value in report.values())
+    return {"status": "ok" if healthy else "error", **report}
+
+
+class HealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok", "error"])
+    database = serializers.CharField(help_text='"ok" or "error: <reason>".')
+    broker = serializers.CharField(help_text='"ok", "not configured" (embedded mode) or "error: <reason>".')
+
+
+class HealthView(ApiView):
+    """Liveness and readiness for load balancers: 200 when the database (and broker, if any) answer, else 503."""
+
+    authentication_classes: Sequence[type[BaseAuthentication]] = ()
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="healthz", tags=["health"], auth=[], responses={200: HealthSerializer, 503: HealthSerializer}
+    )
+    def get(self, request: Request) -> Response:
+        report = health_report()
+        return Response(report, status=200 if report["status"] == "ok" else 503)

@@ -1,0 +1,27 @@
+"""The web UI's shell: one page that loads the SPA (templates/spa.html), which talks only to the API.
+
+Everything the browser needs to know before its first API call is in the page: the signed-in user, the API
+limits the wizard checks inline (records, window length, time scale), and a CSRF cookie for unsafe requests.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from simulations.services import MAX_TIME_SCALE
+
+
+@login_required
+@ensure_csrf_cookie
+def spa(request: HttpRequest) -> HttpResponse:
+    """The single-page app; routes live in the URL hash (#/wizard/1, #/simulations/12, ...)."""
+    limits = {
+        "max_records": settings.CRMSIM_MAX_RECORDS,
+        "max_window_days": settings.CRMSIM_MAX_WINDOW_DAYS,
+        "max_time_scale": MAX_TIME_SCALE,
+    }
+    return render(request, "spa.html", {"limits": limits})
