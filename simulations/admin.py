@@ -106,8 +106,8 @@ class SimulationAdmin(admin.ModelAdmin):
             self.message_user(request, "Skipped " + "; ".join(skipped), messages.WARNING)
 
     def delete_model(self, request: HttpRequest, obj: Simulation) -> None:
-        services.delete_simulation(simulation=obj)
+        services.delete_simulation(simulation=obj, force=True)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Simulation]) -> None:
         for simulation in queryset:
-            services.delete_simulation(simulation=simulation)
+            services.delete_simulation(simulation=simulation, force=True)

@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.http import StreamingHttpResponse
@@ -60,7 +59,6 @@ from simulations.services import (
     validate_request,
 )
 
-ACTIVE_STATUSES = (Simulation.Status.SCHEDULED, Simulation.Status.RUNNING, Simulation.Status.PAUSED)
 MAX_SEED = 2**63 - 1
 
 # --- shared output shapes ----------------------------------------------------------------------------------
@@ -343,24 +341,9 @@ class SimulationCursor(TimeOrderedCursor):
 
 @transaction.atomic
 def create_for_api(*, owner: User, request: SimulationRequest, auto_start: bool) -> Simulation:
-    """create_simulation under the per-user limit of active simulations, optionally started.
-
-    The owner's row is locked first, so two concurrent creates cannot both slip under the limit.
-    """
-    User.objects.select_for_update().filter(pk=owner.pk).exists()
-    active = Simulation.objects.filter(owner=owner, status__in=ACTIVE_STATUSES).count()
-    limit = settings.CRMSIM_MAX_RUNNING_PER_USER
-    if active >= limit:
-        raise ValidationError(
-            {
-                NON_FIELD_ERRORS: [
-                    f"You have {active} scheduled, running or paused simulations; the limit is {limit} "
-                    "(CRMSIM_MAX_RUNNING_PER_USER). Cancel or delete one first."
-                ]
-            }
-        )
+    """create_simulation under the per-user limit of active simulations, optionally started."""
     try:
-        simulation = create_simulation(owner=owner, request=request)
+        simulation = create_simulation(owner=owner, request=request, enforce_active_limit=True)
     except SimulationInputError as exc:
         raise ValidationError(exc.errors) from exc
     if auto_start:
@@ -426,13 +409,10 @@ class SimulationDetailView(ApiView):
     )
     def delete(self, request: Request, pk: int) -> Response:
         """Delete a simulation and all its CRM rows. A running one must be paused or cancelled first (409)."""
-        simulation = visible_simulation(request, pk)
-        if simulation.status == Simulation.Status.RUNNING:
-            return Response(
-                {"detail": "Cannot delete a running simulation; pause or cancel it first."},
-                status=status.HTTP_409_CONFLICT,
-            )
-        delete_simulation(simulation=simulation)
+        try:
+            delete_simulation(simulation=visible_simulation(request, pk))
+        except SimulationStateError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -37,6 +37,7 @@ from simulations.writer import writer_for_connection
 
 Status = Simulation.Status
 MAX_TIME_SCALE = 1_000_000.0
+ACTIVE_STATUSES = (Status.SCHEDULED, Status.RUNNING, Status.PAUSED)
 
 
 class SimulationInputError(ValueError):
@@ -150,10 +151,35 @@ def validate_request(request: SimulationRequest) -> ValidatedRequest:
     return ValidatedRequest(preset, parameters, distribution_params, seed, inputs)
 
 
+def _check_active_limit(owner: User) -> None:
+    """At most CRMSIM_MAX_RUNNING_PER_USER scheduled/running/paused simulations per user.
+
+    The owner's row is locked first, so two concurrent creates cannot both slip under the limit.
+    """
+    User.objects.select_for_update().filter(pk=owner.pk).exists()
+    active = Simulation.objects.filter(owner=owner, status__in=ACTIVE_STATUSES).count()
+    limit = settings.CRMSIM_MAX_RUNNING_PER_USER
+    if active >= limit:
+        raise SimulationInputError(
+            {
+                "non_field_errors": [
+                    f"You have {active} scheduled, running or paused simulations; the limit is {limit} "
+                    "(CRMSIM_MAX_RUNNING_PER_USER). Cancel or delete one first."
+                ]
+            }
+        )
+
+
 @transaction.atomic
-def create_simulation(*, owner: User, request: SimulationRequest) -> Simulation:
-    """Validate, snapshot the resolved parameters and inputs, and plan. Nothing is written on bad input."""
+def create_simulation(*, owner: User, request: SimulationRequest, enforce_active_limit: bool = False) -> Simulation:
+    """Validate, snapshot the resolved parameters and inputs, and plan. Nothing is written on bad input.
+
+    ``enforce_active_limit`` applies the per-user limit of active simulations (the API sets it; the shell's
+    operator is trusted).
+    """
     valid = validate_request(request)
+    if enforce_active_limit:
+        _check_active_limit(owner)
     simulation = Simulation.objects.create(
         owner=owner,
         scenario=valid.preset.slug,
@@ -315,8 +341,15 @@ def complete_if_done(*, simulation_id: int, now: dt.datetime | None = None) -> b
 
 
 @transaction.atomic
-def delete_simulation(*, simulation: Simulation) -> None:
-    """Delete a simulation and its CRM rows: one DELETE per table, no per-row work."""
+def delete_simulation(*, simulation: Simulation, force: bool = False) -> None:
+    """Delete a simulation and its CRM rows: one DELETE per table, no per-row work.
+
+    A running simulation must be paused or cancelled first (SimulationStateError); ``force`` cancels it here.
+    """
+    if _locked(simulation).status == Status.RUNNING:
+        if not force:
+            raise SimulationStateError("Cannot delete a running simulation; pause or cancel it first.")
+        cancel_simulation(simulation=simulation)
     for model in RECORD_MODELS.values():
         model._default_manager.filter(simulation=simulation).delete()
     simulation.delete()

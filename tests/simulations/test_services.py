@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,10 +17,12 @@ from simulations.runner import run_in_process
 from simulations.selectors import database_digest, processed_counts
 from simulations.services import (
     SimulationInputError,
+    SimulationRequest,
     SimulationStateError,
     apply_due_events,
     cancel_simulation,
     complete_if_done,
+    create_simulation,
     delete_simulation,
     engine_inputs,
     materialize_slot,
@@ -28,7 +31,8 @@ from simulations.services import (
     start_simulation,
 )
 from simulations.writer import writer_for_connection
-from tests.simulations.conftest import expected_digest
+from tests.factories import UserFactory
+from tests.simulations.conftest import QUARTER, expected_digest
 
 pytestmark = pytest.mark.django_db
 
@@ -221,3 +225,24 @@ def test_deleting_a_simulation_deletes_its_rows_and_leaves_others(run_simulation
     assert all(not model.objects.filter(simulation_id=doomed_id).exists() for model in RECORD_MODELS.values())
     assert _row_counts(kept) == kept_counts
     assert not Slot.objects.filter(simulation_id=doomed_id).exists()
+
+
+def test_a_running_simulation_is_only_deleted_when_forced(make_simulation: Make) -> None:
+    simulation = start_simulation(simulation=make_simulation())
+    with pytest.raises(SimulationStateError):
+        delete_simulation(simulation=simulation)
+    assert Simulation.objects.filter(pk=simulation.pk).exists()
+    simulation_id = simulation.pk
+    delete_simulation(simulation=simulation, force=True)
+    assert not Simulation.objects.filter(pk=simulation_id).exists()
+
+
+def test_the_active_limit_is_enforced_only_when_asked(make_simulation: Make, settings: Any) -> None:
+    settings.CRMSIM_MAX_RUNNING_PER_USER = 1
+    owner = UserFactory()
+    make_simulation(owner=owner)
+    make_simulation(owner=owner)  # the shell's operator is trusted
+    request = SimulationRequest(scenario="b2b", records=100, seed=1, **QUARTER)
+    with pytest.raises(SimulationInputError) as info:
+        create_simulation(owner=owner, request=request, enforce_active_limit=True)
+    assert "the limit is 1" in info.value.errors["non_field_errors"][0]
