@@ -376,7 +376,9 @@ def materialize_slot(*, slot_id: int, until: int | None = None, now: dt.datetime
     so a second call for the same range (a redelivered task) writes nothing.
     """
     now = now or timezone.now()
-    slot = Slot.objects.select_for_update().select_related("simulation").get(pk=slot_id)
+    # Lock the slot only (of="self"): slots of one simulation are written in parallel, and pause/cancel (which
+    # lock the simulation, then its slots) cannot deadlock with a slot being written.
+    slot = Slot.objects.select_for_update(of=("self",)).select_related("simulation").get(pk=slot_id)
     simulation = slot.simulation
     if slot.status == Slot.Status.DONE:
         return SlotResult(slot_id, {}, True, "done")
@@ -430,7 +432,7 @@ def materialize_slot(*, slot_id: int, until: int | None = None, now: dt.datetime
 def _record_lag(simulation: Simulation, times: np.ndarray, now: dt.datetime) -> None:
     if len(times) == 0 or simulation.clock_wall is None or simulation.clock_sim is None:
         return
-    due = epoch(simulation.clock_wall) + (times - epoch(simulation.clock_sim)) / simulation.time_scale
+    due = simulation.clock_wall.timestamp() + (times - epoch(simulation.clock_sim)) / simulation.time_scale
     lag_ms = np.maximum(now.timestamp() - due, 0.0) * 1000.0
     LagSample.objects.create(
         simulation=simulation,

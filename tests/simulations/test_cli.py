@@ -8,6 +8,7 @@ import subprocess
 import sys
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -21,6 +22,13 @@ pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = ["--scenario", "b2b", "--records", "1200", "--start", "2026-01-01", "--end", "2026-04-01", "--seed", "5"]
+
+
+@pytest.fixture(autouse=True)
+def embedded(settings: Any) -> None:
+    """These tests run the command in this process on the test database: embedded mode, whatever the env says
+    (CI sets CELERY_BROKER_URL; the distributed path is covered by tests/simulations/integration)."""
+    settings.CRMSIM_EMBEDDED = True
 
 
 def _run(*args: str) -> dict:

@@ -1,0 +1,73 @@
+"""Celery tasks: thin wrappers over simulations.dispatch (see docs/operations.md for queues and tuning).
+
+Queues (CELERY_TASK_ROUTES): ``dispatch`` for the beat-driven dispatcher, ``materialize`` for slot batches, so a
+flood of slot work never delays the dispatcher. Both tasks are idempotent; acks_late and reject_on_worker_lost
+(global settings) make a killed worker's message run again rather than vanish.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kombu.exceptions
+import redis.exceptions
+from celery import shared_task
+from celery.signals import beat_init, worker_init
+from django.db import InterfaceError, OperationalError
+
+from simulations import dispatch as dispatcher
+from simulations.engine.pools import pools
+
+RETRYABLE = (
+    OperationalError,
+    InterfaceError,
+    kombu.exceptions.OperationalError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    ConnectionError,
+)
+"""Transient failures (database or broker unreachable, deadlock detected): retried with backoff."""
+
+
+def send_claim(claim: dispatcher.Claim) -> None:
+    materialize_slot.apply_async(args=(claim.slot_id, claim.attempt), eta=claim.eta)
+
+
+@shared_task(
+    name="simulations.materialize_slot",
+    autoretry_for=RETRYABLE,
+    retry_backoff=1,
+    retry_backoff_max=30,
+    retry_jitter=True,
+    max_retries=8,
+)
+def materialize_slot(slot_id: int, attempt: int | None = None) -> dict[str, Any]:
+    """Write what is due of one slot (and, in live pace, claim its next rows)."""
+    try:
+        result = dispatcher.materialize_claim(slot_id=slot_id, attempt=attempt, send=send_claim)
+    except RETRYABLE:
+        raise
+    except Exception as exc:
+        dispatcher.fail_simulation_of_slot(slot_id=slot_id, error=f"{type(exc).__name__}: {exc}")
+        raise
+    return {"slot": slot_id, "attempt": attempt, "written": sum(result.written.values()), "skipped": result.skipped}
+
+
+@shared_task(name="simulations.dispatch")
+def dispatch() -> dict[str, int]:
+    """The beat tick: sweep stale claims, claim and send due slots, detect completed simulations."""
+    report = dispatcher.dispatch_tick(send=send_claim)
+    return {"swept": report.swept, "claimed": len(report.claims), "completed": len(report.completed)}
+
+
+@beat_init.connect
+def install_dispatcher_schedule(**_: Any) -> None:
+    """Beat owns the dispatcher's schedule: align it with CRMSIM_DISPATCH_INTERVAL_SECONDS at start."""
+    dispatcher.install_dispatcher_schedule()
+
+
+@worker_init.connect
+def build_value_pools(**_: Any) -> None:
+    """Build the engine's value pools (about a second) once in the worker's main process, before it forks its
+    pool processes: they inherit them, so no slot pays for the build."""
+    pools()
