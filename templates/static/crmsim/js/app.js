@@ -1,0 +1,138 @@
+// The SPA shell: hash routes, the mute toggle, and one screen at a time.
+//
+//   #/wizard/1 .. #/wizard/5                       onboarding wizard
+//   #/simulations                                  the user's simulations
+//   #/simulations/12                               dashboard
+//   #/simulations/12/contacts?lifecycleStage=...   record browser (companies, contacts, deals, activities)
+//   #/simulations/12/contacts/5/timeline           a contact's timeline
+
+import { api } from "./api.js";
+import { renderDashboard } from "./dashboard.js";
+import { errorPanel, focusHeading, h, heading, mount } from "./dom.js";
+import { renderRecords, renderTimeline } from "./records.js";
+import { renderSimulations } from "./simulations.js";
+import { isMuted, setMuted } from "./sound.js";
+import { renderWizard } from "./wizard.js";
+
+const app = document.getElementById("app");
+const muteButton = document.getElementById("mute-toggle");
+
+const ctx = {
+  profile: {},
+  limits: {
+    maxRecords: Number(app.dataset.maxRecords),
+    maxWindowDays: Number(app.dataset.maxWindowDays),
+    maxTimeScale: Number(app.dataset.maxTimeScale),
+  },
+  muted: () => isMuted(),
+  navigate(hash, replace = false) {
+    if (replace) {
+      window.history.replaceState(null, "", hash);
+      route();
+    } else if (window.location.hash === hash) {
+      route();
+    } else {
+      window.location.hash = hash;
+    }
+  },
+};
+
+function renderMute() {
+  const muted = isMuted();
+  muteButton.hidden = false;
+  muteButton.setAttribute("aria-pressed", muted ? "true" : "false");
+  muteButton.textContent = muted ? "Sound off" : "Sound on";
+  muteButton.title = muted ? "Tile sounds are muted; press to unmute" : "Tile sounds are on; press to mute";
+}
+
+muteButton.addEventListener("click", async () => {
+  setMuted(!isMuted());
+  renderMute();
+  try {
+    ctx.profile = await api.patch("/api/profile/", { muted: isMuted() });
+  } catch {
+    // The toggle still works for this visit; it just is not remembered.
+  }
+});
+
+function notFound(root) {
+  mount(root, heading("Page not found"), h("p", {}, "There is nothing at this address. ", h("a", { href: "#/simulations" }, "Your simulations"), " or ", h("a", { href: "#/wizard/1" }, "a new one"), "."));
+  focusHeading(root);
+}
+
+function markNav(path) {
+  for (const link of document.querySelectorAll(".site-nav a[data-nav]")) {
+    const active = path.startsWith(`/${link.dataset.nav}`);
+    if (active) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+let generation = 0;
+
+async function route() {
+  generation += 1;
+  const mine = generation;
+  const raw = window.location.hash.replace(/^#/, "") || "/";
+  const [path, search = ""] = raw.split("?");
+  const params = new URLSearchParams(search);
+  const parts = path.split("/").filter(Boolean);
+  // A fresh screen element per route: pollers of the previous screen see it disconnected and stop.
+  const screen = h("div", { class: "screen" });
+  app.replaceChildren(screen);
+  markNav(path);
+  document.documentElement.dataset.route = path;
+  try {
+    if (parts.length === 0) {
+      const hasSims = await api.get("/api/simulations/?pageSize=1");
+      if (mine !== generation) return;
+      ctx.navigate(hasSims.results.length ? "#/simulations" : "#/wizard/1", true);
+      return;
+    }
+    if (parts[0] === "wizard") {
+      const step = Number(parts[1] || 1);
+      if (!(step >= 1 && step <= 5)) return notFound(screen);
+      document.title = `New simulation · step ${step} · crmsim`;
+      await renderWizard(screen, ctx, step);
+    } else if (parts[0] === "simulations" && parts.length === 1) {
+      document.title = "Simulations · crmsim";
+      await renderSimulations(screen, ctx, params);
+    } else if (parts[0] === "simulations" && /^\d+$/.test(parts[1])) {
+      const id = parts[1];
+      if (parts.length === 2) {
+        document.title = `Simulation ${id} · crmsim`;
+        await renderDashboard(screen, ctx, id);
+      } else if (parts.length === 3 && ["companies", "contacts", "deals", "activities"].includes(parts[2])) {
+        document.title = `${parts[2]} · simulation ${id} · crmsim`;
+        await renderRecords(screen, ctx, id, parts[2], params);
+      } else if (parts.length === 5 && parts[2] === "contacts" && /^\d+$/.test(parts[3]) && parts[4] === "timeline") {
+        document.title = `Contact ${parts[3]} · simulation ${id} · crmsim`;
+        await renderTimeline(screen, ctx, id, parts[3]);
+      } else {
+        notFound(screen);
+      }
+    } else {
+      notFound(screen);
+    }
+  } catch (error) {
+    if (mine !== generation) return;
+    mount(screen, heading("Something went wrong"), errorPanel(error.message, route));
+    focusHeading(screen);
+  } finally {
+    if (mine === generation) document.documentElement.dataset.ready = "true";
+  }
+}
+
+async function start() {
+  try {
+    ctx.profile = (await api.get("/api/profile/")) || {};
+  } catch {
+    ctx.profile = {};
+  }
+  setMuted(ctx.profile.muted === true);
+  renderMute();
+  window.addEventListener("hashchange", route);
+  await route();
+}
+
+start();

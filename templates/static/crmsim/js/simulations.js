@@ -1,0 +1,82 @@
+// The user's simulations, newest first, with status and progress (refreshed while any is active).
+
+import { api, cursorOf } from "./api.js";
+import { progressBar, statusBadge } from "./dashboard.js";
+import { emptyState, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
+import { TERMINAL, fmtDateTime, fmtInt, fmtPercent } from "./format.js";
+
+const REFRESH_MS = 2000;
+
+export async function renderSimulations(root, ctx, params) {
+  const body = h("div", { class: "table-wrap", "aria-busy": "true" }, h("p", { role: "status" }, "Loading simulations…"));
+  const pager = h("nav", { class: "pager", "aria-label": "Pages" });
+  mount(
+    root,
+    h("div", { class: "title-row" }, heading("Simulations"), h("a", { class: "button primary", href: "#/wizard/1" }, "New simulation")),
+    body,
+    pager,
+  );
+  focusHeading(root);
+  let timer = null;
+
+  const load = async () => {
+    window.clearTimeout(timer);
+    if (!root.isConnected) return;
+    const cursor = params.get("cursor");
+    let page;
+    try {
+      page = await api.get(`/api/simulations/${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`);
+    } catch (error) {
+      mount(body, errorPanel(error.message, load));
+      body.setAttribute("aria-busy", "false");
+      return;
+    }
+    if (!root.isConnected) return;
+    body.setAttribute("aria-busy", "false");
+    if (!page.results.length) {
+      mount(body, emptyState("No simulations yet.", h("a", { href: "#/wizard/1", class: "button primary" }, "Start one with the wizard")));
+    } else {
+      mount(
+        body,
+        h(
+          "table",
+          { class: "table", id: "simulations-table" },
+          h(
+            "thead",
+            {},
+            h("tr", {}, ["#", "Scenario", "Distribution", "Records", "Pace", "Status", "Progress", "Created (UTC)"].map((name) => h("th", { scope: "col" }, name))),
+          ),
+          h(
+            "tbody",
+            {},
+            page.results.map((sim) => {
+              const planned = Object.values(sim.planned).reduce((a, b) => a + b, 0);
+              const processed = Object.values(sim.processed).reduce((a, b) => a + b, 0);
+              return h(
+                "tr",
+                { dataset: { id: String(sim.id) } },
+                h("td", {}, h("a", { href: `#/simulations/${sim.id}`, "aria-label": `Simulation ${sim.id}` }, `#${sim.id}`)),
+                h("td", {}, sim.scenario),
+                h("td", {}, sim.distribution),
+                h("td", { class: "num" }, fmtInt(sim.records)),
+                h("td", {}, sim.pace === "live" ? `live ${fmtInt(sim.timeScale)}×` : "backfill"),
+                h("td", {}, statusBadge(sim.status)),
+                h("td", { class: "progress-cell" }, progressBar(processed, planned, `Simulation ${sim.id} progress`), h("span", { class: "muted" }, fmtPercent(sim.percent))),
+                h("td", {}, fmtDateTime(sim.createdAt)),
+              );
+            }),
+          ),
+        ),
+      );
+    }
+    const prev = cursorOf(page.previous);
+    const next = cursorOf(page.next);
+    mount(
+      pager,
+      prev ? h("a", { class: "button", rel: "prev", href: `#/simulations?cursor=${encodeURIComponent(prev)}` }, "← Newer") : h("span"),
+      next ? h("a", { class: "button", rel: "next", href: `#/simulations?cursor=${encodeURIComponent(next)}` }, "Older →") : h("span"),
+    );
+    if (page.results.some((sim) => !TERMINAL.has(sim.status))) timer = window.setTimeout(load, REFRESH_MS);
+  };
+  await load();
+}
