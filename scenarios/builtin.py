@@ -6,6 +6,7 @@ tests check that every value lies inside its guardrails and that B2B and B2C dif
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 
@@ -92,3 +93,19 @@ B2C: dict[str, Any] = {
 }
 
 BUILTIN_PRESETS: tuple[dict[str, Any], ...] = (B2B, B2C)
+
+
+def install_builtin_presets(preset_model: Any) -> None:
+    """Create or reset the built-in presets (used by the data migration, with its historical model, and by
+    transactional tests, whose database is flushed between tests)."""
+    for preset in BUILTIN_PRESETS:
+        preset_model.objects.update_or_create(
+            slug=preset["slug"],
+            defaults={
+                "name": preset["name"],
+                "description": preset["description"],
+                "parameters": copy.deepcopy(preset["parameters"]),
+                "guardrails": copy.deepcopy(preset["guardrails"]),
+                "is_builtin": True,
+            },
+        )

@@ -11,9 +11,18 @@ import os
 import pytest
 from django.conf import settings
 
+from scenarios.builtin import install_builtin_presets
+from scenarios.models import ScenarioPreset
+
 
 def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("CRMSIM_REQUIRE_SERVICES") == "1":
         engine = settings.DATABASES["default"]["ENGINE"]
         if engine != "django.db.backends.postgresql":
             raise pytest.UsageError(f"CRMSIM_REQUIRE_SERVICES=1 but the database engine is {engine}")
+
+
+@pytest.fixture
+def builtin_presets(transactional_db: None) -> None:
+    """Transactional tests start from a flushed database: put the migration's built-in presets back."""
+    install_builtin_presets(ScenarioPreset)

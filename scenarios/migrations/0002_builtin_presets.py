@@ -1,25 +1,12 @@
 """Create the built-in B2B and B2C presets (values and reasons: scenarios/builtin.py, docs/scenarios.md)."""
 
-import copy
-
 from django.db import migrations
 
-from scenarios.builtin import BUILTIN_PRESETS
+from scenarios.builtin import BUILTIN_PRESETS, install_builtin_presets
 
 
 def create_builtins(apps, schema_editor):
-    ScenarioPreset = apps.get_model("scenarios", "ScenarioPreset")
-    for preset in BUILTIN_PRESETS:
-        ScenarioPreset.objects.update_or_create(
-            slug=preset["slug"],
-            defaults={
-                "name": preset["name"],
-                "description": preset["description"],
-                "parameters": copy.deepcopy(preset["parameters"]),
-                "guardrails": copy.deepcopy(preset["guardrails"]),
-                "is_builtin": True,
-            },
-        )
+    install_builtin_presets(apps.get_model("scenarios", "ScenarioPreset"))
 
 
 def remove_builtins(apps, schema_editor):

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 import threading
 from typing import Any
 
 import pytest
 from django.core.cache import cache
 
-from scenarios.builtin import BUILTIN_PRESETS
-from scenarios.models import ScenarioPreset
 from simulations import runner, selectors
 from simulations.background import run_in_background
 from simulations.models import Simulation
@@ -29,19 +26,8 @@ def _wait(simulation_id: int, threads: list[Any]) -> Simulation:
 
 
 @pytest.fixture(autouse=True)
-def _builtin_presets() -> None:
-    """Transactional tests start from a flushed database: put the migration's built-in presets back."""
-    for preset in BUILTIN_PRESETS:
-        ScenarioPreset.objects.update_or_create(
-            slug=preset["slug"],
-            defaults={
-                "name": preset["name"],
-                "description": preset["description"],
-                "parameters": copy.deepcopy(preset["parameters"]),
-                "guardrails": copy.deepcopy(preset["guardrails"]),
-                "is_builtin": True,
-            },
-        )
+def _builtin_presets(builtin_presets: None) -> None:
+    """Every test here needs the built-in presets, which a flushed database lacks."""
 
 
 @pytest.fixture
