@@ -33,8 +33,12 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# The benchmark suite against the write limit and the peers (docs/performance.md); needs PostgreSQL and Redis.
 bench: $(STAMP)
-	$(PY) -m simulations.bench $(BENCH_ARGS)
+	$(PY) -m benchmarks $(BENCH_ARGS)
+
+bench-quick: $(STAMP)
+	$(PY) -m benchmarks --quick
 
 run: migrate
 	$(PY) manage.py runserver

@@ -9,7 +9,7 @@ current-state change only where the stored ``stage_seq`` is lower (out-of-order 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 import numpy as np
 from django.db import connection, models
@@ -115,23 +115,57 @@ class GenericWriter:
         return len(rows)
 
 
-def _copy_escape(value: str | None) -> str:
-    if value is None:
-        return "\\N"
+_COPY_SPECIAL = ("\\", "\t", "\n", "\r")
+
+
+def _copy_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
+def _copy_column(model: type[models.Model], name: str, values: np.ndarray) -> list[str]:
+    """One column as COPY text fields (``\\N`` for NULL), built with numpy and C-level list operations.
+
+    Only object (text) columns can hold characters COPY must escape; they are scanned once, joined (engine pools
+    never need escaping, so the slow path runs only for hand-made rows).
+    """
+    out: list[str]
+    if _is_time(model, name):
+        out = np.char.add(np.datetime_as_string(values.astype("datetime64[s]"), unit="s"), "+00").tolist()
+    elif _is_bool(model, name):
+        out = np.where(values == 1, "1", "0").tolist()
+    elif values.dtype == object:
+        out = values.tolist()
+        joined = "".join(out)
+        if any(ch in joined for ch in _COPY_SPECIAL):
+            out = [_copy_escape(v) for v in out]
+    else:
+        out = values.astype(str).tolist()
+    if name in NULLABLE:
+        null = values == NULL
+        if null.any():
+            for i in np.flatnonzero(null).tolist():
+                out[i] = "\\N"
+    return out
+
+
 def _copy_text(model: type[models.Model], simulation_id: int, columns: Columns, names: Sequence[str]) -> str:
-    """COPY text format. Columns are escaped only when they need it (engine pools never do; nulls always)."""
-    texts = []
-    for name in names:
-        column = _text_column(model, name, columns[name], "postgres")
-        joined = "".join(v for v in column if v is not None)
-        if None in column or any(ch in joined for ch in "\\\t\n\r"):
-            column = [_copy_escape(v) for v in column]
-        texts.append(column)
-    sim = [str(simulation_id)] * len(texts[0])
-    return "".join("\t".join(row) + "\n" for row in zip(sim, *texts, strict=True))
+    """COPY text format: one line per row, ``simulation_id`` first; no per-row Python beyond one ``join``."""
+    texts = [_copy_column(model, name, columns[name]) for name in names]
+    prefix = f"{simulation_id}\t"
+    return prefix + ("\n" + prefix).join(map("\t".join, zip(*texts, strict=True))) + "\n"
+
+
+def copy_text(model: type[models.Model], simulation_id: int, columns: Columns) -> str:
+    """The rows of ``columns`` as PostgreSQL COPY text (``simulation_id`` first), as the writer sends them."""
+    names = list(columns)
+    if not names or len(columns[names[0]]) == 0:
+        return ""
+    return _copy_text(model, simulation_id, columns, names)
+
+
+def copy_columns(model: type[models.Model], columns: Columns) -> str:
+    """The column list of a COPY of ``columns`` into ``model``'s table."""
+    return _column_sql(model, list(columns))
 
 
 class PostgresCopyWriter(GenericWriter):
@@ -157,24 +191,27 @@ class PostgresCopyWriter(GenericWriter):
         return len(columns[names[0]])
 
     def insert_missing(self, model: type[models.Model], simulation_id: int, columns: Columns) -> int:
+        """One ``INSERT ... SELECT FROM unnest(text arrays) ON CONFLICT DO NOTHING``: one round trip, no staging
+        table (whose per-slot TRUNCATE and ON COMMIT truncation cost file operations), rows in key order (so two
+        slots offering the same companies lock them in the same order and cannot deadlock)."""
         names = list(columns)
         if not names or len(columns[names[0]]) == 0:
             return 0
-        table = model._meta.db_table
-        column_sql = _column_sql(model, names)
+        fields = [model._meta.get_field(name) for name in names]
+        aliases = [f"c{i}" for i in range(len(names))]
+        casts = ", ".join(f"{a}::{f.db_type(connection)}" for a, f in zip(aliases, fields, strict=True))
+        arrays = ", ".join(["%s::text[]"] * len(names))
+        sql = (
+            f"INSERT INTO {model._meta.db_table} ({_column_sql(model, names)}) "
+            f"SELECT %s, {casts} FROM unnest({arrays}) AS u({', '.join(aliases)}) ON CONFLICT DO NOTHING"
+        )
+        params: list[Any] = [
+            simulation_id,
+            *(_text_column(model, name, columns[name], self.time_format) for name in names),
+        ]
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TEMP TABLE IF NOT EXISTS _crmsim_stage_{table} ON COMMIT DELETE ROWS "
-                f"AS SELECT {column_sql} FROM {table} WITH NO DATA"
-            )
-            self._copy(f"_crmsim_stage_{table}", column_sql, _copy_text(model, simulation_id, columns, names))
-            cursor.execute(
-                f"INSERT INTO {table} ({column_sql}) SELECT {column_sql} FROM _crmsim_stage_{table} "
-                f"ON CONFLICT DO NOTHING"
-            )
-            inserted = cursor.rowcount
-            cursor.execute(f"TRUNCATE _crmsim_stage_{table}")
-        return inserted
+            cursor.execute(sql, params)
+            return max(cursor.rowcount, 0)
 
 
 def writer_for_connection() -> RowWriter:

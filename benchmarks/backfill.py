@@ -1,0 +1,84 @@
+"""crmsim backfill end to end: plan (count mode + slot rows), dispatch and materialize, until completed.
+
+Child process: ``python -m benchmarks.backfill --leads N --driver inprocess|celery`` with DATABASE_URL set.
+
+* ``inprocess``: the embedded driver (``simulations.runner.run_in_process``), one process, one connection.
+* ``celery``: this process plays beat's part -- it runs the dispatcher tick (``simulations.tasks.dispatch``'s
+  body: sweep, claim due slots, send them) every CRMSIM_DISPATCH_INTERVAL_SECONDS -- while real Celery worker
+  processes, started by the parent on the same database and broker, materialize the slots.
+
+The timer starts before ``create_simulation`` (planning is part of the job) and stops when the simulation is
+completed. Peak RSS of this process is measured by the parent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from benchmarks.scratch import emit
+from benchmarks.workload import create_simulation, setup_django
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--leads", type=int, required=True)
+    parser.add_argument("--driver", choices=("inprocess", "celery"), required=True)
+    parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument(
+        "--warmup-leads", type=int, default=0, help="run a small simulation first, untimed (warms worker processes)"
+    )
+    args = parser.parse_args(argv)
+    setup_django()
+    from django.conf import settings
+
+    from simulations.engine.pools import pools
+    from simulations.models import Simulation
+    from simulations.runner import run_in_process
+    from simulations.services import start_simulation
+
+    pools()  # the value pools are built once per process (Faker, ~0.5 s): not part of any N
+
+    def drive(simulation: Simulation, deadline: float) -> Simulation:
+        simulation = start_simulation(simulation=simulation)
+        if args.driver == "inprocess":
+            return run_in_process(simulation)
+        from simulations import dispatch as dispatcher
+        from simulations.tasks import send_claim
+
+        next_tick = 0.0
+        while simulation.status == Simulation.Status.RUNNING and time.perf_counter() < deadline:
+            if time.perf_counter() >= next_tick:
+                dispatcher.dispatch_tick(send=send_claim)
+                next_tick = time.perf_counter() + settings.CRMSIM_DISPATCH_INTERVAL_SECONDS
+            time.sleep(0.05)  # workers complete the simulation themselves (complete_if_done after each slot)
+            simulation.refresh_from_db()
+        return simulation
+
+    if args.warmup_leads:
+        warmup = create_simulation(args.warmup_leads)
+        assert isinstance(warmup, Simulation)
+        drive(warmup, time.perf_counter() + 300)
+    began = time.perf_counter()
+    simulation = create_simulation(args.leads)
+    assert isinstance(simulation, Simulation)
+    planned_at = time.perf_counter()
+    simulation = drive(simulation, began + args.timeout)
+    seconds = time.perf_counter() - began
+    if simulation.status != Simulation.Status.COMPLETED:
+        raise SystemExit(f"simulation ended {simulation.status}: {simulation.error}")
+    rows = sum(simulation.planned.values())
+    emit(
+        {
+            "leads": args.leads,
+            "rows": rows,
+            "seconds": seconds,
+            "plan_seconds": planned_at - began,
+            "rows_per_second": rows / seconds,
+            "slots": simulation.slots.count(),
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""The write limit: raw COPY of crmsim's own rows into the crm_* tables, rendered in memory before timing.
+
+Child process: ``python -m benchmarks.copy_limit --leads N [--streams 1|2]`` with DATABASE_URL set to a
+scratch database. The simulation is created through the product's service (so the rows are exactly the ones a
+backfill writes, each company once), every slot is generated and rendered to COPY text up front, then only
+this is timed: per group of slots (about ``--rows-per-transaction`` rows) one transaction with one COPY per
+table, ``synchronous_commit`` off like the product's writer. Same tables, indexes, foreign keys and sequences
+as the product; no Python work inside the timer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+
+import psycopg
+
+from benchmarks.scratch import emit
+from benchmarks.workload import create_simulation, setup_django
+
+CHUNK_BYTES = 1 << 20
+
+
+def _drop_schema_parts(indexes: bool) -> None:
+    """The what-if variants: not the product's schema (the API and deletes rely on what is dropped here)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid::regclass::text LIKE 'crm\\_%%'"
+        )
+        for table, name in cursor.fetchall():
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        if indexes:
+            cursor.execute(
+                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE i.indrelid::regclass::text LIKE 'crm\\_%%' AND c.relname LIKE '%%simulation_id%%'"
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f'DROP INDEX "{name}"')
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--leads", type=int, required=True)
+    parser.add_argument("--streams", type=int, default=1, help="concurrent COPY connections")
+    parser.add_argument("--rows-per-transaction", type=int, default=100_000)
+    parser.add_argument(
+        "--schema",
+        choices=("product", "no-fk", "no-fk-no-sim-index"),
+        default="product",
+        help="what-if only: drop the simulation foreign keys (and Django's redundant simulation_id indexes) first",
+    )
+    args = parser.parse_args(argv)
+    setup_django()
+    from django.conf import settings
+    from django.db import connection
+
+    from crm.models import RECORD_MODELS
+    from simulations import engine
+    from simulations.batches import cut_batch
+    from simulations.services import engine_inputs
+    from simulations.writer import copy_columns, copy_text
+
+    simulation = create_simulation(args.leads)
+    inputs = engine_inputs(simulation)
+    plan = engine.build_plan(inputs)
+    began = time.perf_counter()
+    groups: list[list[tuple[str, str, str]]] = [[]]
+    group_rows = rows = 0
+    for k in range(plan.slot_count):
+        batch = cut_batch(engine.generate_slot(plan, k), inputs.start, inputs.end)
+        owned_lo, owned_hi = plan.slot_companies(k)
+        companies = batch.inserts["companies"]
+        owned = (companies["key"] >= owned_lo) & (companies["key"] < owned_hi)
+        batch.inserts["companies"] = {name: values[owned] for name, values in companies.items()}
+        for record_type in engine.RECORD_TYPES:
+            model = RECORD_MODELS[record_type]
+            columns = batch.inserts[record_type]
+            count = len(next(iter(columns.values()))) if columns else 0
+            if count:
+                text = copy_text(model, simulation.pk, columns)
+                groups[-1].append((model._meta.db_table, copy_columns(model, columns), text))
+                group_rows += count
+        if group_rows >= args.rows_per_transaction:
+            rows += group_rows
+            groups.append([])
+            group_rows = 0
+    rows += group_rows
+    render_seconds = time.perf_counter() - began
+    text_bytes = sum(len(text) for group in groups for _, _, text in group)
+    dsn = settings.DATABASES["default"]
+    conninfo = f"host={dsn['HOST']} port={dsn['PORT'] or 5432} dbname={dsn['NAME']} user={dsn['USER']}"
+    if args.schema != "product":
+        _drop_schema_parts(args.schema == "no-fk-no-sim-index")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()")
+        wal_before = cursor.fetchone()[0]
+    connection.close()
+
+    def stream(mine: list[list[tuple[str, str, str]]]) -> None:
+        with psycopg.connect(conninfo) as conn:
+            for group in mine:
+                with conn.transaction():
+                    conn.execute("SET LOCAL synchronous_commit TO OFF")
+                    for table, column_sql, text in group:
+                        with conn.cursor() as cursor, cursor.copy(f"COPY {table} ({column_sql}) FROM STDIN") as copy:
+                            for at in range(0, len(text), CHUNK_BYTES):
+                                copy.write(text[at : at + CHUNK_BYTES])
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=stream, args=(groups[i :: args.streams],)) for i in range(args.streams)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - began
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", [wal_before])
+        wal_bytes = float(cursor.fetchone()[0])
+    emit(
+        {
+            "rows": rows,
+            "seconds": seconds,
+            "rows_per_second": rows / seconds,
+            "render_seconds": render_seconds,
+            "bytes": text_bytes,
+            "transactions": len(groups),
+            "streams": args.streams,
+            "schema": args.schema,
+            "wal_bytes": wal_bytes,
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,227 @@
+"""The measurements, run from the parent process: each one in child processes on scratch databases.
+
+Every function returns result rows (plain dicts, JSON-ready): ``measurement``, ``system``, ``leads``, ``rows``,
+``seconds``, ``rows_per_second``, ``peak_rss_mb`` and measurement-specific extras.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from benchmarks.scratch import REDIS_URL, child_env, run_child, scratch_database
+from benchmarks.workers import celery_workers, sampling
+
+Row = dict[str, Any]
+
+
+def copy_limit(leads: int, streams: int = 1, schema: str = "product", rows_per_transaction: int = 100_000) -> Row:
+    args = ["--leads", str(leads), "--streams", str(streams), "--schema", schema]
+    args += ["--rows-per-transaction", str(rows_per_transaction)]
+    with scratch_database(f"copy_{leads}_{streams}") as url:
+        run = run_child("benchmarks.copy_limit", args, child_env(url))
+    r = run.result
+    label = "write limit: raw COPY" + (f", {streams} streams" if streams > 1 else "")
+    system = "copy" if streams == 1 else f"copy_{streams}"
+    if schema != "product":
+        label, system = f"what-if: raw COPY, schema {schema}", f"copy_{schema}"
+    if rows_per_transaction != 100_000:
+        label, system = f"{label}, {rows_per_transaction:,} rows/tx", f"{system}_{rows_per_transaction}"
+    return {
+        "measurement": label,
+        "system": system,
+        "leads": leads,
+        "rows": r["rows"],
+        "seconds": r["seconds"],
+        "rows_per_second": r["rows_per_second"],
+        "peak_rss_mb": run.peak_rss_mb,
+        "wal_bytes_per_row": r["wal_bytes"] / r["rows"],
+        "notes": f"{r['transactions']} tx, {r['bytes'] / 1e6:.0f} MB text rendered before timing "
+        f"({r['render_seconds']:.1f} s); WAL {r['wal_bytes'] / r['rows']:.0f} B/row",
+    }
+
+
+def backfill_in_process(leads: int) -> Row:
+    with scratch_database(f"inprocess_{leads}") as url:
+        run = run_child("benchmarks.backfill", ["--leads", str(leads), "--driver", "inprocess"], child_env(url))
+    r = run.result
+    return {
+        "measurement": "crmsim backfill, in-process",
+        "system": "crmsim_inprocess",
+        "leads": leads,
+        "rows": r["rows"],
+        "seconds": r["seconds"],
+        "rows_per_second": r["rows_per_second"],
+        "peak_rss_mb": run.peak_rss_mb,
+        "plan_seconds": r["plan_seconds"],
+        "notes": f"plan {r['plan_seconds']:.2f} s, {r['slots']} slots",
+    }
+
+
+def backfill_celery(leads: int, workers: int = 2) -> Row:
+    with (
+        scratch_database(f"celery_{leads}") as url,
+        celery_workers("crmsim", "materialize,dispatch", url, concurrency=workers) as group,
+        sampling(group),
+    ):
+        run = run_child(
+            "benchmarks.backfill",
+            ["--leads", str(leads), "--driver", "celery", "--warmup-leads", "2000"],
+            child_env(url, CELERY_BROKER_URL=REDIS_URL),
+        )
+    r = run.result
+    pool = group.pool_peaks_mb()
+    return {
+        "measurement": f"crmsim backfill, {workers} Celery workers",
+        "system": "crmsim_celery",
+        "leads": leads,
+        "rows": r["rows"],
+        "seconds": r["seconds"],
+        "rows_per_second": r["rows_per_second"],
+        "peak_rss_mb": max(pool) if pool else 0.0,
+        "worker_rss_mb": pool,
+        "celery_parent_rss_mb": group.parent_peak_mb(),
+        "dispatcher_rss_mb": run.peak_rss_mb,
+        "plan_seconds": r["plan_seconds"],
+        "notes": f"worker pool RSS {'/'.join(f'{mb:.0f}' for mb in pool)} MB; dispatcher {run.peak_rss_mb:.0f} MB",
+    }
+
+
+def orm_peer(leads: int, mode: str) -> Row:
+    with scratch_database(f"orm_{mode}") as url:
+        run = run_child("benchmarks.orm_peer", ["--leads", str(leads), "--mode", mode], child_env(url))
+    r = run.result
+    label = "Django ORM create() per row" if mode == "create" else "Django bulk_create"
+    return {
+        "measurement": f"peer: {label} + Faker per row",
+        "system": f"orm_{mode}",
+        "leads": leads,
+        "rows": r["rows"],
+        "seconds": r["seconds"],
+        "rows_per_second": r["rows_per_second"],
+        "peak_rss_mb": run.peak_rss_mb,
+        "notes": "companies/contacts/deals/activities only",
+    }
+
+
+def snowfakery_peer(leads: int) -> Row:
+    from benchmarks.scratch import _admin, database_url, drop_database
+
+    with scratch_database("snowfakery_counts") as url:
+        run = run_child("benchmarks.orm_peer_counts", ["--leads", str(leads)], child_env(url))
+    counts = run.result["counts"]
+    name = "crmsim_bench_snowfakery"
+    drop_database(name)
+    _admin(f'CREATE DATABASE "{name}"')
+    try:
+        args = ["--database-url", database_url(name)]
+        for kind, count in counts.items():
+            args += [f"--{kind}", str(count)]
+        run = run_child("benchmarks.snowfakery_peer", args, child_env())
+    finally:
+        drop_database(name)
+    r = run.result
+    return {
+        "measurement": "peer: Snowfakery generate_data",
+        "system": "snowfakery",
+        "leads": leads,
+        "rows": r["rows"],
+        "seconds": r["seconds"],
+        "rows_per_second": r["rows_per_second"],
+        "peak_rss_mb": run.peak_rss_mb,
+        "notes": "own tables, same four tables and counts",
+    }
+
+
+def celery_per_record(leads: int) -> Row:
+    with (
+        scratch_database("per_record") as url,
+        celery_workers("benchmarks.per_record", "bench_per_record", url) as group,
+        sampling(group),
+    ):
+        env = child_env(url, CELERY_BROKER_URL=REDIS_URL)
+        run = run_child("benchmarks.per_record", ["--leads", str(leads)], env)
+    r = run.result
+    pool = group.pool_peaks_mb()
+    return {
+        "measurement": "peer: Celery, one eta task per record (2 workers)",
+        "system": "celery_per_record",
+        "leads": leads,
+        "rows": r["rows"],
+        "seconds": r["seconds"],
+        "rows_per_second": r["rows_per_second"],
+        "peak_rss_mb": max(pool) if pool else 0.0,
+        "notes": f"sending took {r['send_seconds']:.1f} s; ORM create() + Faker in each task",
+    }
+
+
+def planning(leads: int) -> Row:
+    run = run_child("benchmarks.planning", ["--leads", str(leads)], child_env())
+    r = run.result
+    return {
+        "measurement": "planning: count-mode plan (simulations.bench)",
+        "system": "planning",
+        "leads": leads,
+        "rows": None,
+        "seconds": r.get("count_plan_seconds"),
+        "rows_per_second": None,
+        "peak_rss_mb": run.peak_rss_mb,
+        "build_plan_seconds": r.get("build_plan_seconds"),
+        "generate_rows_per_second": r.get("generate_rows_per_second"),
+        "notes": f"build_plan {r.get('build_plan_seconds')} s; generate_slot "
+        f"{(r.get('generate_rows_per_second') or 0):,.0f} rows/s",
+        "output": r.get("output"),
+    }
+
+
+def live(leads: int, seconds: float, driver: str = "inprocess") -> Row:
+    with scratch_database(f"live_{driver}") as url:
+        args = ["--leads", str(leads), "--seconds", str(seconds), "--driver", driver]
+        if driver == "celery":
+            with celery_workers("crmsim", "materialize,dispatch", url) as group, sampling(group):
+                run = run_child("benchmarks.live", args, child_env(url, CELERY_BROKER_URL=REDIS_URL))
+        else:
+            run = run_child("benchmarks.live", args, child_env(url))
+    r = run.result
+    return {
+        "measurement": "live pacing, " + ("in-process" if driver == "inprocess" else "2 Celery workers"),
+        "system": f"live_{driver}",
+        "leads": leads,
+        "rows": r["rows"],
+        "seconds": r["seconds"],
+        "rows_per_second": r["rows"] / r["seconds"],
+        "peak_rss_mb": run.peak_rss_mb,
+        "events_per_second": r["events_per_second"],
+        "lag_p50_ms": r["lag_p50_ms"],
+        "lag_p99_ms": r["lag_p99_ms"],
+        "status": r["status"],
+        "notes": f"{r['events_per_second']:.0f} events/s due; lag p50 {r['lag_p50_ms']} ms, p99 {r['lag_p99_ms']} ms "
+        f"over {r['batches']} batches" + ("" if r["status"] == "completed" else f"; run {r['status']} at the deadline"),
+    }
+
+
+def progress_api(leads: int, clients: int, seconds: float) -> list[Row]:
+    with scratch_database("api") as url:
+        args = ["--leads", str(leads), "--clients", str(clients), "--seconds", str(seconds)]
+        run = run_child("benchmarks.progress_api", args, child_env(url))
+    r = run.result
+    rows = []
+    phases = (("poll", "each polls 1/s"), ("saturate", "back to back"), ("idle", "each polls 1/s, no run going"))
+    for phase, label in phases:
+        p = r[phase]
+        rows.append(
+            {
+                "measurement": f"API progress, {clients} clients, {label}",
+                "system": f"api_{phase}",
+                "leads": leads,
+                "rows": None,
+                "seconds": None,
+                "rows_per_second": None,
+                "peak_rss_mb": None,
+                **{k: p.get(k) for k in ("requests", "p50_ms", "p95_ms", "p99_ms", "errors", "requests_per_second")},
+                "run_status_after": r.get("run_status_after"),
+                "notes": f"p50 {p.get('p50_ms', 0):.1f} ms, p95 {p.get('p95_ms', 0):.1f} ms, p99 "
+                f"{p.get('p99_ms', 0):.1f} ms; {p.get('requests_per_second', 0):.0f} req/s, {p.get('errors')} errors"
+                + ("" if phase == "idle" else f"; run {r.get('run_status_after')} after both phases"),
+            }
+        )
+    return rows

@@ -1,0 +1,98 @@
+"""Real Celery worker processes for the measurements that need them (on the benchmarks' own Redis database)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks.scratch import PYTHON, REDIS_URL, ROOT, child_env, child_pids, vm_hwm_mb
+
+
+@dataclass
+class WorkerGroup:
+    """A running ``celery worker`` (prefork): the parent and its pool processes' peak RSS, read from /proc."""
+
+    process: subprocess.Popen[bytes]
+    log: Path
+    peaks: dict[int, float] = field(default_factory=dict)
+
+    def sample(self) -> None:
+        for pid in (self.process.pid, *child_pids(self.process.pid)):
+            self.peaks[pid] = max(self.peaks.get(pid, 0.0), vm_hwm_mb(pid))
+
+    def pool_peaks_mb(self) -> list[float]:
+        """Peak RSS of each pool (worker) process, largest first (the parent excluded)."""
+        return sorted((mb for pid, mb in self.peaks.items() if pid != self.process.pid), reverse=True)
+
+    def parent_peak_mb(self) -> float:
+        return self.peaks.get(self.process.pid, 0.0)
+
+
+def purge_queues(*queues: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    client.delete(*queues)
+    client.close()
+
+
+@contextmanager
+def celery_workers(
+    app: str, queues: str, database_url: str, concurrency: int = 2, ready_timeout: float = 60.0
+) -> Iterator[WorkerGroup]:
+    """``celery -A app worker -c concurrency`` on ``database_url``; yields once it is ready, stops it after."""
+    purge_queues(*queues.split(","))
+    log = Path(tempfile.mkstemp(prefix="crmsim-bench-worker-", suffix=".log")[1])
+    command = [
+        PYTHON, "-m", "celery", "-A", app, "worker", "--loglevel", "INFO", "--queues", queues,
+        "--concurrency", str(concurrency), "--hostname", f"bench-{os.getpid()}@%h",
+        "--without-gossip", "--without-mingle", "--without-heartbeat", "--logfile", str(log),
+    ]  # fmt: skip
+    env = child_env(database_url, CELERY_BROKER_URL=REDIS_URL)
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    group = WorkerGroup(process, log)
+    try:
+        deadline = time.monotonic() + ready_timeout
+        while " ready." not in log.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"celery worker did not start:\n{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.2)
+        group.sample()
+        yield group
+        group.sample()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.unlink(missing_ok=True)
+
+
+@contextmanager
+def sampling(group: WorkerGroup, interval: float = 0.5) -> Iterator[None]:
+    """Sample the workers' peak RSS in a background thread while the block runs."""
+    import threading
+
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(interval):
+            group.sample()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        group.sample()
