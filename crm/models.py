@@ -6,6 +6,11 @@ anything. Rows refer to each other by those keys, not by foreign keys to surroga
 order, and the writer can COPY without looking ids up. The only foreign key is to the Simulation, so deleting
 a simulation is one DELETE per table (Django's fast delete), not a walk over rows.
 
+That foreign key has no database constraint and no index of its own (``db_constraint=False, db_index=False``):
+every table's natural-key unique index starts with ``simulation_id`` and serves lookups by simulation, and the
+constraint's per-row check cost a third of every COPY (docs/performance.md). Rows are only written by
+``materialize_slot`` for a simulation it has just read, and deleted through ``services.delete_simulation``.
+
 Current-state fields (``Contact.lifecycle_stage``, ``Deal.dealstage`` and the deal's close fields) carry the
 ``stage_seq`` of the event that set them; an update only applies when its seq is higher, so batches applied
 out of order end in the same state.
@@ -42,7 +47,9 @@ ACTIVITY_CHOICES = [(kind, kind) for kind in ACTIVITY_TYPES]
 
 
 class Company(models.Model):
-    simulation = models.ForeignKey("simulations.Simulation", on_delete=models.CASCADE, related_name="+")
+    simulation = models.ForeignKey(
+        "simulations.Simulation", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     key = models.BigIntegerField()
     name = models.CharField(max_length=200)
     domain = models.CharField(max_length=200)
@@ -60,7 +67,9 @@ class Company(models.Model):
 
 
 class Contact(models.Model):
-    simulation = models.ForeignKey("simulations.Simulation", on_delete=models.CASCADE, related_name="+")
+    simulation = models.ForeignKey(
+        "simulations.Simulation", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     key = models.BigIntegerField()
     company_key = models.BigIntegerField()
     first_name = models.CharField(max_length=100)
@@ -85,7 +94,9 @@ class Contact(models.Model):
 
 
 class Deal(models.Model):
-    simulation = models.ForeignKey("simulations.Simulation", on_delete=models.CASCADE, related_name="+")
+    simulation = models.ForeignKey(
+        "simulations.Simulation", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     key = models.BigIntegerField()
     contact_key = models.BigIntegerField()
     company_key = models.BigIntegerField()
@@ -114,7 +125,9 @@ class Deal(models.Model):
 
 
 class Activity(models.Model):
-    simulation = models.ForeignKey("simulations.Simulation", on_delete=models.CASCADE, related_name="+")
+    simulation = models.ForeignKey(
+        "simulations.Simulation", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     key = models.BigIntegerField()
     contact_key = models.BigIntegerField()
     deal_key = models.BigIntegerField(null=True, blank=True)
@@ -135,7 +148,9 @@ class Activity(models.Model):
 
 
 class LifecycleEvent(models.Model):
-    simulation = models.ForeignKey("simulations.Simulation", on_delete=models.CASCADE, related_name="+")
+    simulation = models.ForeignKey(
+        "simulations.Simulation", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     contact_key = models.BigIntegerField()
     seq = models.IntegerField()
     from_stage = models.CharField(max_length=32, blank=True)
@@ -152,7 +167,9 @@ class LifecycleEvent(models.Model):
 
 
 class DealStageEvent(models.Model):
-    simulation = models.ForeignKey("simulations.Simulation", on_delete=models.CASCADE, related_name="+")
+    simulation = models.ForeignKey(
+        "simulations.Simulation", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     deal_key = models.BigIntegerField()
     seq = models.IntegerField()
     from_stage = models.CharField(max_length=32, blank=True)

@@ -406,15 +406,13 @@ def materialize_slot(*, slot_id: int, until: int | None = None, now: dt.datetime
     writer = writer_for_connection()
     writer.begin()
     written: dict[str, int] = {}
-    for record_type in RECORD_TYPES:
-        model = RECORD_MODELS[record_type]
-        columns = batch.inserts[record_type]
-        if record_type == "companies":
-            written[record_type] = writer.insert_missing(model, simulation.pk, columns)
-        else:
-            written[record_type] = writer.insert(model, simulation.pk, columns)
+    for record_type in RECORD_TYPES[1:]:
+        written[record_type] = writer.insert(RECORD_MODELS[record_type], simulation.pk, batch.inserts[record_type])
     for record_type, columns in batch.updates.items():
         writer.update_state(RECORD_MODELS[record_type], simulation.pk, columns)
+    # Companies last: a company several slots reference is row-locked by the first inserter until it commits,
+    # and other slots' ON CONFLICT waits on that lock; inserting just before commit keeps the wait short.
+    written["companies"] = writer.insert_missing(RECORD_MODELS["companies"], simulation.pk, batch.inserts["companies"])
 
     for record_type, count in written.items():
         setattr(slot, f"processed_{record_type}", getattr(slot, f"processed_{record_type}") + count)
