@@ -22,23 +22,8 @@ from decimal import Decimal
 
 from django.db import models
 
-LIFECYCLE_STAGES = (
-    "subscriber",
-    "lead",
-    "marketingqualifiedlead",
-    "salesqualifiedlead",
-    "opportunity",
-    "customer",
-)
-DEAL_STAGES = (
-    "appointmentscheduled",
-    "qualifiedtobuy",
-    "presentationscheduled",
-    "decisionmakerboughtin",
-    "contractsent",
-    "closedwon",
-    "closedlost",
-)
+from scenarios.parameters import DEAL_STAGES, LIFECYCLE_STAGES
+
 ACTIVITY_TYPES = ("note", "task", "call", "email", "meeting")
 
 LIFECYCLE_CHOICES = [(stage, stage) for stage in LIFECYCLE_STAGES]

@@ -33,6 +33,18 @@ FUNNEL_STAGES: tuple[str, ...] = (
 """HubSpot lifecycle stages a lead can drop out at, in order. Passing the last one makes an opportunity."""
 
 LIFECYCLE_STAGES: tuple[str, ...] = (*FUNNEL_STAGES, "opportunity", "customer")
+"""HubSpot lifecycle stages, in order: the vocabulary of the engine, the CRM rows and the API."""
+
+DEAL_STAGES: tuple[str, ...] = (
+    "appointmentscheduled",
+    "qualifiedtobuy",
+    "presentationscheduled",
+    "decisionmakerboughtin",
+    "contractsent",
+    "closedwon",
+    "closedlost",
+)
+"""HubSpot's default sales pipeline, in order; a deal ends closedwon or closedlost."""
 
 TOUCHPOINT_KINDS: tuple[str, ...] = ("notesPerLead", "tasksPerLead", "callsPerLead")
 

@@ -6,6 +6,8 @@ docs/engine.md for the model and the determinism design.
 
 from __future__ import annotations
 
+from scenarios.parameters import DEAL_STAGES, LIFECYCLE_STAGES
+
 from .digest import (
     DIGEST_FIELDS,
     DatasetDigest,
@@ -25,7 +27,6 @@ from .distributions import (
 from .inputs import ENGINE_VERSION, RECORD_TYPES, SLOT_SIZE, SimulationInputs, freeze_params, lead_count
 from .plan import Plan, build_plan, scenario_style
 from .slots import PlanCounts, SlotData, count_plan, count_slot, generate_dataset, generate_slot, preview
-from .trajectories import DEAL_STAGES, LIFECYCLE_STAGES
 
 __all__ = [
     "DEAL_STAGES",

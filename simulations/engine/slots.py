@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scenarios.parameters import DEAL_STAGES, LIFECYCLE_STAGES
+
 from .inputs import RECORD_TYPES, SimulationInputs
 from .plan import Plan, build_plan
 from .pools import (
@@ -29,8 +31,6 @@ from .pools import (
 )
 from .streams import SLOT_VALUES, stream
 from .trajectories import (
-    DEAL_STAGES,
-    LIFECYCLE_STAGES,
     MAX_ACTIVITIES_PER_LEAD,
     SlotStructure,
     slot_structure,

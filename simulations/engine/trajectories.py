@@ -31,16 +31,6 @@ avgSalesCycleDays."""
 CYCLE_SHAPE = 4.0
 """Shape of the Gamma deal cycle; its mean is avgSalesCycleDays whatever the shape."""
 
-LIFECYCLE_STAGES = ("subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer")
-DEAL_STAGES = (
-    "appointmentscheduled",
-    "qualifiedtobuy",
-    "presentationscheduled",
-    "decisionmakerboughtin",
-    "contractsent",
-    "closedwon",
-    "closedlost",
-)
 CLOSED_WON = 5
 CLOSED_LOST = 6
 ACTIVITY_KINDS = 3
