@@ -27,22 +27,47 @@ def _is_bool(model: type[models.Model], name: str) -> bool:
     return isinstance(model._meta.get_field(name), models.BooleanField)
 
 
-def _text_column(model: type[models.Model], name: str, values: np.ndarray, time_format: str) -> list[str | None]:
-    """One column as database text (None for NULL)."""
+_COPY_SPECIAL = ("\\", "\t", "\n", "\r")
+
+
+def _copy_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _text_column(
+    model: type[models.Model],
+    name: str,
+    values: np.ndarray,
+    time_format: str,
+    *,
+    null: str | None = None,
+    escape: bool = False,
+) -> list[str | None]:
+    """One column as database text, built with numpy and C-level list operations.
+
+    ``time_format`` "sqlite" renders ``YYYY-MM-DD HH:MM:SS`` (Django's SQLite format), anything else
+    ``YYYY-MM-DDTHH:MM:SS+00``. NULL becomes ``null`` (None for query parameters, ``\\N`` for COPY). With
+    ``escape``, text columns are scanned once, joined, and escaped for COPY only when needed (engine pools never
+    need it, so the slow path runs only for hand-made rows).
+    """
+    out: list[str | None]
     if _is_time(model, name):
-        seconds = values.astype(np.int64)
-        text = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s")
-        text = np.char.replace(text, "T", " ") if time_format == "sqlite" else np.char.add(text, "+00")
-        out: list[str | None] = text.tolist()
+        text = np.datetime_as_string(values.astype(np.int64).astype("datetime64[s]"), unit="s")
+        out = (np.char.replace(text, "T", " ") if time_format == "sqlite" else np.char.add(text, "+00")).tolist()
     elif _is_bool(model, name):
-        out = ["1" if v == 1 else "0" for v in values.tolist()]
+        out = np.where(values == 1, "1", "0").tolist()
+    elif values.dtype == object:
+        out = values.tolist()
+        joined = "".join(out) if escape else ""  # type: ignore[arg-type]
+        if any(ch in joined for ch in _COPY_SPECIAL):
+            out = [_copy_escape(v) for v in out]  # type: ignore[arg-type]
     else:
-        out = [str(v) for v in values.tolist()]
+        out = values.astype(str).tolist()
     if name in NULLABLE:
-        null = np.asarray(values) == NULL
-        if null.any():
-            for i in np.flatnonzero(null).tolist():
-                out[i] = None
+        is_null = np.asarray(values) == NULL
+        if is_null.any():
+            for i in np.flatnonzero(is_null).tolist():
+                out[i] = null
     return out
 
 
@@ -115,42 +140,9 @@ class GenericWriter:
         return len(rows)
 
 
-_COPY_SPECIAL = ("\\", "\t", "\n", "\r")
-
-
-def _copy_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def _copy_column(model: type[models.Model], name: str, values: np.ndarray) -> list[str]:
-    """One column as COPY text fields (``\\N`` for NULL), built with numpy and C-level list operations.
-
-    Only object (text) columns can hold characters COPY must escape; they are scanned once, joined (engine pools
-    never need escaping, so the slow path runs only for hand-made rows).
-    """
-    out: list[str]
-    if _is_time(model, name):
-        out = np.char.add(np.datetime_as_string(values.astype("datetime64[s]"), unit="s"), "+00").tolist()
-    elif _is_bool(model, name):
-        out = np.where(values == 1, "1", "0").tolist()
-    elif values.dtype == object:
-        out = values.tolist()
-        joined = "".join(out)
-        if any(ch in joined for ch in _COPY_SPECIAL):
-            out = [_copy_escape(v) for v in out]
-    else:
-        out = values.astype(str).tolist()
-    if name in NULLABLE:
-        null = values == NULL
-        if null.any():
-            for i in np.flatnonzero(null).tolist():
-                out[i] = "\\N"
-    return out
-
-
 def _copy_text(model: type[models.Model], simulation_id: int, columns: Columns, names: Sequence[str]) -> str:
     """COPY text format: one line per row, ``simulation_id`` first; no per-row Python beyond one ``join``."""
-    texts = [_copy_column(model, name, columns[name]) for name in names]
+    texts = [_text_column(model, name, columns[name], "postgres", null="\\N", escape=True) for name in names]
     prefix = f"{simulation_id}\t"
     return prefix + ("\n" + prefix).join(map("\t".join, zip(*texts, strict=True))) + "\n"
 
