@@ -155,21 +155,21 @@ def celery_per_record(leads: int) -> Row:
 
 
 def planning(leads: int) -> Row:
-    run = run_child("benchmarks.planning", ["--leads", str(leads)], child_env())
+    run = run_child("benchmarks.engine", ["--leads", str(leads), "--write-slots", "50", "--emit"], child_env())
     r = run.result
     return {
-        "measurement": "planning: count-mode plan (simulations.bench)",
+        "measurement": "planning: count-mode plan (benchmarks.engine)",
         "system": "planning",
         "leads": leads,
         "rows": None,
-        "seconds": r.get("count_plan_seconds"),
+        "seconds": r["count_plan_seconds"],
         "rows_per_second": None,
         "peak_rss_mb": run.peak_rss_mb,
-        "build_plan_seconds": r.get("build_plan_seconds"),
-        "generate_rows_per_second": r.get("generate_rows_per_second"),
-        "notes": f"build_plan {r.get('build_plan_seconds')} s; generate_slot "
-        f"{(r.get('generate_rows_per_second') or 0):,.0f} rows/s",
-        "output": r.get("output"),
+        "build_plan_seconds": r["build_plan_seconds"],
+        "generate_rows_per_second": r["generate_rows_per_second"],
+        "notes": f"build_plan {r['build_plan_seconds']} s; generate_slot "
+        f"{(r['generate_rows_per_second'] or 0):,.0f} rows/s",
+        "output": r["output"],
     }
 
 

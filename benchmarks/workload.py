@@ -2,7 +2,7 @@
 
 B2B preset, linear arrivals over a quarter (2026-01-01 .. 2026-04-01), seed 42: about 9.7 rows per lead
 (companies, contacts, deals, activities, lifecycle and deal stage events). "N leads" means N' (contacts);
-the requested record count is derived from the preset's leadVolumeMultiplier, as ``simulations.bench`` does.
+the requested record count is derived from the preset's leadVolumeMultiplier, as ``benchmarks.engine`` does.
 """
 
 from __future__ import annotations
