@@ -8,7 +8,9 @@ Child process: ``python -m benchmarks.backfill --leads N --driver inprocess|cele
   processes, started by the parent on the same database and broker, materialize the slots.
 
 The timer starts before ``create_simulation`` (planning is part of the job) and stops when the simulation is
-completed. Peak RSS of this process is measured by the parent.
+completed. Peak RSS of this process is measured by the parent. ``--verify`` then checks, untimed, that the rows
+written are the rows planned and that the database's digest equals the engine's (``python -m
+benchmarks.distributed`` asks for it).
 """
 
 from __future__ import annotations
@@ -28,14 +30,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--warmup-leads", type=int, default=0, help="run a small simulation first, untimed (warms worker processes)"
     )
+    parser.add_argument("--verify", action="store_true", help="after timing: processed == planned, digests equal")
     args = parser.parse_args(argv)
     setup_django()
     from django.conf import settings
 
+    from simulations import engine, selectors
     from simulations.engine.pools import pools
     from simulations.models import Simulation
     from simulations.runner import run_in_process
-    from simulations.services import start_simulation
+    from simulations.services import engine_inputs, start_simulation
 
     pools()  # the value pools are built once per process (Faker, ~0.5 s): not part of any N
 
@@ -68,16 +72,21 @@ def main(argv: list[str] | None = None) -> None:
     if simulation.status != Simulation.Status.COMPLETED:
         raise SystemExit(f"simulation ended {simulation.status}: {simulation.error}")
     rows = sum(simulation.planned.values())
-    emit(
-        {
-            "leads": args.leads,
-            "rows": rows,
-            "seconds": seconds,
-            "plan_seconds": planned_at - began,
-            "rows_per_second": rows / seconds,
-            "slots": simulation.slots.count(),
-        }
-    )
+    result = {
+        "leads": args.leads,
+        "rows": rows,
+        "seconds": seconds,
+        "plan_seconds": planned_at - began,
+        "rows_per_second": rows / seconds,
+        "slots": simulation.slots.count(),
+    }
+    if args.verify:
+        processed = selectors.processed_counts(simulation)
+        result["processed_equals_planned"] = processed == {t: int(simulation.planned.get(t, 0)) for t in processed}
+        result["digest_equals_engine"] = selectors.database_digest(simulation) == engine.engine_digest(
+            engine_inputs(simulation)
+        )
+    emit(result)
 
 
 if __name__ == "__main__":

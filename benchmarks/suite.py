@@ -57,7 +57,8 @@ def backfill_in_process(leads: int) -> Row:
     }
 
 
-def backfill_celery(leads: int, workers: int = 2) -> Row:
+def backfill_celery(leads: int, workers: int = 2, *, verify: bool = False) -> Row:
+    """crmsim backfill with ``workers`` Celery worker processes; ``verify`` adds the (untimed) digest check."""
     with (
         scratch_database(f"celery_{leads}") as url,
         celery_workers("crmsim", "materialize,dispatch", url, concurrency=workers) as group,
@@ -65,11 +66,15 @@ def backfill_celery(leads: int, workers: int = 2) -> Row:
     ):
         run = run_child(
             "benchmarks.backfill",
-            ["--leads", str(leads), "--driver", "celery", "--warmup-leads", "2000"],
+            ["--leads", str(leads), "--driver", "celery", "--warmup-leads", "2000", *(["--verify"] if verify else [])],
             child_env(url, CELERY_BROKER_URL=REDIS_URL),
         )
     r = run.result
     pool = group.pool_peaks_mb()
+    checks = ""
+    if verify:
+        checks = (f"; processed == planned: {r['processed_equals_planned']}, "
+                  f"digest == engine digest: {r['digest_equals_engine']}")  # fmt: skip
     return {
         "measurement": f"crmsim backfill, {workers} Celery workers",
         "system": "crmsim_celery",
@@ -82,7 +87,10 @@ def backfill_celery(leads: int, workers: int = 2) -> Row:
         "celery_parent_rss_mb": group.parent_peak_mb(),
         "dispatcher_rss_mb": run.peak_rss_mb,
         "plan_seconds": r["plan_seconds"],
-        "notes": f"worker pool RSS {'/'.join(f'{mb:.0f}' for mb in pool)} MB; dispatcher {run.peak_rss_mb:.0f} MB",
+        "processed_equals_planned": r.get("processed_equals_planned"),
+        "digest_equals_engine": r.get("digest_equals_engine"),
+        "notes": f"worker pool RSS {'/'.join(f'{mb:.0f}' for mb in pool)} MB; dispatcher {run.peak_rss_mb:.0f} MB"
+        + checks,
     }
 
 
