@@ -1,36 +1,51 @@
-"""Progress endpoint latency: 50 concurrent clients on GET /api/simulations/{id}/progress/ while a run goes on.
+"""Progress endpoint latency: clients on GET /api/simulations/{id}/progress/ while a simulation is being written.
 
-Child process: ``python -m benchmarks.progress_api --leads N --clients 50 --seconds S`` with DATABASE_URL. It
-creates a user and a backfill simulation of N leads, starts a driver subprocess writing it (in-process runner),
-serves the API with gunicorn as the Procfile does (2 sync workers, 127.0.0.1 only, DEBUG off), gets a token
-(POST /api/auth/token/) and then runs two bounded phases with one thread per client:
+``python -m benchmarks.progress_api [--leads N] [--clients 50] [--seconds S] [--transport http|client]
+[--writer process|thread]`` on the configured database (``DATABASE_URL``, or the embedded SQLite file; the
+suite gives it a scratch PostgreSQL database). It creates a backfill simulation of N leads (the suite's
+dataset shape, owner ``bench``), starts a writer (the in-process runner), gets the owner's API token and runs
+three bounded phases with one thread per client:
 
 * ``poll``: every client polls once per ``--interval`` seconds (a dashboard), for ``--seconds``;
 * ``saturate``: every client sends requests back to back (a stress test), for ``--seconds`` or
   ``--max-requests`` requests in all;
-* ``idle``: ``poll`` again after the driver is stopped, to separate the endpoint's own cost from CPU contention
-  with the run (on a 2-core host the run's writer and PostgreSQL take both cores).
+* ``idle``: ``poll`` again after the writer is stopped, to separate the endpoint's own cost from CPU contention
+  with the run (on a 2-core host the run's writer and the database take both cores).
 
-Latency is measured per request on the client (connect + request + full response).
+Transports: ``http`` (default, what the suite runs) serves the API with gunicorn as the Procfile does (2 sync
+workers, 127.0.0.1 only, DEBUG off) and times each request on the client (connect + request + full response).
+``client`` calls the full Django stack (URL routing, token authentication, view, selector, JSON rendering) in
+this process through the test ``Client``, with no server in between; it is the one that can also run the writer
+as a thread of the serving process (``--writer thread``), as the embedded web server's background runner does,
+so the writer's numpy and row building compete for the same interpreter. ``--writer process`` (default) writes
+from another process, as a Celery worker or ``manage.py start_simulation`` does.
+
+Example, one client on SQLite with the embedded runner's thread writer:
+
+    .venv/bin/python -m benchmarks.progress_api --transport client --writer thread --clients 1 --interval 0.01
+
+The simulation is deleted at the end unless ``--keep`` (the suite passes it: its scratch database is dropped).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
-import json
 import os
 import socket
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from benchmarks.scratch import ROOT, emit
 from benchmarks.workload import OWNER, create_simulation, setup_django
 
-PASSWORD = "bench-password-not-secret"  # noqa: S105 -- a throwaway user in a scratch database
+Request = Callable[[], int]
+"""One timed GET of the progress URL; returns the HTTP status."""
 
 
 def _free_port() -> int:
@@ -39,12 +54,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _request(port: int, method: str, path: str, headers: dict[str, str], body: str | None = None) -> tuple[int, bytes]:
+def _http_get(port: int, path: str, headers: dict[str, str]) -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        conn.request(method, path, body=body, headers=headers)
+        conn.request("GET", path, headers=headers)
         response = conn.getresponse()
-        return response.status, response.read()
+        response.read()
+        return response.status
     finally:
         conn.close()
 
@@ -63,26 +79,32 @@ def _percentiles(samples: list[float]) -> dict[str, float | int]:
     }
 
 
-def _phase(port: int, path: str, token: str, clients: int, seconds: float, interval: float, limit: int) -> dict:
-    headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
+def _phase(new_client: Callable[[], Request], clients: int, seconds: float, interval: float, limit: int) -> dict:
+    """``clients`` threads, each with its own ``new_client()``, until ``seconds`` pass or ``limit`` requests."""
+    from django.db import connections
+
     latencies: list[float] = []
     errors: list[int] = []
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
 
     def client(offset: float) -> None:
-        time.sleep(offset)
-        while time.perf_counter() < deadline:
-            with lock:
-                if len(latencies) + len(errors) >= limit:
-                    return
-            began = time.perf_counter()
-            status, _ = _request(port, "GET", path, headers)
-            took = time.perf_counter() - began
-            with lock:
-                (latencies.append(took) if status == 200 else errors.append(status))
-            if interval:
-                time.sleep(max(0.0, interval - took))
+        get = new_client()
+        try:
+            time.sleep(offset)
+            while time.perf_counter() < deadline:
+                with lock:
+                    if len(latencies) + len(errors) >= limit:
+                        return
+                began = time.perf_counter()
+                status = get()
+                took = time.perf_counter() - began
+                with lock:
+                    (latencies.append(took) if status == 200 else errors.append(status))
+                if interval:
+                    time.sleep(max(0.0, interval - took))
+        finally:
+            connections.close_all()  # the client transport opened this thread's own connection
 
     threads = [threading.Thread(target=client, args=(interval * i / clients,)) for i in range(clients)]
     began = time.perf_counter()
@@ -94,30 +116,9 @@ def _phase(port: int, path: str, token: str, clients: int, seconds: float, inter
     return {**_percentiles(latencies), "errors": len(errors), "requests_per_second": len(latencies) / wall}
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--leads", type=int, default=100_000)
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=15.0)
-    parser.add_argument("--interval", type=float, default=1.0, help="poll phase: seconds between a client's polls")
-    parser.add_argument("--max-requests", type=int, default=5000)
-    parser.add_argument("--drive", type=int, help="internal: run simulation ID in-process and exit")
-    args = parser.parse_args(argv)
-    setup_django()
-    from simulations.models import Simulation, User
-    from simulations.runner import run_in_process
-    from simulations.services import start_simulation
-
-    if args.drive is not None:
-        run_in_process(Simulation.objects.get(pk=args.drive))
-        return
-
-    simulation = create_simulation(args.leads)
-    assert isinstance(simulation, Simulation)
-    user = User.objects.get(username=OWNER)
-    user.set_password(PASSWORD)
-    user.save()
-    start_simulation(simulation=simulation)
+@contextlib.contextmanager
+def _gunicorn() -> Any:
+    """The API behind gunicorn on a free local port (the Procfile's web line, DEBUG off); yields the port."""
     port = _free_port()
     env = {
         **os.environ,
@@ -132,41 +133,114 @@ def main(argv: list[str] | None = None) -> None:
         [sys.executable, "-m", "gunicorn", "crmsim.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    driver = None
     try:
         for _ in range(150):
-            try:
-                if _request(port, "GET", "/healthz", {})[0] == 200:
+            with contextlib.suppress(OSError):
+                if _http_get(port, "/healthz", {}) == 200:
                     break
-            except OSError:
-                time.sleep(0.2)
-        status, body = _request(
-            port, "POST", "/api/auth/token/", {"Content-Type": "application/json"},
-            json.dumps({"username": OWNER, "password": PASSWORD}),
-        )  # fmt: skip
-        if status != 200:
-            raise SystemExit(f"token request failed: {status} {body[:300]!r}")
-        token = json.loads(body)["token"]
-        path = f"/api/simulations/{simulation.pk}/progress/"
-        driver = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.progress_api", "--drive", str(simulation.pk)], cwd=ROOT, env=os.environ
-        )
-        time.sleep(1.0)  # the run is going
-        result: dict[str, Any] = {"leads": args.leads, "clients": args.clients}
-        result["poll"] = _phase(port, path, token, args.clients, args.seconds, args.interval, args.max_requests)
-        result["saturate"] = _phase(port, path, token, args.clients, args.seconds, 0.0, args.max_requests)
-        simulation.refresh_from_db()
-        result["run_status_after"] = simulation.status
-        driver.terminate()
-        driver.wait()
-        result["idle"] = _phase(port, path, token, args.clients, args.seconds, args.interval, args.max_requests)
-        emit(result)
+            time.sleep(0.2)
+        yield port
     finally:
-        if driver is not None and driver.poll() is None:
-            driver.terminate()
-            driver.wait()
         server.terminate()
         server.wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.progress_api", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    parser.add_argument("--leads", type=int, default=100_000, help="size of the backfill being written")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=15.0, help="length of each phase")
+    parser.add_argument("--interval", type=float, default=1.0, help="poll phase: seconds between a client's polls")
+    parser.add_argument("--max-requests", type=int, default=5000, help="per phase, all clients together")
+    parser.add_argument("--transport", choices=("http", "client"), default="http")
+    parser.add_argument("--writer", choices=("process", "thread"), default="process")
+    parser.add_argument("--keep", action="store_true", help="leave the simulation in the database")
+    parser.add_argument("--drive", type=int, help=argparse.SUPPRESS)  # internal: the writer process
+    args = parser.parse_args(argv)
+    if args.writer == "thread" and args.transport != "client":
+        parser.error("--writer thread needs --transport client (the writer thread must share the serving process)")
+    setup_django()
+    from django.conf import settings
+    from django.db import connections
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    from simulations.models import Simulation, User
+    from simulations.runner import run_in_process
+    from simulations.services import SimulationStateError, cancel_simulation, delete_simulation, start_simulation
+
+    if args.drive is not None:
+        run_in_process(Simulation.objects.get(pk=args.drive))
+        return
+
+    simulation = start_simulation(simulation=create_simulation(args.leads))
+    token = Token.objects.get_or_create(user=User.objects.get(username=OWNER))[0].key
+    path = f"/api/simulations/{simulation.pk}/progress/"
+    headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
+    print(f"{settings.DATABASES['default']['ENGINE']}: simulation {simulation.pk}, planned {simulation.planned}")
+
+    def write() -> None:
+        try:
+            run_in_process(Simulation.objects.get(pk=simulation.pk))
+        finally:
+            connections.close_all()
+
+    with contextlib.ExitStack() as stack:
+        if args.transport == "http":
+            port = stack.enter_context(_gunicorn())
+
+            def new_client() -> Request:
+                return lambda: _http_get(port, path, headers)
+        else:
+            settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+
+            def new_client() -> Request:
+                client = Client(HTTP_AUTHORIZATION=headers["Authorization"], HTTP_ACCEPT=headers["Accept"])
+                return lambda: client.get(path).status_code
+
+        new_client()()  # warm up before timing: imports, URL resolver, first connection
+
+        driver: subprocess.Popen[bytes] | None = None
+        writer: threading.Thread | None = None
+        try:
+            if args.writer == "process":
+                command = [sys.executable, "-m", "benchmarks.progress_api", "--drive", str(simulation.pk)]
+                driver = subprocess.Popen(command, cwd=ROOT, env=os.environ)
+            else:
+                writer = threading.Thread(target=write, daemon=True)
+                writer.start()
+            time.sleep(1.0)  # the run is going
+            result: dict[str, Any] = {"leads": args.leads, "clients": args.clients, "transport": args.transport,
+                                      "writer": args.writer}  # fmt: skip
+            phase = (args.clients, args.seconds)
+            result["poll"] = _phase(new_client, *phase, args.interval, args.max_requests)
+            result["saturate"] = _phase(new_client, *phase, 0.0, args.max_requests)
+            simulation.refresh_from_db()
+            result["run_status_after"] = simulation.status
+        finally:
+            if driver is not None:
+                driver.terminate()
+                driver.wait()
+            if writer is not None:  # a thread cannot be killed: stop the run, the runner then returns
+                with contextlib.suppress(SimulationStateError):
+                    cancel_simulation(simulation=simulation)
+                writer.join()
+        result["idle"] = _phase(new_client, *phase, args.interval, args.max_requests)
+    for name in ("poll", "saturate", "idle"):
+        p = result[name]
+        cuts = ", ".join(f"{q} {p.get(f'{q}_ms', 0):.1f} ms" for q in ("p50", "p95", "p99"))
+        rate = f"{p['requests_per_second']:.0f} req/s"
+        print(f"  {name:<8} {p['requests']:>5} requests, {cuts}, {rate}, {p['errors']} errors")
+    print(f"  run {result['run_status_after']} after poll and saturate")
+    if result["run_status_after"] != Simulation.Status.RUNNING:
+        print("  (the run ended before the timed phases did: poll and saturate partly measured an idle server; "
+              "use more --leads)")  # fmt: skip
+    if not args.keep:
+        delete_simulation(simulation=Simulation.objects.get(pk=simulation.pk), force=True)
+    emit(result)
 
 
 if __name__ == "__main__":

@@ -210,7 +210,7 @@ def live(leads: int, seconds: float, driver: str = "inprocess") -> Row:
 def progress_api(leads: int, clients: int, seconds: float) -> list[Row]:
     with scratch_database("api") as url:
         args = ["--leads", str(leads), "--clients", str(clients), "--seconds", str(seconds)]
-        run = run_child("benchmarks.progress_api", args, child_env(url))
+        run = run_child("benchmarks.progress_api", [*args, "--keep"], child_env(url))
     r = run.result
     rows = []
     phases = (("poll", "each polls 1/s"), ("saturate", "back to back"), ("idle", "each polls 1/s, no run going"))
