@@ -34,6 +34,8 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 # The benchmark suite against the write limit and the peers (docs/performance.md); needs PostgreSQL and Redis.
+# Every benchmark lives in benchmarks/ and also runs alone: `$(PY) -m benchmarks.<name> --help` (list in
+# benchmarks/__init__.py).
 bench: $(STAMP)
 	$(PY) -m benchmarks $(BENCH_ARGS)
 

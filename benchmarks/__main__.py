@@ -1,9 +1,13 @@
-"""``python -m benchmarks [--quick] [--json PATH] [--plot PNG] [--only NAMES]``: run the suite, print the table.
+"""``python -m benchmarks [--quick] [--json PATH] [--plot PNG] [--only GROUPS] [--repeat K]``: run the suite.
 
-Full run (``make bench``, ~15 min on 2 cores): write limit, crmsim in-process and with 2 Celery workers at N =
-10k, 100k and 1M leads, the peers at small N, planning at 1M leads, live pacing, progress API latency.
-``--quick`` (``make bench-quick``, CI smoke, ~2 min) runs every measurement at tiny sizes; it asserts nothing
-about timings, it only fails when a measurement fails.
+Full run (``make bench``, ~11 min on 2 cores): write limit, crmsim in-process and with 2 Celery workers at N =
+10k, 100k and 1M leads, the peers at small N, planning at 1M leads, live pacing, progress API latency; prints
+the table and the targets and writes the results JSON. ``--quick`` (``make bench-quick``, CI smoke, ~1.5 min)
+runs every measurement at tiny sizes; it asserts nothing about timings, it only fails when a measurement fails.
+Needs PostgreSQL (BENCH_DATABASE_URL, a role that may CREATE DATABASE) and Redis (BENCH_REDIS_URL).
+
+Measurements that also run on their own: ``python -m benchmarks.engine`` (planning), ``python -m
+benchmarks.distributed`` (celery), ``python -m benchmarks.progress_api`` (api); see ``benchmarks/__init__.py``.
 """
 
 from __future__ import annotations
@@ -78,8 +82,10 @@ def machine() -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test (~2 min)")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test (~1.5 min)")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"results file (default {DEFAULT_JSON})")
     parser.add_argument("--plot", type=Path, help="also draw rows/s vs N to this PNG (needs matplotlib)")
     parser.add_argument("--only", help="groups: copy,inprocess,celery,whatif,peers,planning,live,api")
