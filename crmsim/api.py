@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.dateparse import parse_date, parse_datetime
@@ -27,7 +28,7 @@ from rest_framework.authentication import BaseAuthentication, SessionAuthenticat
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.pagination import Cursor, CursorPagination
-from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -35,6 +36,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView, exception_handler
 
+from crmsim.parsers import RequestTooLarge, StrictJSONParser
 from simulations.models import User
 
 NON_FIELD_ERRORS = "non_field_errors"
@@ -68,9 +70,12 @@ INPUT_ERRORS: dict[int, OpenApiResponse] = {**READ_ERRORS, 400: VALIDATION_ERROR
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, with a malformed body reported like any other 400 (a list of messages under a key)."""
+    """DRF's handler, with a malformed body reported like any other 400 (a list of messages under a key) and
+    an oversized one as a JSON 413 instead of Django's HTML 400 page."""
     if isinstance(exc, exceptions.ParseError):
         exc = exceptions.ValidationError({NON_FIELD_ERRORS: [str(exc.detail)]})
+    elif isinstance(exc, RequestDataTooBig):  # Django's own check, when DRF reads request.body
+        exc = RequestTooLarge()
     return exception_handler(exc, context)
 
 
@@ -83,7 +88,7 @@ class ApiView(APIView):
     """
 
     authentication_classes: Sequence[type[BaseAuthentication]] = (TokenAuthentication, SessionAuthentication)
-    parser_classes: Sequence[type[BaseParser]] = (JSONParser,)
+    parser_classes: Sequence[type[BaseParser]] = (StrictJSONParser,)
     renderer_classes: Sequence[type[BaseRenderer]] = (JSONRenderer,)
 
     def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
@@ -113,27 +118,60 @@ class TimeOrderedCursor(CursorPagination):
 
     def decode_cursor(self, request: Request) -> Cursor | None:
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except exceptions.NotFound as exc:
             raise exceptions.ValidationError({self.cursor_query_param: [str(exc.detail)]}) from exc
+        # The position is client-controlled text compared with a timestamp column: one that is not a moment
+        # would fail inside the query (a 500), so it is refused here like any other bad cursor.
+        if cursor is not None and cursor.position is not None and parse_datetime_or_none(cursor.position) is None:
+            raise exceptions.ValidationError({self.cursor_query_param: ["Invalid cursor"]})
+        return cursor
+
+
+def parse_datetime_or_none(text: object) -> dt.datetime | None:
+    if not isinstance(text, str) or not text.isascii():
+        return None
+    try:
+        return parse_datetime(text)
+    except ValueError:
+        return None
+
+
+def json_type_error(field: serializers.Field, value: Any) -> str | None:
+    """Why ``value`` has the wrong JSON type for ``field``, or None: DRF coerces ``"100"`` to 100 and ``"yes"``
+    to True, but the API takes JSON types as they are (a string is never a number, nor a number a string)."""
+    if value is None:
+        return None  # allow_null / required are the field's own checks
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else "Must be true or false."
+    if isinstance(field, serializers.IntegerField):
+        return None if isinstance(value, int) and not isinstance(value, bool) else "Must be a whole number."
+    if isinstance(field, serializers.FloatField | serializers.DecimalField):
+        return None if isinstance(value, int | float) and not isinstance(value, bool) else "Must be a number."
+    if isinstance(field, serializers.CharField | serializers.ChoiceField):
+        return None if isinstance(value, str) else "Must be a string."
+    return None
 
 
 class StrictSerializer(serializers.Serializer):
-    """Rejects keys it does not declare (a typo must not be silently ignored) and read-only keys."""
+    """Rejects keys it does not declare (a typo must not be silently ignored), read-only keys, and values of the
+    wrong JSON type (no string-for-number or string-for-boolean coercion)."""
 
     def to_internal_value(self, data: Any) -> Any:
         errors: dict[str, Any] = {}
         if isinstance(data, dict):
             writable = sorted(name for name, field in self.fields.items() if not field.read_only)
-            for key in data:
+            for key, value in data.items():
                 if key not in writable:
                     errors[str(key)] = [f"Unknown field. Allowed: {', '.join(writable)}."]
+                elif (problem := json_type_error(self.fields[key], value)) is not None:
+                    errors[str(key)] = [problem]
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:
             if not isinstance(exc.detail, dict):
                 raise
-            errors.update(exc.detail)
+            errors = {**exc.detail, **errors}  # a JSON type problem says more than DRF's coercion message
         if errors:
             raise serializers.ValidationError(errors)
         return value
@@ -149,8 +187,8 @@ MOMENT_SCHEMA = {
 
 def parse_moment(value: Any) -> dt.datetime | None:
     """An ISO-8601 date or datetime as an aware UTC datetime; None when it is neither."""
-    if not isinstance(value, str):
-        return None
+    if not isinstance(value, str) or not value.isascii():
+        return None  # Django's parsers accept any Unicode digit (Arabic-Indic, ...); the API takes ASCII only
     text = value.strip()
     try:
         moment = parse_datetime(text)

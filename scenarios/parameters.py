@@ -236,9 +236,11 @@ def set_leaf(parameters: dict[str, Any], path: str, value: Any) -> None:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    if not math.isfinite(value):
+    try:
+        number = float(value)  # an int beyond float's range raises instead of becoming inf
+    except OverflowError:
         return None
-    return float(value)
+    return number if math.isfinite(number) else None
 
 
 def _whole(value: Any) -> int | None:

@@ -109,14 +109,6 @@ def test_a_form_encoded_body_is_refused_as_unsupported(actors: Actors) -> None:
     assert Simulation.objects.count() == 0
 
 
-def test_a_body_over_the_upload_limit_is_refused(actors: Actors, settings: Any) -> None:
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
-    body = _body(distribution="custom", distributionParams={"weights": [1.0] * 1000})
-    response = actors.client("a").post("/api/simulations/", body, format="json")
-    assert response.status_code == 400
-    assert Simulation.objects.count() == 0
-
-
 @override_settings(CRMSIM_MAX_RUNNING_PER_USER=2)
 def test_the_running_limit_is_a_400_with_the_reason_and_counts_only_active_simulations(actors: Actors) -> None:
     client = actors.client("a")

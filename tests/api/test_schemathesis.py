@@ -93,3 +93,51 @@ def _report_case_count() -> Iterator[None]:
     yield
     # Distinct method/path pairs include schemathesis' probes with undocumented methods (expected 405).
     print(f"\nschemathesis: {len(CASES_RUN)} requests over {len(set(CASES_RUN))} method/path pairs")
+
+
+CRAFTED = {
+    "huge integer": "1" + "0" * 400,
+    "1e400": "1e400",
+    "NaN": "NaN",
+    "deep nesting": "[" * 980 + "]" * 980,
+    "NUL string": '"a\\u0000b"',
+    "lone surrogate": '"\\ud800"',
+    "string for a number": '"100"',
+}
+"""Values the generator does not think of (schemathesis stays inside valid JSON text and the schema's types)."""
+
+
+def _body_operations() -> list[tuple[str, str, list[str]]]:
+    """(method, path, top-level body properties) of every operation in the schema that takes a JSON body."""
+    raw = schema.raw_schema
+    found = []
+    for path, item in raw["paths"].items():
+        for method, operation in item.items():
+            content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if content is None:
+                continue
+            body_schema = content.get("schema", {})
+            if "$ref" in body_schema:
+                body_schema = raw["components"]["schemas"][body_schema["$ref"].rsplit("/", 1)[-1]]
+            found.append((method, path, sorted(body_schema.get("properties", {}))))
+    return found
+
+
+@pytest.mark.parametrize(("method", "path", "properties"), _body_operations())
+def test_crafted_json_in_every_body_field_is_a_client_error_not_a_5xx(
+    fuzz_token: str, method: str, path: str, properties: list[str]
+) -> None:
+    from django.test import Client
+
+    from simulations.models import Simulation
+
+    simulation = Simulation.objects.get()
+    url = path.replace("{id}", str(simulation.pk)).replace("{slug}", "b2b")
+    client = Client(HTTP_AUTHORIZATION=f"Token {fuzz_token}")
+    bodies = [fragment for fragment in CRAFTED.values()]
+    bodies += [f'{{"{name}": {fragment}}}' for name in properties for fragment in CRAFTED.values()]
+    for body in bodies:
+        response = getattr(client, method)(url, data=body.encode("utf-8"), content_type="application/json")
+        assert response.status_code < 500, (method, url, body[:80], response.content[:300])
+        if response.status_code >= 400:
+            assert response["Content-Type"] == "application/json", (method, url, body[:80])
