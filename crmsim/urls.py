@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from crm import api as crm_api
 from crmsim import api as crmsim_api
 from crmsim.views import spa
+from crmsim.vocabulary_stub_view import VocabularyView
 from scenarios import api as scenarios_api
 from simulations import api as simulations_api
 
@@ -34,6 +35,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("scenarios/<slug:slug>/preview/", simulations_api.PreviewView.as_view(), name="scenario-preview"),
     path("distributions/", simulations_api.DistributionListView.as_view(), name="distribution-list"),
     path("profile/", simulations_api.ProfileView.as_view(), name="profile"),
+    path("vocabulary/", VocabularyView.as_view(), name="vocabulary"),
     path("simulations/", include(simulation_patterns)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

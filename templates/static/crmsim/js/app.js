@@ -9,21 +9,19 @@
 import { api } from "./api.js";
 import { renderDashboard } from "./dashboard.js";
 import { errorPanel, focusHeading, h, heading, mount } from "./dom.js";
-import { renderRecords, renderTimeline } from "./records.js";
+import { renderRecords } from "./records.js";
 import { renderSimulations } from "./simulations.js";
 import { isMuted, setMuted } from "./sound.js";
-import { renderWizard } from "./wizard.js";
+import { renderTimeline } from "./timeline.js";
+import { isBrowsable, limits, loadVocabulary } from "./vocabulary.js";
+import { createWizardVisit, isWizardStep } from "./wizard.js";
 
 const app = document.getElementById("app");
 const muteButton = document.getElementById("mute-toggle");
 
 const ctx = {
   profile: {},
-  limits: {
-    maxRecords: Number(app.dataset.maxRecords),
-    maxWindowDays: Number(app.dataset.maxWindowDays),
-    maxTimeScale: Number(app.dataset.maxTimeScale),
-  },
+  limits: null, // from the vocabulary, once loaded
   muted: () => isMuted(),
   navigate(hash, replace = false) {
     if (replace) {
@@ -69,6 +67,7 @@ function markNav(path) {
 }
 
 let generation = 0;
+let wizardVisit = null; // the wizard's state while its routes are shown; a new visit starts fresh
 
 async function route() {
   generation += 1;
@@ -82,6 +81,7 @@ async function route() {
   app.replaceChildren(screen);
   markNav(path);
   document.documentElement.dataset.route = path;
+  if (parts[0] !== "wizard") wizardVisit = null;
   try {
     if (parts.length === 0) {
       const hasSims = await api.get("/api/simulations/?pageSize=1");
@@ -91,9 +91,10 @@ async function route() {
     }
     if (parts[0] === "wizard") {
       const step = Number(parts[1] || 1);
-      if (!(step >= 1 && step <= 5)) return notFound(screen);
+      if (!isWizardStep(step)) return notFound(screen);
       document.title = `New simulation · step ${step} · crmsim`;
-      await renderWizard(screen, ctx, step);
+      wizardVisit = wizardVisit || createWizardVisit();
+      await wizardVisit.render(screen, ctx, step);
     } else if (parts[0] === "simulations" && parts.length === 1) {
       document.title = "Simulations · crmsim";
       await renderSimulations(screen, ctx, params);
@@ -102,7 +103,7 @@ async function route() {
       if (parts.length === 2) {
         document.title = `Simulation ${id} · crmsim`;
         await renderDashboard(screen, ctx, id);
-      } else if (parts.length === 3 && ["companies", "contacts", "deals", "activities"].includes(parts[2])) {
+      } else if (parts.length === 3 && isBrowsable(parts[2])) {
         document.title = `${parts[2]} · simulation ${id} · crmsim`;
         await renderRecords(screen, ctx, id, parts[2], params);
       } else if (parts.length === 5 && parts[2] === "contacts" && /^\d+$/.test(parts[3]) && parts[4] === "timeline") {
@@ -123,14 +124,19 @@ async function route() {
   }
 }
 
+/** Screens spell no vocabulary themselves, so none renders before it is loaded; a failure offers a retry. */
 async function start() {
-  try {
-    ctx.profile = (await api.get("/api/profile/")) || {};
-  } catch {
-    ctx.profile = {};
-  }
+  const [profile, vocabulary] = await Promise.allSettled([api.get("/api/profile/"), loadVocabulary()]);
+  ctx.profile = (profile.status === "fulfilled" && profile.value) || {};
   setMuted(ctx.profile.muted === true);
   renderMute();
+  if (vocabulary.status === "rejected") {
+    mount(app, heading("Something went wrong"), errorPanel(vocabulary.reason.message, () => window.location.reload()));
+    focusHeading(app);
+    document.documentElement.dataset.ready = "true";
+    return;
+  }
+  ctx.limits = limits();
   window.addEventListener("hashchange", route);
   await route();
 }

@@ -2,40 +2,13 @@
 // lag, controls, and once completed the calibration table and the export links.
 
 import { ApiError, api } from "./api.js";
+import { exportList, reportCard } from "./dashboard/report.js";
 import { announce, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
-import { RECORD_TYPES, TERMINAL, fmtDateTime, fmtInt, fmtMs, fmtNumber, fmtPercent } from "./format.js";
+import { fmtDateTime, fmtInt, fmtMs, fmtNumber, fmtPercent } from "./format.js";
+import { LIVE, browsableTypes, recordTypes } from "./vocabulary.js";
+import { TERMINAL, progressBar, statusBadge } from "./widgets/status.js";
 
 const POLL_MS = 1000;
-const EXPORT_TYPES = [
-  ["companies", "Companies"],
-  ["contacts", "Contacts"],
-  ["deals", "Deals"],
-  ["activities", "Activities"],
-  ["lifecycle_events", "Lifecycle events"],
-  ["deal_stage_events", "Deal stage events"],
-];
-
-export function statusBadge(status) {
-  return h("span", { class: `status status-${status}`, dataset: { status } }, status);
-}
-
-export function progressBar(value, max, label, attrs = {}) {
-  const percent = max > 0 ? Math.min(100, (100 * value) / max) : 100;
-  return h(
-    "div",
-    {
-      class: "bar-track",
-      role: "progressbar",
-      "aria-label": label,
-      "aria-valuemin": "0",
-      "aria-valuemax": String(max),
-      "aria-valuenow": String(value),
-      "aria-valuetext": `${fmtInt(value)} of ${fmtInt(max)}`,
-      ...attrs,
-    },
-    h("div", { class: "bar-fill", style: `width: ${percent.toFixed(2)}%` }),
-  );
-}
 
 function describe(simulation) {
   const params = Object.entries(simulation.distributionParams || {});
@@ -43,46 +16,9 @@ function describe(simulation) {
     `${simulation.scenario.toUpperCase()} · ${simulation.distribution}`,
     params.length ? ` (${params.map(([k, v]) => `${k} ${Array.isArray(v) ? v.join("/") : v}`).join(", ")})` : "",
     ` · ${fmtInt(simulation.records)} records · seed ${String(simulation.seed)} · `,
-    simulation.pace === "live" ? `live at ${fmtNumber(simulation.timeScale)}×` : "backfill",
+    simulation.pace === LIVE ? `${simulation.pace} at ${fmtNumber(simulation.timeScale)}×` : simulation.pace,
     ` · ${simulation.start.slice(0, 10)} → ${simulation.end.slice(0, 10)} UTC`,
   ].join("");
-}
-
-function calibrationTable(report) {
-  return h(
-    "div",
-    { class: "table-wrap" },
-    h(
-      "table",
-      { class: "table calibration", id: "calibration-table" },
-      h("caption", {}, report.allOk ? "Every parameter is realized within its tolerance." : "Some parameters are outside their tolerance (WARN)."),
-      h(
-        "thead",
-        {},
-        h(
-          "tr",
-          {},
-          ["Parameter", "Configured", "Expected", "Realized", "Tolerance", "Verdict"].map((name) => h("th", { scope: "col" }, name)),
-        ),
-      ),
-      h(
-        "tbody",
-        {},
-        report.calibration.map((row) =>
-          h(
-            "tr",
-            { dataset: { parameter: row.parameter } },
-            h("th", { scope: "row" }, row.parameter, h("span", { class: "note" }, row.note)),
-            h("td", { class: "num", dataset: { label: "Configured" } }, Array.isArray(row.configured) ? row.configured.map(fmtNumber).join(" – ") : fmtNumber(row.configured)),
-            h("td", { class: "num", dataset: { label: "Expected" } }, fmtNumber(row.expected)),
-            h("td", { class: "num", dataset: { label: "Realized" } }, fmtNumber(row.realized)),
-            h("td", { class: "num", dataset: { label: "Tolerance" } }, row.tolerance === null ? "—" : `± ${fmtNumber(row.tolerance)}`),
-            h("td", { dataset: { label: "Verdict" } }, h("span", { class: `verdict verdict-${row.verdict.toLowerCase()}` }, row.verdict)),
-          ),
-        ),
-      ),
-    ),
-  );
 }
 
 export async function renderDashboard(root, ctx, id) {
@@ -102,7 +38,7 @@ export async function renderDashboard(root, ctx, id) {
   const tbody = h(
     "tbody",
     {},
-    RECORD_TYPES.map(([key, label]) => {
+    recordTypes().map(({ key, label }) => {
       const planned = h("td", { class: "num", dataset: { planned: key } });
       const processed = h("td", { class: "num", dataset: { processed: key } });
       const bar = h("td", { class: "bar-cell" });
@@ -175,7 +111,7 @@ export async function renderDashboard(root, ctx, id) {
     mount(
       facts,
       fact("Simulated time", fmtDateTime(progress.simulatedTime), "simulatedTime"),
-      fact("Lag p50 / p99", progress.lag.samples ? `${fmtMs(progress.lag.p50Ms)} / ${fmtMs(progress.lag.p99Ms)}` : simulation.pace === "live" ? "— (no writes in the last minute)" : "— (backfill)", "lag"),
+      fact("Lag p50 / p99", progress.lag.samples ? `${fmtMs(progress.lag.p50Ms)} / ${fmtMs(progress.lag.p99Ms)}` : simulation.pace === LIVE ? "— (no writes in the last minute)" : "— (backfill)", "lag"),
       fact("Started", fmtDateTime(progress.startedAt), "startedAt"),
       fact(TERMINAL.has(progress.status) ? "Finished" : "ETA", fmtDateTime(TERMINAL.has(progress.status) ? progress.finishedAt : progress.eta), "finish"),
     );
@@ -192,12 +128,7 @@ export async function renderDashboard(root, ctx, id) {
     mount(report, h("h2", { id: "report-title" }, "Calibration"), h("p", { role: "status" }, "Computing the calibration report…"));
     try {
       const data = await api.get(`/api/simulations/${id}/report/`);
-      mount(
-        report,
-        h("h2", { id: "report-title" }, "Calibration"),
-        h("p", {}, "Every parameter against the value realized in the data. Digest: ", h("code", { class: "digest", id: "sim-digest" }, data.digest)),
-        calibrationTable(data),
-      );
+      mount(report, reportCard(data));
     } catch (error) {
       mount(report, h("h2", { id: "report-title" }, "Calibration"), errorPanel(error.message, loadReport));
     }
@@ -208,19 +139,7 @@ export async function renderDashboard(root, ctx, id) {
     mount(
       exports,
       h("h2", { id: "export-title" }, "Export"),
-      h(
-        "ul",
-        { class: "exports" },
-        EXPORT_TYPES.map(([type, label]) =>
-          h(
-            "li",
-            {},
-            h("span", {}, label),
-            h("a", { href: `/api/simulations/${id}/export/?type=${type}&format=csv`, download: "", class: "button small" }, "CSV", h("span", { class: "visually-hidden" }, ` of ${label.toLowerCase()}`)),
-            h("a", { href: `/api/simulations/${id}/export/?type=${type}&format=ndjson`, download: "", class: "button small" }, "NDJSON", h("span", { class: "visually-hidden" }, ` of ${label.toLowerCase()}`)),
-          ),
-        ),
-      ),
+      exportList(id),
     );
   };
 
@@ -249,7 +168,7 @@ export async function renderDashboard(root, ctx, id) {
     h(
       "nav",
       { class: "tabs", "aria-label": "Records" },
-      ["companies", "contacts", "deals", "activities"].map((type) => h("a", { href: `#/simulations/${id}/${type}` }, type[0].toUpperCase() + type.slice(1))),
+      browsableTypes().map(({ value, label }) => h("a", { href: `#/simulations/${id}/${value}` }, label)),
     ),
     mount(
       progressCard,

@@ -51,33 +51,9 @@ export function fmtMs(value) {
   return `${decimal.format(Math.round(value))} ms`;
 }
 
-export const RECORD_TYPES = [
-  ["companies", "Companies"],
-  ["contacts", "Contacts"],
-  ["deals", "Deals"],
-  ["activities", "Activities"],
-  ["lifecycleEvents", "Lifecycle events"],
-  ["dealStageEvents", "Deal stage events"],
-];
-
-export const TERMINAL = new Set(["completed", "cancelled", "failed"]);
-
-const STAGE_LABELS = {
-  subscriber: "Subscriber",
-  lead: "Lead",
-  marketingqualifiedlead: "MQL",
-  salesqualifiedlead: "SQL",
-  opportunity: "Opportunity",
-  customer: "Customer",
-  appointmentscheduled: "Appointment scheduled",
-  qualifiedtobuy: "Qualified to buy",
-  presentationscheduled: "Presentation scheduled",
-  decisionmakerboughtin: "Decision maker bought in",
-  contractsent: "Contract sent",
-  closedwon: "Closed won",
-  closedlost: "Closed lost",
-};
-
-export function stageLabel(stage) {
-  return STAGE_LABELS[stage] || stage || "—";
+/** A scenario parameter's value: a [lo, hi] range as "lo – hi", a number with separators, else as text. */
+export function fmtValue(value) {
+  if (Array.isArray(value)) return `${fmtNumber(value[0])} – ${fmtNumber(value[1])}`;
+  if (typeof value === "number") return fmtNumber(value);
+  return String(value);
 }

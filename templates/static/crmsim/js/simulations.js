@@ -1,9 +1,10 @@
 // The user's simulations, newest first, with status and progress (refreshed while any is active).
 
 import { api, cursorOf } from "./api.js";
-import { progressBar, statusBadge } from "./dashboard.js";
 import { emptyState, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
-import { TERMINAL, fmtDateTime, fmtInt, fmtPercent } from "./format.js";
+import { fmtDateTime, fmtInt, fmtPercent } from "./format.js";
+import { LIVE } from "./vocabulary.js";
+import { TERMINAL, progressBar, statusBadge } from "./widgets/status.js";
 
 const REFRESH_MS = 2000;
 
@@ -59,7 +60,7 @@ export async function renderSimulations(root, ctx, params) {
                 h("td", {}, sim.scenario),
                 h("td", {}, sim.distribution),
                 h("td", { class: "num" }, fmtInt(sim.records)),
-                h("td", {}, sim.pace === "live" ? `live ${fmtInt(sim.timeScale)}×` : "backfill"),
+                h("td", {}, sim.pace === LIVE ? `${sim.pace} ${fmtInt(sim.timeScale)}×` : sim.pace),
                 h("td", {}, statusBadge(sim.status)),
                 h("td", { class: "progress-cell" }, progressBar(processed, planned, `Simulation ${sim.id} progress`), h("span", { class: "muted" }, fmtPercent(sim.percent))),
                 h("td", {}, fmtDateTime(sim.createdAt)),

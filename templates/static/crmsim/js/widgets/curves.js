@@ -2,8 +2,8 @@
 // engine (docs/engine.md, "Arrivals"), and the preview's histogram. Thumbnails are illustrations; the preview
 // chart shows the engine's real counts.
 
-import { h, svg } from "./dom.js";
-import { fmtDate, fmtInt } from "./format.js";
+import { h, svg } from "../dom.js";
+import { fmtDate, fmtInt } from "../format.js";
 
 const SAMPLES = 168;
 

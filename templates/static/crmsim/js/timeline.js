@@ -1,0 +1,83 @@
+// One contact's timeline: its facts, then lifecycle changes, deal stage changes and activities in time order.
+
+import { ApiError, api } from "./api.js";
+import { emptyState, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
+import { fmtAmount, fmtDateTime, fmtInt } from "./format.js";
+import { activityLabel, stageLabel } from "./vocabulary.js";
+
+function fact(label, value, key) {
+  return h("div", {}, h("dt", {}, label), h("dd", { dataset: { fact: key } }, value));
+}
+
+function timelineItem(item) {
+  let title;
+  let detail = null;
+  if (item.kind === "lifecycle") {
+    title = item.fromStage ? `${stageLabel(item.fromStage)} → ${stageLabel(item.toStage)}` : `Arrived as ${stageLabel(item.toStage)}`;
+  } else if (item.kind === "dealStage") {
+    title = item.fromStage ? `Deal ${stageLabel(item.fromStage)} → ${stageLabel(item.toStage)}` : `Deal opened: ${stageLabel(item.toStage)}`;
+    detail = `${item.dealName} · ${fmtAmount(item.amount)}`;
+  } else {
+    title = `${activityLabel(item.type)}: ${item.subject}`;
+    detail = item.dealKey === null ? null : `on deal ${fmtInt(item.dealKey)}`;
+  }
+  return h(
+    "li",
+    { class: `event event-${item.kind}`, dataset: { kind: item.kind } },
+    h("time", { datetime: item.at }, fmtDateTime(item.at)),
+    h("span", { class: "event-kind" }, item.kind === "dealStage" ? "deal" : item.kind === "activity" ? item.type : "lifecycle"),
+    h("span", { class: "event-title" }, title),
+    detail ? h("span", { class: "event-detail muted" }, detail) : null,
+  );
+}
+
+export async function renderTimeline(root, ctx, sim, key) {
+  mount(root, heading(`Contact ${key}`), h("p", { role: "status" }, "Loading the timeline…"));
+  let data;
+  try {
+    data = await api.get(`/api/simulations/${sim}/contacts/${key}/timeline/`);
+  } catch (error) {
+    const message = error instanceof ApiError && error.status === 404 ? `Contact ${key} is not in simulation ${sim}.` : error.message;
+    mount(root, heading(`Contact ${key}`), errorPanel(message, () => renderTimeline(root, ctx, sim, key)), h("p", {}, h("a", { href: `#/simulations/${sim}/contacts` }, "Back to contacts")));
+    focusHeading(root);
+    return;
+  }
+  const c = data.contact;
+  const counts = data.items.reduce((acc, item) => ({ ...acc, [item.kind]: (acc[item.kind] || 0) + 1 }), {});
+  mount(
+    root,
+    h(
+      "p",
+      { class: "crumbs" },
+      h("a", { href: "#/simulations" }, "Simulations"),
+      " / ",
+      h("a", { href: `#/simulations/${sim}` }, `#${sim}`),
+      " / ",
+      h("a", { href: `#/simulations/${sim}/contacts` }, "Contacts"),
+      " / ",
+      `${c.firstName} ${c.lastName}`,
+    ),
+    heading(`${c.firstName} ${c.lastName}`),
+    h(
+      "dl",
+      { class: "stats card", id: "contact-facts" },
+      fact("Stage", stageLabel(c.lifecycleStage), "stage"),
+      fact("Email", c.email, "email"),
+      fact("Phone", c.phone, "phone"),
+      fact("Job title", c.jobTitle, "jobTitle"),
+      fact("Company", h("a", { href: `#/simulations/${sim}/contacts?companyKey=${c.companyKey}` }, `${fmtInt(c.companyKey)} (its contacts)`), "company"),
+      fact("Key", fmtInt(c.key), "key"),
+      fact("Arrived", fmtDateTime(c.createdAt), "arrived"),
+    ),
+    h("h2", { id: "timeline-title" }, "Timeline"),
+    h(
+      "p",
+      { class: "muted", id: "timeline-summary" },
+      `${fmtInt(data.items.length)} events: ${fmtInt(counts.lifecycle || 0)} lifecycle, ${fmtInt(counts.dealStage || 0)} deal stage, ${fmtInt(counts.activity || 0)} activities.`,
+    ),
+    data.items.length
+      ? h("ol", { class: "timeline", "aria-labelledby": "timeline-title", id: "timeline" }, data.items.map((item) => timelineItem(item)))
+      : emptyState("No events yet."),
+  );
+  focusHeading(root);
+}

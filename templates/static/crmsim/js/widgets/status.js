@@ -1,0 +1,30 @@
+// A simulation's status badge and progress bars: the simulations list and the dashboard show both.
+
+import { h } from "../dom.js";
+import { fmtInt } from "../format.js";
+
+/** Statuses a simulation never leaves: polling stops there. */
+export const TERMINAL = new Set(["completed", "cancelled", "failed"]);
+
+export function statusBadge(status) {
+  return h("span", { class: `status status-${status}`, dataset: { status } }, status);
+}
+
+/** A role=progressbar with its numbers; max 0 shows full (nothing to do is done). */
+export function progressBar(value, max, label, attrs = {}) {
+  const percent = max > 0 ? Math.min(100, (100 * value) / max) : 100;
+  return h(
+    "div",
+    {
+      class: "bar-track",
+      role: "progressbar",
+      "aria-label": label,
+      "aria-valuemin": "0",
+      "aria-valuemax": String(max),
+      "aria-valuenow": String(value),
+      "aria-valuetext": `${fmtInt(value)} of ${fmtInt(max)}`,
+      ...attrs,
+    },
+    h("div", { class: "bar-fill", style: `width: ${percent.toFixed(2)}%` }),
+  );
+}

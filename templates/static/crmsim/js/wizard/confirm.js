@@ -1,0 +1,72 @@
+// Wizard step 5: the summary, then "Save and start": PUT /api/profile/ and POST /api/simulations/ (autoStart).
+
+import { ApiError, api } from "../api.js";
+import { announce, errorPanel, h, heading, mount } from "../dom.js";
+import { fmtInt, fmtNumber, fmtValue } from "../format.js";
+import { paceLabel } from "../vocabulary.js";
+import { stepper } from "./frame.js";
+
+function summary(wizard, preview) {
+  const state = wizard.choices;
+  const method = wizard.distributionOf(state.distribution);
+  const preset = wizard.scenarioOf(state.scenario);
+  const overrides = Object.entries(state.overrides);
+  const seed = preview ? preview.seed : null;
+  const settings = Object.entries(wizard.currentParams()).map(([k, v]) => `${k} = ${Array.isArray(v) ? v.map(fmtNumber).join(", ") : fmtNumber(v)}`);
+  const row = (label, value) => [h("dt", {}, label), h("dd", {}, value)];
+  return h(
+    "dl",
+    { class: "summary card", id: "confirm-summary" },
+    row("Distribution", method ? method.label : state.distribution),
+    method && method.params.length ? row("Distribution settings", settings.join("; ")) : null,
+    row("Scenario", preset ? preset.name : state.scenario),
+    row("Tuning", overrides.length ? overrides.map(([k, v]) => `${k} = ${fmtValue(v)}`).join("; ") : "none (preset values)"),
+    row("Window (UTC)", `${state.start} → ${state.end}`),
+    row("Records", fmtInt(Number(state.records))),
+    row("Seed", seed !== null ? `${String(seed)}${state.seed.trim() === "" ? " (drawn for the preview)" : ""}` : state.seed.trim() || "random"),
+    row("Pace", wizard.isLive() ? `${paceLabel(state.pace)} at ${fmtNumber(Number(state.timeScale))}×` : paceLabel(state.pace)),
+    preview ? row("Planned", `${fmtInt(preview.leads)} leads, ${fmtInt(preview.planned.deals)} deals, ${fmtInt(preview.planned.activities)} activities`) : null,
+  );
+}
+
+export function renderConfirmStep(root, ctx, wizard) {
+  const preview = wizard.currentPreview();
+  // A blank seed means "random": the simulation uses the one the preview drew, so what was seen is what runs.
+  const seed = preview ? preview.seed : null;
+  const errorBox = h("div", { class: "confirm-errors" });
+  const start = async (event) => {
+    const button = event.currentTarget;
+    if (button.getAttribute("aria-busy") === "true") return;
+    button.setAttribute("aria-busy", "true");
+    button.textContent = "Starting…";
+    mount(errorBox);
+    try {
+      ctx.profile = await api.put("/api/profile/", { ...wizard.selections(), muted: ctx.muted() });
+      const body = { ...wizard.selections(seed === null ? undefined : seed), autoStart: true };
+      const simulation = await api.post("/api/simulations/", body);
+      wizard.clearDraft();
+      wizard.lastPreview = null;
+      announce(`Simulation ${simulation.id} started.`);
+      ctx.navigate(`#/simulations/${simulation.id}`);
+    } catch (error) {
+      button.removeAttribute("aria-busy");
+      button.textContent = "Save and start";
+      const messages = error instanceof ApiError ? Object.entries(error.fieldErrors()).map(([k, v]) => `${k}: ${v.join(" ")}`) : [];
+      mount(errorBox, errorPanel(messages.length ? messages.join(" ") : error.message));
+    }
+  };
+  mount(
+    root,
+    stepper(5),
+    heading("Confirm and start"),
+    h("p", { class: "lead" }, "Your selections are saved to your profile and the simulation starts right away."),
+    summary(wizard, preview),
+    errorBox,
+    h(
+      "div",
+      { class: "wizard-footer" },
+      h("a", { class: "button", href: "#/wizard/4", id: "wizard-back" }, "Back"),
+      h("button", { type: "button", class: "button primary", id: "wizard-start", onclick: start }, "Save and start"),
+    ),
+  );
+}

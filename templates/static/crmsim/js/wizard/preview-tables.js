@@ -1,0 +1,103 @@
+// Wizard step 4's result tables: planned records, deal outcomes and the resolved parameters (tuned ones marked).
+
+import { h } from "../dom.js";
+import { fmtAmount, fmtInt, fmtNumber, fmtPercent, fmtValue } from "../format.js";
+import { recordTypes } from "../vocabulary.js";
+
+/** The parameters tree as [dotted path, leaf] rows; the funnel's list of stages is keyed by stage name. */
+function flatten(value, prefix = "", out = []) {
+  if (Array.isArray(value) && value.length && typeof value[0] === "object") {
+    for (const item of value) {
+      const { stage, ...rest } = item;
+      flatten(rest, `${prefix}${stage}.`, out);
+    }
+  } else if (value && typeof value === "object" && !Array.isArray(value)) {
+    for (const [key, inner] of Object.entries(value)) flatten(inner, `${prefix}${key}.`, out);
+  } else {
+    out.push([prefix.slice(0, -1), value]);
+  }
+  return out;
+}
+
+const row = (label, value, key) => h("tr", {}, h("th", { scope: "row" }, label), h("td", key ? { dataset: { key } } : {}, value));
+
+function plannedCard(data) {
+  const deals = data.deals;
+  const realized = deals.realizedWinRate === null ? "—" : fmtPercent(100 * deals.realizedWinRate);
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "planned-title" },
+    h("h2", { id: "planned-title" }, "Planned records"),
+    h(
+      "table",
+      { class: "table numbers", id: "planned-table" },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Record type"), h("th", { scope: "col" }, "Planned"))),
+      h(
+        "tbody",
+        {},
+        row("Leads", fmtInt(data.leads), "leads"),
+        recordTypes().map(({ key, label }) => row(label, fmtInt(data.planned[key]), key)),
+      ),
+    ),
+    h("h3", {}, "Deal outcomes in the window"),
+    h(
+      "table",
+      { class: "table numbers", id: "deals-table" },
+      h(
+        "tbody",
+        {},
+        row("Won", fmtInt(deals.won), "won"),
+        row("Lost", fmtInt(deals.lost), "lost"),
+        row("Still open", fmtInt(deals.open), "open"),
+        row("Won amount", fmtAmount(deals.wonAmount), "wonAmount"),
+        row("Open pipeline", fmtAmount(deals.pipelineAmount), "pipelineAmount"),
+        row("Win rate (expected / realized)", `${fmtPercent(100 * deals.expectedWinRate)} / ${realized}`),
+      ),
+    ),
+  );
+}
+
+function parameterCard(wizard, data) {
+  const state = wizard.choices;
+  const overridden = new Set(Object.keys(state.overrides));
+  const rows = flatten(data.parameters).filter(([path]) => path !== "id");
+  const method = wizard.distributionOf(state.distribution);
+  const params = wizard.currentParams();
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "params-title" },
+    h("h2", { id: "params-title" }, "Parameters (read-only)"),
+    h(
+      "table",
+      { class: "table", id: "parameter-table" },
+      h("caption", { class: "visually-hidden" }, "Resolved scenario parameters; tuned values are marked."),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Parameter"), h("th", { scope: "col" }, "Value"))),
+      h(
+        "tbody",
+        {},
+        row("scenario", state.scenario),
+        row("distribution", method ? method.label : state.distribution),
+        Object.entries(params).map(([name, value]) =>
+          row(`distribution.${name}`, Array.isArray(value) ? value.map(fmtNumber).join(", ") : fmtValue(value)),
+        ),
+        row("window", `${state.start} → ${state.end} (UTC)`),
+        row("records", fmtInt(Number(state.records))),
+        h("tr", {}, h("th", { scope: "row" }, "seed"), h("td", { id: "preview-seed" }, `${String(data.seed)}${state.seed.trim() === "" ? " (drawn at random)" : ""}`)),
+        row("pace", wizard.isLive() ? `${state.pace}, ${fmtNumber(Number(state.timeScale))}×` : state.pace),
+        rows.map(([path, value]) =>
+          h(
+            "tr",
+            { class: overridden.has(path) ? "tuned" : "" },
+            h("th", { scope: "row" }, path),
+            h("td", {}, fmtValue(value), overridden.has(path) ? h("span", { class: "badge" }, "tuned") : null),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** The preview's tables for the API's answer `data` and the wizard's current choices. */
+export function previewTables(wizard, data) {
+  return h("div", { class: "preview-grid" }, plannedCard(data), parameterCard(wizard, data));
+}
