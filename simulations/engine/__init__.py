@@ -9,11 +9,14 @@ from __future__ import annotations
 from scenarios.parameters import DEAL_STAGES, LIFECYCLE_STAGES
 
 from .digest import (
+    BOOLEAN,
     DIGEST_FIELDS,
+    NULLABLE,
     DatasetDigest,
     engine_digest,
     format_amount,
     format_timestamp,
+    is_time_field,
     slot_rows,
 )
 from .distributions import (
@@ -29,6 +32,9 @@ from .plan import Plan, build_plan, scenario_style
 from .slots import PlanCounts, SlotData, count_plan, count_slot, generate_dataset, generate_slot, preview
 
 __all__ = [
+    "BOOLEAN",
+    "NULLABLE",
+    "is_time_field",
     "DEAL_STAGES",
     "DIGEST_FIELDS",
     "DISTRIBUTIONS",

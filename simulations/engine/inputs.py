@@ -8,7 +8,7 @@ from typing import Any
 
 from scenarios.parameters import ScenarioParameters
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 """Bumped whenever the same inputs would give a different dataset (streams, model, SLOT_SIZE, pools)."""
 
 SLOT_SIZE = 1000
@@ -16,9 +16,11 @@ SLOT_SIZE = 1000
 keyed by k, so another size reshuffles every draw)."""
 
 RECORD_TYPES: tuple[str, ...] = (
+    "owners",
     "companies",
     "contacts",
     "deals",
+    "deal_contacts",
     "activities",
     "lifecycle_events",
     "deal_stage_events",
