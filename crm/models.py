@@ -23,23 +23,58 @@ from decimal import Decimal
 from django.db import models
 
 from scenarios.parameters import DEAL_STAGES, LIFECYCLE_STAGES
+from simulations.engine.catalog import COMMITTEE_ROLES, DEAL_TYPES, LEAD_STATUSES, SOURCES
 
 ACTIVITY_TYPES = ("note", "task", "call", "email", "meeting")
 
 LIFECYCLE_CHOICES = [(stage, stage) for stage in LIFECYCLE_STAGES]
 DEAL_STAGE_CHOICES = [(stage, stage) for stage in DEAL_STAGES]
 ACTIVITY_CHOICES = [(kind, kind) for kind in ACTIVITY_TYPES]
+COMPANY_KIND_CHOICES = [("company", "company"), ("household", "household")]
+LEAD_STATUS_CHOICES = [(status, status) for status in LEAD_STATUSES]
+SOURCE_CHOICES = [(source, source) for source in SOURCES]
+DEAL_TYPE_CHOICES = [(kind, kind) for kind in DEAL_TYPES]
+COMMITTEE_ROLE_CHOICES = [(role, role) for role in COMMITTEE_ROLES]
 
 
-class Company(models.Model):
+class Owner(models.Model):
+    """A user of the simulated portal who owns records: a sales rep or manager of the seller's team."""
+
     simulation = models.ForeignKey(
         "simulations.Simulation", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     key = models.BigIntegerField()
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.CharField(max_length=254)
+    team = models.CharField(max_length=100)
+    role = models.CharField(max_length=100)
+    timezone = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["simulation", "key"], name="owner_natural_key")]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Company(models.Model):
+    """A B2B account (``kind`` company) or a B2C household (``kind`` household, no firmographics)."""
+
+    simulation = models.ForeignKey(
+        "simulations.Simulation", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    key = models.BigIntegerField()
+    kind = models.CharField(max_length=16, choices=COMPANY_KIND_CHOICES, db_default="company")
     name = models.CharField(max_length=200)
-    domain = models.CharField(max_length=200)
-    industry = models.CharField(max_length=100)
-    employees = models.IntegerField()
+    domain = models.CharField(max_length=200, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    employees = models.IntegerField(null=True, blank=True)
+    annual_revenue = models.BigIntegerField(null=True, blank=True)
+    country = models.CharField(max_length=2, blank=True, db_default="")
+    city = models.CharField(max_length=100, blank=True, db_default="")
+    timezone = models.CharField(max_length=64, blank=True, db_default="")
+    owner_key = models.BigIntegerField(db_default=0)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -57,12 +92,17 @@ class Contact(models.Model):
     )
     key = models.BigIntegerField()
     company_key = models.BigIntegerField()
+    owner_key = models.BigIntegerField(db_default=0)
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     email = models.CharField(max_length=254)
-    phone = models.CharField(max_length=40)
-    job_title = models.CharField(max_length=200)
+    phone = models.CharField(max_length=40, blank=True)
+    job_title = models.CharField(max_length=200, blank=True)
+    country = models.CharField(max_length=2, blank=True, db_default="")
+    timezone = models.CharField(max_length=64, blank=True, db_default="")
     lifecycle_stage = models.CharField(max_length=32, choices=LIFECYCLE_CHOICES)
+    lead_status = models.CharField(max_length=32, choices=LEAD_STATUS_CHOICES, blank=True, db_default="")
+    source = models.CharField(max_length=32, choices=SOURCE_CHOICES, blank=True, db_default="")
     stage_seq = models.IntegerField(default=0)
     created_at = models.DateTimeField()
 
@@ -72,6 +112,7 @@ class Contact(models.Model):
             models.Index(fields=["simulation", "created_at"], name="contact_sim_created"),
             models.Index(fields=["simulation", "lifecycle_stage"], name="contact_sim_stage"),
             models.Index(fields=["simulation", "company_key"], name="contact_sim_company"),
+            models.Index(fields=["simulation", "owner_key"], name="contact_sim_owner"),
         ]
 
     def __str__(self) -> str:
@@ -83,11 +124,17 @@ class Deal(models.Model):
         "simulations.Simulation", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     key = models.BigIntegerField()
-    contact_key = models.BigIntegerField()
+    contact_key = models.BigIntegerField(help_text="The primary contact (who opened the deal).")
     company_key = models.BigIntegerField()
+    owner_key = models.BigIntegerField(db_default=0)
     name = models.CharField(max_length=250)
+    pipeline = models.CharField(max_length=32, db_default="default")
     amount_cents = models.BigIntegerField()
     dealstage = models.CharField(max_length=32, choices=DEAL_STAGE_CHOICES)
+    deal_type = models.CharField(max_length=32, choices=DEAL_TYPE_CHOICES, db_default="newbusiness")
+    probability = models.FloatField(db_default=0.0)
+    close_date = models.DateTimeField(null=True, blank=True, help_text="Expected while open, actual once closed.")
+    lost_reason = models.CharField(max_length=100, blank=True, db_default="")
     stage_seq = models.IntegerField(default=0)
     created_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -99,6 +146,7 @@ class Deal(models.Model):
             models.Index(fields=["simulation", "created_at"], name="deal_sim_created"),
             models.Index(fields=["simulation", "dealstage"], name="deal_sim_stage"),
             models.Index(fields=["simulation", "company_key"], name="deal_sim_company"),
+            models.Index(fields=["simulation", "owner_key"], name="deal_sim_owner"),
         ]
 
     def __str__(self) -> str:
@@ -109,6 +157,26 @@ class Deal(models.Model):
         return Decimal(self.amount_cents).scaleb(-2)
 
 
+class DealContact(models.Model):
+    """A contact on a deal's buying committee, with its role; one per deal is primary."""
+
+    simulation = models.ForeignKey(
+        "simulations.Simulation", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    deal_key = models.BigIntegerField()
+    contact_key = models.BigIntegerField()
+    role = models.CharField(max_length=32, choices=COMMITTEE_ROLE_CHOICES)
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["simulation", "deal_key", "contact_key"], name="deal_contact_natural_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"deal {self.deal_key} - contact {self.contact_key} ({self.role})"
+
+
 class Activity(models.Model):
     simulation = models.ForeignKey(
         "simulations.Simulation", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
@@ -116,8 +184,21 @@ class Activity(models.Model):
     key = models.BigIntegerField()
     contact_key = models.BigIntegerField()
     deal_key = models.BigIntegerField(null=True, blank=True)
+    company_key = models.BigIntegerField(db_default=0)
+    owner_key = models.BigIntegerField(db_default=0)
     type = models.CharField(max_length=16, choices=ACTIVITY_CHOICES)
     subject = models.CharField(max_length=250)
+    body = models.TextField(blank=True, db_default="")
+    direction = models.CharField(max_length=32, blank=True, db_default="", help_text="Calls and e-mails.")
+    status = models.CharField(
+        max_length=32,
+        blank=True,
+        db_default="",
+        help_text="Task status, call disposition, meeting outcome, e-mail status.",
+    )
+    priority = models.CharField(max_length=16, blank=True, db_default="", help_text="Tasks.")
+    duration_seconds = models.IntegerField(null=True, blank=True, help_text="Calls and meetings.")
+    due_at = models.DateTimeField(null=True, blank=True, help_text="Tasks.")
     occurred_at = models.DateTimeField()
 
     class Meta:
@@ -171,9 +252,11 @@ class DealStageEvent(models.Model):
 
 
 RECORD_MODELS: dict[str, type[models.Model]] = {
+    "owners": Owner,
     "companies": Company,
     "contacts": Contact,
     "deals": Deal,
+    "deal_contacts": DealContact,
     "activities": Activity,
     "lifecycle_events": LifecycleEvent,
     "deal_stage_events": DealStageEvent,
@@ -181,9 +264,11 @@ RECORD_MODELS: dict[str, type[models.Model]] = {
 """Record type (the engine's RECORD_TYPES) -> model."""
 
 NATURAL_ORDER: dict[str, tuple[str, ...]] = {
+    "owners": ("key",),
     "companies": ("key",),
     "contacts": ("key",),
     "deals": ("key",),
+    "deal_contacts": ("deal_key", "contact_key"),
     "activities": ("key",),
     "lifecycle_events": ("contact_key", "seq"),
     "deal_stage_events": ("deal_key", "seq"),

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from crm.models import NATURAL_ORDER, RECORD_MODELS
-from simulations.engine import DIGEST_FIELDS, format_amount, format_timestamp
+from simulations.engine import DIGEST_FIELDS, format_amount, format_timestamp, is_time_field
 from simulations.models import RECORD_TYPES, Simulation
 
 FORMATS = ("csv", "ndjson")
@@ -69,7 +69,7 @@ def _converters(record_type: str) -> list[Callable[[Any], Any]]:
     """Per column: database value -> exported value (str, int, bool or None)."""
     converters: list[Callable[[Any], Any]] = []
     for column in EXPORT_COLUMNS[record_type]:
-        if column.endswith("_at"):
+        if is_time_field(column):
             converters.append(_timestamp)
         elif column == "amount":
             converters.append(format_amount)

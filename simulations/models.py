@@ -26,7 +26,16 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
 
 
-RECORD_TYPES = ("companies", "contacts", "deals", "activities", "lifecycle_events", "deal_stage_events")
+RECORD_TYPES = (
+    "owners",
+    "companies",
+    "contacts",
+    "deals",
+    "deal_contacts",
+    "activities",
+    "lifecycle_events",
+    "deal_stage_events",
+)
 
 
 class Simulation(models.Model):
@@ -105,9 +114,11 @@ class Slot(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     planned = models.JSONField(default=dict)
+    processed_owners = models.PositiveIntegerField(default=0)
     processed_companies = models.PositiveIntegerField(default=0)
     processed_contacts = models.PositiveIntegerField(default=0)
     processed_deals = models.PositiveIntegerField(default=0)
+    processed_deal_contacts = models.PositiveIntegerField(default=0)
     processed_activities = models.PositiveIntegerField(default=0)
     processed_lifecycle_events = models.PositiveIntegerField(default=0)
     processed_deal_stage_events = models.PositiveIntegerField(default=0)

@@ -15,8 +15,10 @@ import numpy as np
 from django.db import connection, models
 
 from simulations.batches import NULL, Columns
+from simulations.engine import NULLABLE as NULLABLE_FIELDS
 
-NULLABLE = {"closed_at", "deal_key", "is_won"}
+NULLABLE = {name for _, name in NULLABLE_FIELDS}
+"""Columns whose -1 sentinel is written as NULL (closed_at, is_won, deal_key, employees, ...)."""
 
 
 def _is_time(model: type[models.Model], name: str) -> bool:

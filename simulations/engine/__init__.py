@@ -33,13 +33,12 @@ from .slots import PlanCounts, SlotData, count_plan, count_slot, generate_datase
 
 __all__ = [
     "BOOLEAN",
-    "NULLABLE",
-    "is_time_field",
     "DEAL_STAGES",
     "DIGEST_FIELDS",
     "DISTRIBUTIONS",
     "ENGINE_VERSION",
     "LIFECYCLE_STAGES",
+    "NULLABLE",
     "RECORD_TYPES",
     "SLOT_SIZE",
     "DatasetDigest",
@@ -60,6 +59,7 @@ __all__ = [
     "freeze_params",
     "generate_dataset",
     "generate_slot",
+    "is_time_field",
     "lead_count",
     "preview",
     "scenario_style",

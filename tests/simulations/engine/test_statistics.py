@@ -14,7 +14,6 @@ import pytest
 
 from scenarios.parameters import DealAmount
 from simulations.engine import LIFECYCLE_STAGES, build_plan, lead_count
-
 from simulations.engine.pools import FREE_MAIL
 from simulations.engine.records import company_domains
 
