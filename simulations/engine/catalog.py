@@ -274,8 +274,8 @@ PRICE_BOOKS = {
         Product("Starter seat (annual)", 600, 400),
         Product("Professional seat (annual)", 1_200, 600),
         Product("Enterprise seat (annual)", 2_400, 400),
-        Product("Analytics platform - Growth", 12_000, 3),
-        Product("Analytics platform - Enterprise", 48_000, 3),
+        Product("Analytics platform (Growth)", 12_000, 3),
+        Product("Analytics platform (Enterprise)", 48_000, 3),
         Product("Onboarding package", 7_500, 2),
         Product("Professional services (day)", 1_800, 60),
         Product("Premium support (annual)", 9_000, 3),
@@ -302,7 +302,7 @@ of the deal's drawn amount; the drawn lognormal amount therefore survives to wit
 
 ACTIVITY_TYPES = ("note", "task", "call", "email", "meeting")
 EMAILS_PER_LEAD = {"b2b": (1, 3), "b2c": (2, 6)}
-MEETINGS_PER_DEAL = {"b2b": (1, 3), "b2c": (0, 0)}
+MEETINGS_PER_DEAL = {"b2b": (1, 3), "b2c": (0, 1)}
 """Emails per lead and meetings per deal-holding lead, uniform in [lo, hi] (not scenario parameters yet:
 touchpointDensity covers notes, tasks and calls)."""
 

@@ -35,7 +35,7 @@ from .pools import pools
 from .records import company_columns, company_domains, owner_columns, phones
 from .streams import SLOT_VALUES, stream
 from .trajectories import DAY, MAX_ACTIVITIES_PER_LEAD, SlotStructure, slot_structure
-from .values import CITY_TIMEZONE, COUNTRY_CODE, MAIL_PATTERNS
+from .values import CITY_TIMEZONE, COUNTRY_CODE
 
 Columns = dict[str, np.ndarray]
 
@@ -173,20 +173,15 @@ def _by_locale(country: np.ndarray, index: np.ndarray, field: str) -> np.ndarray
 
 
 def _emails(plan: Plan, keys: np.ndarray, company_key: np.ndarray, country: np.ndarray) -> list[str]:
+    """B2B: first.last@ the company's domain (first names are distinct within a company); B2C: the plan's
+    free-mail address."""
     pv = plan.person_values
+    if plan.scenario_style == "b2c":
+        return list(pv.mail_local[keys])
     first = _by_locale(country, pv.first[keys], "first_slugs")
     last = _by_locale(country, pv.last[keys], "last_slugs")
-    if plan.scenario_style == "b2b":
-        domains = company_domains(plan, company_key)
-        return [f"{f}.{la}@{d}" for f, la, d in zip(first, last, domains, strict=True)]
-    mail = _by_locale(country, pv.mail_domain[keys], "free_mail")
-    out = []
-    for f, la, pattern, suffix, d in zip(
-        first, last, pv.mail_pattern[keys].tolist(), pv.mail_suffix[keys].tolist(), mail, strict=True
-    ):
-        local = (f"{f}.{la}", f"{f}{la}", f"{f}_{la}", f"{f[0]}{la}")[pattern % MAIL_PATTERNS]
-        out.append(f"{local}{suffix:02d}@{d}" if 0 < suffix < 100 else f"{local}{suffix or ''}@{d}")
-    return out
+    domains = company_domains(plan, company_key)
+    return [f"{f}.{la}@{d}" for f, la, d in zip(first, last, domains, strict=True)]
 
 
 def _lifecycle_events(s: SlotStructure, lead_status: np.ndarray) -> Columns:

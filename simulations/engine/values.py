@@ -172,10 +172,8 @@ class PersonValues:
     source: np.ndarray
     status_u: np.ndarray
     status_blank: np.ndarray
-    mail_pattern: np.ndarray
-    mail_domain: np.ndarray
-    mail_suffix: np.ndarray
-    """B2C: 0 none, 1..99 a two-digit year, >= 100 a disambiguating number."""
+    mail_local: np.ndarray
+    """B2C: the e-mail address (unique); B2B: empty (the address is first.last@ the company's domain)."""
     owner: np.ndarray
     deal_owner: np.ndarray
     """The owner of the deal the lead opens (if it opens one)."""
@@ -218,11 +216,9 @@ def person_values(
     reassign = rng.random((n, 2))
     reassign_to = rng.random((n, 2))
 
-    suffix = np.zeros(n, dtype=np.int64)
+    mail = np.full(n, "", dtype=object)
     if style == "b2c":
-        code = (((country * MAIL_PATTERNS + mail_pattern) * 4096 + first) * 4096 + last) * 8 + mail_domain
-        seen = occurrence(code)
-        suffix = np.where(seen == 0, np.where(with_year, 1 + year % 99, 0), 100 + (seen * 37) % 900)
+        mail = _consumer_emails(country, first, last, mail_pattern, mail_domain, np.where(with_year, year, -1))
 
     account_owner = companies.owner[lead_company]
     territory = team.territory[account_owner]
@@ -241,12 +237,40 @@ def person_values(
         source=source,
         status_u=status_u,
         status_blank=gaps[:, 3] < blanks["contacts.lead_status"],
-        mail_pattern=mail_pattern,
-        mail_domain=mail_domain,
-        mail_suffix=suffix,
+        mail_local=mail,
         owner=owner,
         deal_owner=deal_owner,
     )
+
+
+def _consumer_emails(
+    country: np.ndarray, first: np.ndarray, last: np.ndarray, pattern: np.ndarray, domain: np.ndarray, year: np.ndarray
+) -> np.ndarray:
+    """Free-mail addresses in one of MAIL_PATTERNS forms (first.last, firstlast, first_last, flast), some with a
+    two-digit year; an address already taken gets a three-digit number instead (made up, never the key)."""
+    locales = pools().locales
+    first_slug = np.empty(country.size, dtype=object)
+    last_slug = np.empty(country.size, dtype=object)
+    provider = np.empty(country.size, dtype=object)
+    for c, pool in enumerate(locales):
+        rows = np.flatnonzero(country == c)
+        first_slug[rows] = pool.first_slugs[first[rows]]
+        last_slug[rows] = pool.last_slugs[last[rows]]
+        provider[rows] = pool.free_mail[domain[rows] % pool.free_mail.size]
+    taken: dict[str, int] = {}
+    out = np.empty(country.size, dtype=object)
+    for i, (f, la, p, d, y) in enumerate(
+        zip(first_slug, last_slug, pattern.tolist(), provider, year.tolist(), strict=True)
+    ):
+        local = (f"{f}.{la}", f"{f}{la}", f"{f}_{la}", f"{f[0]}{la}")[p]
+        base = f"{local}@{d}"
+        seen = taken.get(base, 0)
+        taken[base] = seen + 1
+        if seen == 0:
+            out[i] = f"{local}{y:02d}@{d}" if y >= 0 else base
+        else:
+            out[i] = f"{local}{100 + (seen * 37) % 900}@{d}"
+    return out
 
 
 @dataclass(frozen=True)
