@@ -87,6 +87,7 @@ def build_committees(
     opportunity_at: np.ndarray,
     deal_of: np.ndarray,
     company_sizes: np.ndarray,
+    by_company: np.ndarray,
 ) -> Committees:
     """Every deal's buying committee (see the module's rules); targets from the ``(COMMITTEES,)`` stream."""
     n = company.size
@@ -99,8 +100,8 @@ def build_committees(
     extra = np.maximum(target[opener] - 1 - joined, 0)
     created = opportunity_at[opener]
 
-    # Account members in arrival order (lead index order): group g holds company g's members.
-    by_company = np.argsort(company, kind="stable")
+    # Account members in arrival order (``by_company``: leads stably sorted by company, so group g holds
+    # company g's members in lead index = arrival order).
     group_start = np.cumsum(company_sizes) - company_sizes
     origin = int(arrivals.min()) if n else 0
     member_key = (company[by_company] << 32) | (arrivals[by_company] - origin)

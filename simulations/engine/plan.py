@@ -169,12 +169,14 @@ def _build(inputs: SimulationInputs) -> Plan:
     deal_won = np.empty(total, dtype=bool)
     for k in range(slot_count):
         lo, hi = k * SLOT_SIZE, min((k + 1) * SLOT_SIZE, total)
-        timelines = lead_timelines(inputs, style, arrivals[lo:hi], k)
+        timelines = lead_timelines(inputs, style, arrivals[lo:hi], k, amounts=False)
         opportunity_at[lo:hi] = timelines.opportunity_at
         deal_close[lo:hi] = timelines.close_time
         deal_won[lo:hi] = timelines.won
     deals = resolve_deals(lead_company, opportunity_at, deal_close, deal_won, inputs.end)
-    committees = build_committees(inputs.seed, style, lead_company, arrivals, opportunity_at, deals.deal_of, sizes)
+    committees = build_committees(
+        inputs.seed, style, lead_company, arrivals, opportunity_at, deals.deal_of, sizes, by_company
+    )
 
     return Plan(
         inputs=inputs,

@@ -141,7 +141,7 @@ def structure_counts(plan: Plan, k: int, s: SlotStructure) -> tuple[int, ...]:
 
 def count_slot(plan: Plan, k: int) -> dict[str, int]:
     """Rows slot k writes per record type (owners and companies: only those it owns). Structure only."""
-    return dict(zip(RECORD_TYPES, structure_counts(plan, k, slot_structure(plan, k)), strict=True))
+    return dict(zip(RECORD_TYPES, structure_counts(plan, k, slot_structure(plan, k, amounts=False)), strict=True))
 
 
 def count_plan(inputs: SimulationInputs) -> PlanCounts:
@@ -151,7 +151,7 @@ def count_plan(inputs: SimulationInputs) -> PlanCounts:
     first = np.zeros(plan.slot_count, dtype=np.int64)
     last = np.zeros(plan.slot_count, dtype=np.int64)
     for k in range(plan.slot_count):
-        s = slot_structure(plan, k)
+        s = slot_structure(plan, k, amounts=False)
         per_slot[k] = structure_counts(plan, k, s)
         first[k] = s.arrival[0]
         last[k] = s.last_event_at()

@@ -106,8 +106,14 @@ def _fit_prices(
     return chosen, quantity[rows, chosen].astype(np.int64), amount[rows, chosen]
 
 
-def lead_timelines(inputs: SimulationInputs, style: str, arrival: np.ndarray, k: int) -> LeadTimelines:
-    """Funnel and would-be deal of slot k's leads (arrivals given), from ``(SLOT_STRUCTURE, k)`` only."""
+def lead_timelines(
+    inputs: SimulationInputs, style: str, arrival: np.ndarray, k: int, amounts: bool = True
+) -> LeadTimelines:
+    """Funnel and would-be deal of slot k's leads (arrivals given), from ``(SLOT_STRUCTURE, k)`` only.
+
+    ``amounts=False`` skips fitting amounts to the price book (the plan and count mode need times and
+    outcomes only); the stream is drawn the same either way, and amount columns are then empty.
+    """
     n = arrival.size
     p = inputs.parameters
     rng = stream(inputs.seed, SLOT_STRUCTURE, k)
@@ -146,10 +152,12 @@ def lead_timelines(inputs: SimulationInputs, style: str, arrival: np.ndarray, k:
     deal_codes[rows, transitions] = np.where(won, won_code, lost_code)
 
     amount = p.dealAmount
-    target = np.clip(np.exp(amount.mu + amount.sigma * z), amount.min, amount.max)
-    product, quantity, priced = _fit_prices(style, target, discount, product_u)
-    low, high = round(amount.min * 100), round(amount.max * 100)
-    amount_cents = np.clip(np.rint(priced * 100), low, high).astype(np.int64)
+    product = quantity = amount_cents = np.empty(0, dtype=np.int64)
+    if amounts:
+        target = np.clip(np.exp(amount.mu + amount.sigma * z), amount.min, amount.max)
+        product, quantity, priced = _fit_prices(style, target, discount, product_u)
+        low, high = round(amount.min * 100), round(amount.max * 100)
+        amount_cents = np.clip(np.rint(priced * 100), low, high).astype(np.int64)
 
     return LeadTimelines(
         depth=depth,
@@ -204,14 +212,15 @@ class SlotStructure:
         return int(max(times))
 
 
-def slot_structure(plan, k: int) -> SlotStructure:  # plan: engine.plan.Plan (import cycle)
+def slot_structure(plan, k: int, amounts: bool = True) -> SlotStructure:  # plan: engine.plan.Plan
+    """Slot k's structure; ``amounts=False`` (count mode) leaves the deal amounts out."""
     lo, hi = plan.slot_leads(k)
     n = hi - lo
     p = plan.inputs.parameters
     end = plan.inputs.end
     style = plan.scenario_style
     arrival = plan.arrivals[lo:hi]
-    t = lead_timelines(plan.inputs, style, arrival, k)
+    t = lead_timelines(plan.inputs, style, arrival, k, amounts)
     keys = np.arange(lo, hi, dtype=np.int64)
     rows = np.arange(n)
 
