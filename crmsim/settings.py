@@ -118,8 +118,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "templates" / "static"]  # Web UI (issue #7): the SPA's JS and CSS.
-# WhiteNoise serves collectstatic's output (`make run-all` runs it); with DEBUG on it finds files in place.
-WHITENOISE_USE_FINDERS = DEBUG
+# WhiteNoise serves the files where the finders find them (no collectstatic step needed; `collectstatic`'s
+# output in STATIC_ROOT is served too); DEBUG re-reads them on each request.
+WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Request size limits (the API never needs large bodies; custom distribution weights are the biggest).
