@@ -49,7 +49,7 @@ def _status(url: str, credentials: str | None = None) -> int:
     if credentials:
         request.add_header("Authorization", "Basic " + base64.b64encode(credentials.encode()).decode())
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - a local test URL
+        with urllib.request.urlopen(request, timeout=5) as response:
             return int(response.status)
     except urllib.error.HTTPError as exc:
         return int(exc.code)
