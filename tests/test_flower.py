@@ -9,36 +9,20 @@ import base64
 import os
 import socket
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from crmsim.flower import FlowerConfigError, flower_command
+from tests.procfile import ROOT, VENV_BIN, free_port, procfile_command, running
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = str(Path(sys.executable).parent)
 CREDENTIALS = "ops:s3cret-flower-pass"
-
-
-def _procfile_command(role: str) -> str:
-    line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith(f"{role}:"))
-    return line.split(":", 1)[1].strip()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLOWER_") and k != "CRMSIM_FLOWER_NO_AUTH"}
-    env["PATH"] = f"{VENV_BIN}:{env.get('PATH', '')}"
     env.setdefault("CELERY_BROKER_URL", os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/15")
     env.update(extra)
     return env
@@ -55,37 +39,19 @@ def _status(url: str, credentials: str | None = None) -> int:
         return int(exc.code)
 
 
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
 @pytest.fixture
 def flower() -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        ["sh", "-c", f"exec {_procfile_command('flower')}"],
-        cwd=ROOT,
-        env=_env(FLOWER_BASIC_AUTH=CREDENTIALS, FLOWER_PORT=str(port)),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    stderr = process.stderr.read().decode() if process.stderr else ""
-                    pytest.fail(f"flower did not start: {stderr[-2000:]}")
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    port = free_port()
+    with running("flower", _env(FLOWER_BASIC_AUTH=CREDENTIALS, FLOWER_PORT=str(port)), lambda: _listening(port)):
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_flower_asks_for_credentials_and_accepts_the_configured_ones(flower: str) -> None:
@@ -98,9 +64,9 @@ def test_flower_asks_for_credentials_and_accepts_the_configured_ones(flower: str
 
 def test_flower_refuses_to_start_without_credentials() -> None:
     result = subprocess.run(
-        ["sh", "-c", _procfile_command("flower")],
+        ["sh", "-c", procfile_command("flower")],
         cwd=ROOT,
-        env=_env(FLOWER_PORT=str(_free_port())),
+        env={**_env(FLOWER_PORT=str(free_port())), "PATH": f"{VENV_BIN}:{os.environ['PATH']}"},
         capture_output=True,
         text=True,
         timeout=60,

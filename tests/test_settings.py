@@ -89,6 +89,17 @@ def test_a_malformed_boolean_is_a_clear_error() -> None:
     assert "DEBUG must be a boolean" in result.stderr
 
 
+CHECK_DEPLOY = "from django.core.management import execute_from_command_line; " + (
+    "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])"
+)
+
+
+def _assert_check_deploy_is_clean(env: dict[str, str]) -> None:
+    result = _run(CHECK_DEPLOY, **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
 @pytest.mark.parametrize("debug", ["0", "false", "off"])
 def test_check_deploy_is_clean_with_production_values(debug: str) -> None:
     env = {
@@ -97,12 +108,7 @@ def test_check_deploy_is_clean_with_production_values(debug: str) -> None:
         "ALLOWED_HOSTS": "crmsim.example.com",
         "SECURE_HSTS_PRELOAD": "true",
     }
-    code = "import sys; from django.core.management import execute_from_command_line; " + (
-        "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])"
-    )
-    result = _run(code, **env)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "no issues" in result.stdout
+    _assert_check_deploy_is_clean(env)
     assert _settings(**env)["hosts"] == ["crmsim.example.com"]
 
 
@@ -159,19 +165,7 @@ def test_production_sends_mail_by_smtp_from_the_environment() -> None:
         "EMAIL_USE_TLS": "false",
         "DEFAULT_FROM_EMAIL": "crmsim <noreply@example.com>",
     }
-    got = _values(
-        [
-            "EMAIL_BACKEND",
-            "EMAIL_HOST",
-            "EMAIL_PORT",
-            "EMAIL_HOST_USER",
-            "EMAIL_HOST_PASSWORD",
-            "EMAIL_USE_TLS",
-            "DEFAULT_FROM_EMAIL",
-        ],
-        **env,
-    )
-    assert got == {
+    expected = {
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "smtp.example.com",
         "EMAIL_PORT": 465,
@@ -180,6 +174,7 @@ def test_production_sends_mail_by_smtp_from_the_environment() -> None:
         "EMAIL_USE_TLS": False,
         "DEFAULT_FROM_EMAIL": "crmsim <noreply@example.com>",
     }
+    assert _values(list(expected), **env) == expected
 
 
 def test_no_x_forwarded_for_is_trusted_unless_proxies_are_declared() -> None:
@@ -224,3 +219,21 @@ def test_the_procfile_web_role_runs_with_debug_off_unless_asked() -> None:
         text=True,
     )
     assert shown.stdout.strip() == "false"
+
+
+def test_check_deploy_is_clean_with_the_hardening_settings_in_use() -> None:
+    """Behind one proxy, with a Redis cache, SMTP and the CSP: still no deploy warning."""
+    env = {
+        **PRODUCTION,
+        "SECURE_HSTS_PRELOAD": "true",
+        "BEHIND_TLS_PROXY": "true",
+        "CRMSIM_NUM_PROXIES": "1",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/15",
+        "EMAIL_HOST": "smtp.example.com",
+        "DEFAULT_FROM_EMAIL": "crmsim <noreply@example.com>",
+    }
+    _assert_check_deploy_is_clean(env)
+    got = _values(["CACHES", "CSP_POLICY", "EMAIL_BACKEND"], **env)
+    assert got["CACHES"]["default"]["BACKEND"] == "crmsim.cache.PrefixedRedisCache"
+    assert "script-src 'self'" in got["CSP_POLICY"]
+    assert got["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"

@@ -23,22 +23,15 @@ from typing import Any
 import pytest
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = str(Path(sys.executable).parent)
+from tests.procfile import ROOT, free_port, running
+
 SECRET_KEY = "slow-client-test-" + "k7Qz" * 12
 HEALTHZ_BOUND_SECONDS = 2.0  # generous: an idle gunicorn answers in a few milliseconds
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def _database_url(tmp_path: Path) -> str:
     """A database another process can open: the test database on PostgreSQL, a migrated file on SQLite."""
     if connection.vendor == "postgresql":
-        request.getfixturevalue("builtin_presets")  # transactional: the subprocesses' rows are flushed after
         db = connection.settings_dict
         auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
         return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
@@ -55,15 +48,17 @@ def _manage(database_url: str, *args: str) -> None:
 
 
 @pytest.fixture
-def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The base URL of gunicorn run as the Procfile says, over a database with a 15,000-record demo run."""
-    database_url = _database_url(request, tmp_path)
+def served(builtin_presets: None, tmp_path: Path) -> Iterator[str]:
+    """The base URL of gunicorn run as the Procfile says, over a database with a 15,000-record demo run.
+
+    On PostgreSQL it is the test database, transactional (the rows the other processes commit are flushed
+    after the test) and with the built-in presets the demo needs.
+    """
+    database_url = _database_url(tmp_path)
     _manage(database_url, "demo", "--records", "15000")  # user demo/demo (the demo runs with DEBUG on)
-    web = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("CELERY_BROKER_URL", "REDIS_URL", "DEBUG")}
     env.update(
-        PATH=f"{VENV_BIN}:{env.get('PATH', '')}",
         PORT=str(port),
         WEB_BIND="127.0.0.1",
         DATABASE_URL=database_url,
@@ -71,30 +66,9 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="false",
     )
-    process = subprocess.Popen(
-        ["sh", "-c", "exec " + web.removeprefix("web:").strip()],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while _get(f"{base}/healthz", timeout=2)[0] != 200:
-            if process.poll() is not None or time.monotonic() > deadline:
-                stderr = process.stderr.read().decode() if process.stderr else ""
-                pytest.fail(f"gunicorn did not come up: {stderr[-3000:]}")
-            time.sleep(0.3)
+    with running("web", env, lambda: _get(f"{base}/healthz", timeout=2)[0] == 200):
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _get(url: str, timeout: float, headers: dict[str, str] | None = None, body: bytes | None = None) -> Any:
