@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import os
+import signal
 import socket
 import subprocess
 import urllib.error
@@ -63,16 +64,23 @@ def test_flower_asks_for_credentials_and_accepts_the_configured_ones(flower: str
 
 
 def test_flower_refuses_to_start_without_credentials() -> None:
-    result = subprocess.run(
-        ["sh", "-c", procfile_command("flower")],
+    process = subprocess.Popen(
+        ["sh", "-c", f"exec {procfile_command('flower')}"],
         cwd=ROOT,
         env={**_env(FLOWER_PORT=str(free_port())), "PATH": f"{VENV_BIN}:{os.environ['PATH']}"},
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=60,
+        start_new_session=True,
     )
-    assert result.returncode != 0
-    assert "refuses to start without authentication" in result.stderr
+    try:
+        _, stderr = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        pytest.fail("flower started without credentials")
+    assert process.returncode != 0
+    assert "refuses to start without authentication" in stderr
 
 
 def test_flower_listens_on_loopback_unless_told_otherwise() -> None:
