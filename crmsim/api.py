@@ -24,8 +24,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.views.defaults import page_not_found
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
-from rest_framework.authentication import BaseAuthentication, SessionAuthentication, TokenAuthentication
-from rest_framework.authtoken.models import Token
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.parsers import BaseParser
@@ -36,6 +35,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView, exception_handler
 
+from crmsim import login_throttle, tokens
 from crmsim.parsers import RequestTooLarge, StrictJSONParser
 from simulations.models import User
 
@@ -87,7 +87,10 @@ class ApiView(APIView):
     DRF's CSRF check on unsafe methods. Bodies are JSON only.
     """
 
-    authentication_classes: Sequence[type[BaseAuthentication]] = (TokenAuthentication, SessionAuthentication)
+    authentication_classes: Sequence[type[BaseAuthentication]] = (
+        tokens.ExpiringTokenAuthentication,
+        SessionAuthentication,
+    )
     parser_classes: Sequence[type[BaseParser]] = (StrictJSONParser,)
     renderer_classes: Sequence[type[BaseRenderer]] = (JSONRenderer,)
 
@@ -255,10 +258,19 @@ class TokenRequestSerializer(StrictSerializer):
 
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expires = serializers.DateTimeField(help_text="When the token stops working (CRMSIM_TOKEN_TTL after issue).")
+
+
+def token_response(token: tokens.Token) -> Response:
+    return Response({"token": token.key, "expires": MomentField().to_representation(tokens.expires_at(token))})
 
 
 class TokenView(ApiView):
-    """Exchange a username and password for the user's API token (created on first use)."""
+    """Exchange a username and password for the user's API token (a new one once the last has expired).
+
+    Throttled per client address (``auth`` scope) and, for failed attempts, per user name (the sign-in
+    throttle of crmsim/login_throttle.py, 429 with the same message whether or not the user exists).
+    """
 
     authentication_classes: Sequence[type[BaseAuthentication]] = ()
     permission_classes = [AllowAny]
@@ -274,11 +286,17 @@ class TokenView(ApiView):
         examples=[OpenApiExample("demo", value={"username": "demo", "password": "demo"}, request_only=True)],
     )
     def post(self, request: Request) -> Response:
-        TokenRequestSerializer(data=request.data).is_valid(raise_exception=True)
+        attempt = TokenRequestSerializer(data=request.data)
+        attempt.is_valid(raise_exception=True)
+        username = attempt.validated_data["username"]
+        wait = login_throttle.username_counter().wait(login_throttle.normalized_username(username))
+        if wait is not None:
+            raise exceptions.Throttled(wait=wait, detail=login_throttle.lockout_text(wait))
         credentials = AuthTokenSerializer(data=request.data, context={"request": request})
-        credentials.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=credentials.validated_data["user"])
-        return Response({"token": token.key})
+        if not credentials.is_valid():
+            login_throttle.record_failure(username)
+            raise exceptions.ValidationError(credentials.errors)
+        return token_response(tokens.issue_token(user=credentials.validated_data["user"]))
 
 
 # --- health ------------------------------------------------------------------------------------------------
@@ -311,22 +329,32 @@ def _check_broker() -> str:
 
 
 def health_report() -> dict[str, str]:
-    """``{"status": "ok"|"error", "database": ..., "broker": ...}``; the broker only when one is configured."""
+    """``{"status": "ok"|"degraded", "database": ..., "broker": ...}``; the broker only when one is configured.
+
+    The details may name hosts and errors: only staff see them (``HealthView``).
+    """
     report = {"database": _check_database(), "broker": _check_broker()}
     healthy = all(value in ("ok", "not configured") for value in report.values())
-    return {"status": "ok" if healthy else "error", **report}
+    return {"status": "ok" if healthy else "degraded", **report}
 
 
 class HealthSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["ok", "error"])
-    database = serializers.CharField(help_text='"ok" or "error: <reason>".')
-    broker = serializers.CharField(help_text='"ok", "not configured" (embedded mode) or "error: <reason>".')
+    status = serializers.ChoiceField(choices=["ok", "degraded"])
+    database = serializers.CharField(
+        required=False, help_text='Staff only: "ok" or "error: <reason>" (the reason may name the host).'
+    )
+    broker = serializers.CharField(
+        required=False, help_text='Staff only: "ok", "not configured" (embedded mode) or "error: <reason>".'
+    )
 
 
 class HealthView(ApiView):
-    """Liveness and readiness for load balancers: 200 when the database (and broker, if any) answer, else 503."""
+    """Liveness and readiness for load balancers: 200 when the database (and broker, if any) answer, else 503.
 
-    authentication_classes: Sequence[type[BaseAuthentication]] = ()
+    Anonymous callers get only ``{"status": "ok"|"degraded"}``; a signed-in staff user also gets what each
+    check said. A bad token is still a 401.
+    """
+
     permission_classes = [AllowAny]
 
     @extend_schema(
@@ -334,4 +362,7 @@ class HealthView(ApiView):
     )
     def get(self, request: Request) -> Response:
         report = health_report()
-        return Response(report, status=200 if report["status"] == "ok" else 503)
+        status = 200 if report["status"] == "ok" else 503
+        if not request.user.is_staff:
+            report = {"status": report["status"]}
+        return Response(report, status=status)

@@ -2,10 +2,11 @@
 
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from crm import api as crm_api
 from crmsim import api as crmsim_api
+from crmsim import token_views
 from crmsim.views import spa
 from crmsim.vocabulary_stub_view import VocabularyView
 from scenarios import api as scenarios_api
@@ -30,6 +31,8 @@ simulation_patterns: list[URLPattern | URLResolver] = [
 
 api_patterns: list[URLPattern | URLResolver] = [
     path("auth/token/", crmsim_api.TokenView.as_view(), name="auth-token"),
+    path("auth/token/rotate/", token_views.TokenRotateView.as_view(), name="auth-token-rotate"),
+    path("auth/token/revoke/", token_views.TokenRevokeView.as_view(), name="auth-token-revoke"),
     path("scenarios/", scenarios_api.ScenarioListView.as_view(), name="scenario-list"),
     path("scenarios/<slug:slug>/", scenarios_api.ScenarioDetailView.as_view(), name="scenario-detail"),
     path("scenarios/<slug:slug>/preview/", simulations_api.PreviewView.as_view(), name="scenario-preview"),
@@ -38,7 +41,12 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("vocabulary/", VocabularyView.as_view(), name="vocabulary"),
     path("simulations/", include(simulation_patterns)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The split view serves Swagger UI's start-up script as its own request: no inline script under the CSP.
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="crmsim/swagger_ui.html"),
+        name="docs",
+    ),
 ]
 
 handler404 = "crmsim.api.not_found"
