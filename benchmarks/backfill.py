@@ -31,11 +31,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     setup_django()
     from django.conf import settings
+    from simulations.runner import run_in_process
+    from simulations.services import start_simulation
 
     from simulations.engine.pools import pools
     from simulations.models import Simulation
-    from simulations.runner import run_in_process
-    from simulations.services import start_simulation
 
     pools()  # the value pools are built once per process (Faker, ~0.5 s): not part of any N
 

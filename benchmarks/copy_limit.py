@@ -57,12 +57,12 @@ def main(argv: list[str] | None = None) -> None:
     setup_django()
     from django.conf import settings
     from django.db import connection
-
-    from crm.models import RECORD_MODELS
-    from simulations import engine
     from simulations.batches import cut_batch
     from simulations.services import engine_inputs
     from simulations.writer import copy_columns, copy_text
+
+    from crm.models import RECORD_MODELS
+    from simulations import engine
 
     simulation = create_simulation(args.leads)
     inputs = engine_inputs(simulation)

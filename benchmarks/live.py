@@ -39,11 +39,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     setup_django()
     from django.conf import settings
+    from simulations.runner import run_in_process
+    from simulations.services import start_simulation
 
     from simulations.engine.pools import pools
     from simulations.models import LagSample, Simulation
-    from simulations.runner import run_in_process
-    from simulations.services import start_simulation
 
     pools()
     time_scale = (END - START).total_seconds() / args.seconds

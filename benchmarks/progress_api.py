@@ -104,9 +104,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--drive", type=int, help="internal: run simulation ID in-process and exit")
     args = parser.parse_args(argv)
     setup_django()
-    from simulations.models import Simulation, User
     from simulations.runner import run_in_process
     from simulations.services import start_simulation
+
+    from simulations.models import Simulation, User
 
     if args.drive is not None:
         run_in_process(Simulation.objects.get(pk=args.drive))

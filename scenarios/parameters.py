@@ -24,27 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-FUNNEL_STAGES: tuple[str, ...] = (
-    "subscriber",
-    "lead",
-    "marketingqualifiedlead",
-    "salesqualifiedlead",
-)
-"""HubSpot lifecycle stages a lead can drop out at, in order. Passing the last one makes an opportunity."""
-
-LIFECYCLE_STAGES: tuple[str, ...] = (*FUNNEL_STAGES, "opportunity", "customer")
-"""HubSpot lifecycle stages, in order: the vocabulary of the engine, the CRM rows and the API."""
-
-DEAL_STAGES: tuple[str, ...] = (
-    "appointmentscheduled",
-    "qualifiedtobuy",
-    "presentationscheduled",
-    "decisionmakerboughtin",
-    "contractsent",
-    "closedwon",
-    "closedlost",
-)
-"""HubSpot's default sales pipeline, in order; a deal ends closedwon or closedlost."""
+from crmsim.vocabulary import FUNNEL_STAGES
 
 TOUCHPOINT_KINDS: tuple[str, ...] = ("notesPerLead", "tasksPerLead", "callsPerLead")
 
@@ -394,6 +374,38 @@ def validate_parameters(
     if errors:
         raise InvalidParameters(errors)
     return ScenarioParameters.from_json(parameters)
+
+
+@dataclass(frozen=True)
+class PresetProblems:
+    """What is wrong with a preset's two JSON columns, by parameter path; both empty when it is valid."""
+
+    guardrails: dict[str, list[str]]
+    parameters: dict[str, list[str]]
+
+    def __bool__(self) -> bool:
+        return bool(self.guardrails or self.parameters)
+
+
+def check_preset(parameters: Any, guardrails: Any) -> PresetProblems:
+    """THE preset validation (model, API and admin): guardrails first, then the parameters against them.
+
+    When the guardrails are invalid the parameters are still checked, against the hard limits only, so every
+    problem is reported at once. A whole-column problem is keyed by the column's name
+    (``{"guardrails": ["Must be an object ..."]}``).
+    """
+    bounds = None
+    guardrail_errors: dict[str, list[str]] = {}
+    parameter_errors: dict[str, list[str]] = {}
+    try:
+        bounds = validate_guardrails(guardrails)
+    except InvalidParameters as exc:
+        guardrail_errors = exc.errors
+    try:
+        validate_parameters(parameters, bounds)
+    except InvalidParameters as exc:
+        parameter_errors = exc.errors
+    return PresetProblems(guardrail_errors, parameter_errors)
 
 
 def parse_override_value(path: str, text: str) -> Any:

@@ -45,8 +45,6 @@ def main() -> None:
     from django.db import connections
     from django.test import Client
     from rest_framework.authtoken.models import Token
-
-    from simulations.models import Simulation, User
     from simulations.runner import run_in_process
     from simulations.services import (
         SimulationRequest,
@@ -56,6 +54,8 @@ def main() -> None:
         delete_simulation,
         start_simulation,
     )
+
+    from simulations.models import Simulation, User
 
     if args.write_only is not None:
         run_in_process(Simulation.objects.get(pk=args.write_only))

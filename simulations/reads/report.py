@@ -36,12 +36,14 @@ import numpy as np
 from django.db.models import Count, Max, Min, Q, QuerySet, Subquery, Sum
 
 from crm.models import Activity, Contact, Deal, LifecycleEvent
-from scenarios.parameters import FUNNEL_STAGES, LIFECYCLE_STAGES, ScenarioParameters
-from simulations import selectors
+from crmsim.vocabulary import FUNNEL_STAGES, LIFECYCLE_STAGES, RECORD_TYPES
+from scenarios.parameters import ScenarioParameters
 from simulations.engine import lead_count
 from simulations.engine.trajectories import CYCLE_SHAPE, DAY, DWELL_FRACTION
-from simulations.models import RECORD_TYPES, Simulation
-from simulations.services import engine_inputs
+from simulations.lifecycle.requests import engine_inputs
+from simulations.models import Simulation
+from simulations.reads.digest import database_digest
+from simulations.reads.progress import progress as simulation_progress
 
 Verdict = Literal["OK", "WARN"]
 
@@ -510,7 +512,7 @@ def calibration_report(simulation: Simulation) -> dict[str, Any]:
     True when every verdict is "OK". Realized values of a simulation that is not completed describe the rows
     written so far, so a WARN there is expected.
     """
-    progress = selectors.progress(simulation)
+    progress = simulation_progress(simulation)
     rows = calibration_rows(simulation)
     return {
         "id": simulation.pk,
@@ -528,5 +530,5 @@ def calibration_report(simulation: Simulation) -> dict[str, Any]:
         "percent": progress["percent"],
         "calibration": [row.to_json() for row in rows],
         "allOk": all(row.verdict == "OK" for row in rows),
-        "digest": selectors.database_digest(simulation),
+        "digest": database_digest(simulation),
     }
