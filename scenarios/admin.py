@@ -11,7 +11,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from scenarios.models import ScenarioPreset
-from scenarios.parameters import SCHEMA, SPECS, InvalidParameters, ParameterSpec, check_preset, get_leaf, set_leaf
+from scenarios.parameters import SCHEMA, SPECS, InvalidParameters, ParameterSpec, get_leaf, set_leaf
+from scenarios.validation import check_preset
 
 
 def _value_name(spec: ParameterSpec) -> str:

@@ -25,8 +25,9 @@ from crmsim.api import (
     ThrottleCreates,
 )
 from scenarios.models import ScenarioPreset
-from scenarios.parameters import SCHEMA, check_preset, get_leaf
+from scenarios.parameters import SCHEMA, get_leaf
 from scenarios.services import delete_preset, save_preset
+from scenarios.validation import check_preset
 
 
 class StaffWritesOnly(permissions.BasePermission):

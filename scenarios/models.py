@@ -7,7 +7,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from scenarios.parameters import ScenarioParameters, check_preset, validate_guardrails, validate_parameters
+from scenarios.parameters import ScenarioParameters
+from scenarios.validation import check_preset, validate_guardrails, validate_parameters
 
 
 class ScenarioPreset(models.Model):

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from crmsim.errors import NotAllowed
-from scenarios import parameters as schema
+from scenarios import validation
 from scenarios.models import ScenarioPreset
 from scenarios.parameters import ScenarioParameters
 
@@ -19,7 +19,7 @@ def resolve_parameters(preset: ScenarioPreset, overrides: Mapping[str, Any] | No
     Raises scenarios.parameters.InvalidParameters naming every offending path and its allowed range.
     The returned value carries the preset's slug as ``id``.
     """
-    resolved = schema.resolve(preset.parameters, preset.guardrails, overrides)
+    resolved = validation.resolve(preset.parameters, preset.guardrails, overrides)
     return resolved if resolved.id == preset.slug else _with_id(resolved, preset.slug)
 
 

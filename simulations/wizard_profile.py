@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 
 from crmsim.errors import NON_FIELD_ERRORS, InvalidInput
 from crmsim.vocabulary import PACES, SEED_RANGE_TEXT, seed_in_range
-from scenarios.parameters import SPECS, check_value
+from scenarios.parameters import SPECS
+from scenarios.validation import check_value
 
 if TYPE_CHECKING:  # the model validates with this module, so it cannot be imported at run time here
     from simulations.models import User
