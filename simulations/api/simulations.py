@@ -41,8 +41,7 @@ from simulations.lifecycle.control import (
     resume_simulation,
     start_simulation,
 )
-from simulations.lifecycle.requests import SimulationRequest
-from simulations.models import Simulation, User
+from simulations.models import Simulation
 from simulations.reads.progress import processed_counts
 from simulations.reads.visibility import simulations_with_counts_visible_to
 
@@ -99,17 +98,6 @@ class SimulationCursor(TimeOrderedCursor):
     page_size = 50
 
 
-@transaction.atomic
-def create_for_api(*, owner: User, request: SimulationRequest, auto_start: bool) -> Simulation:
-    """create_simulation under the per-user limit of active simulations, optionally started."""
-    simulation = create_simulation(owner=owner, request=request, enforce_active_limit=True)
-    if auto_start:
-        simulation = start_simulation(simulation=simulation)
-        simulation_id = simulation.pk
-        transaction.on_commit(lambda: run_in_background(simulation_id))
-    return simulation
-
-
 class SimulationListView(ThrottleCreates, generics.ListAPIView):
     serializer_class = SimulationSerializer
     pagination_class = SimulationCursor
@@ -140,11 +128,16 @@ class SimulationListView(ThrottleCreates, generics.ListAPIView):
         """
         serializer = SimulationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        simulation = create_for_api(
+        auto_start = serializer.validated_data["autoStart"]
+        simulation = create_simulation(
             owner=signed_in_user(request),
             request=serializer.to_request(serializer.validated_data["scenario"]),
-            auto_start=serializer.validated_data["autoStart"],
+            enforce_active_limit=True,
+            start=auto_start,
         )
+        if auto_start:
+            simulation_id = simulation.pk
+            transaction.on_commit(lambda: run_in_background(simulation_id))
         simulation = get_object_or_404(self.get_queryset(), pk=simulation.pk)
         return Response(SimulationSerializer(simulation).data, status=status.HTTP_201_CREATED)
 

@@ -49,11 +49,13 @@ def _check_active_limit(owner: User) -> None:
 
 
 @transaction.atomic
-def create_simulation(*, owner: User, request: SimulationRequest, enforce_active_limit: bool = False) -> Simulation:
-    """Validate, snapshot the resolved parameters and inputs, and plan. Nothing is written on bad input.
+def create_simulation(
+    *, owner: User, request: SimulationRequest, enforce_active_limit: bool = False, start: bool = False
+) -> Simulation:
+    """Validate, snapshot the resolved parameters and inputs, and plan; with ``start``, start it too.
 
-    ``enforce_active_limit`` applies the per-user limit of active simulations (the API sets it; the shell's
-    operator is trusted).
+    Nothing is written on bad input (InvalidInput). ``enforce_active_limit`` applies the per-user limit of
+    active simulations (LimitReached; the API sets it, the shell's operator is trusted).
     """
     valid = validate_request(request)
     if enforce_active_limit:
@@ -76,7 +78,8 @@ def create_simulation(*, owner: User, request: SimulationRequest, enforce_active
         slot_size=engine.SLOT_SIZE,
         status=Status.DRAFT,
     )
-    return plan_simulation(simulation=simulation)
+    simulation = plan_simulation(simulation=simulation)
+    return start_simulation(simulation=simulation) if start else simulation
 
 
 @transaction.atomic
