@@ -28,6 +28,7 @@ from crmsim.vocabulary import ACTIVITY_TYPE_TERMS, DEAL_STAGE_TERMS, LIFECYCLE_S
 LIFECYCLE_CHOICES = choices(LIFECYCLE_STAGE_TERMS)
 DEAL_STAGE_CHOICES = choices(DEAL_STAGE_TERMS)
 ACTIVITY_CHOICES = choices(ACTIVITY_TYPE_TERMS)
+NATURAL_KEY_SUFFIX = "_natural_key"
 
 
 class SimulatedRecord(models.Model):
@@ -51,9 +52,6 @@ class SimulatedRecord(models.Model):
         (constraint,) = [c for c in cls._meta.constraints if c.name.endswith(NATURAL_KEY_SUFFIX)]
         assert isinstance(constraint, models.UniqueConstraint)
         return tuple(constraint.fields[1:])
-
-
-NATURAL_KEY_SUFFIX = "_natural_key"
 
 
 def natural_key_constraint(name: str, *fields: str) -> models.UniqueConstraint:
