@@ -12,12 +12,11 @@ Error contract (docs/api.md):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.dateparse import parse_date, parse_datetime
@@ -33,13 +32,13 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
-from rest_framework.views import APIView, exception_handler
+from rest_framework.views import APIView
 
 from crmsim import login_throttle, tokens
-from crmsim.parsers import RequestTooLarge, StrictJSONParser
-from simulations.models import User
+from crmsim.errors import NON_FIELD_ERRORS
+from crmsim.parsers import StrictJSONParser
 
-NON_FIELD_ERRORS = "non_field_errors"
+__all__ = ["NON_FIELD_ERRORS"]  # re-exported: the key API modules build 400 bodies with
 
 # --- documented error responses ----------------------------------------------------------------------------
 
@@ -69,22 +68,13 @@ OBJECT_ERRORS: dict[int, OpenApiResponse] = {**READ_ERRORS, 404: NOT_FOUND}
 INPUT_ERRORS: dict[int, OpenApiResponse] = {**READ_ERRORS, 400: VALIDATION_ERROR}
 
 
-def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, with a malformed body reported like any other 400 (a list of messages under a key) and
-    an oversized one as a JSON 413 instead of Django's HTML 400 page."""
-    if isinstance(exc, exceptions.ParseError):
-        exc = exceptions.ValidationError({NON_FIELD_ERRORS: [str(exc.detail)]})
-    elif isinstance(exc, RequestDataTooBig):  # Django's own check, when DRF reads request.body
-        exc = RequestTooLarge()
-    return exception_handler(exc, context)
-
-
 class ApiView(APIView):
     """The base of every API view.
 
     Token authentication comes first so that an anonymous request gets 401 with ``WWW-Authenticate: Token``
     (DRF answers 403 when the first authenticator is the session one); the SPA's session still works, with
-    DRF's CSRF check on unsafe methods. Bodies are JSON only.
+    DRF's CSRF check on unsafe methods. Bodies are JSON only. Errors are mapped by the one handler in
+    ``crmsim.exception_handler`` (REST_FRAMEWORK["EXCEPTION_HANDLER"]).
     """
 
     authentication_classes: Sequence[type[BaseAuthentication]] = (
@@ -94,9 +84,6 @@ class ApiView(APIView):
     parser_classes: Sequence[type[BaseParser]] = (StrictJSONParser,)
     renderer_classes: Sequence[type[BaseRenderer]] = (JSONRenderer,)
 
-    def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
-        return api_exception_handler
-
 
 class ThrottleCreates(ApiView):
     """The 'create' throttle scope on POST only: reads stay unthrottled, creating work (and previews) do not."""
@@ -105,11 +92,6 @@ class ThrottleCreates(ApiView):
 
     def get_throttles(self) -> list[BaseThrottle]:
         return [ScopedRateThrottle()] if self.request.method == "POST" else []
-
-
-def signed_in_user(request: Request) -> User:
-    """The request's user, for views behind IsAuthenticated (the default permission)."""
-    return cast(User, request.user)
 
 
 class TimeOrderedCursor(CursorPagination):

@@ -14,6 +14,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from crmsim.env import env_bool, env_float, env_int, env_list, env_str, secret_key_weakness
+from crmsim.vocabulary import MAX_SEED
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -245,6 +246,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PARSER_CLASSES": ["crmsim.parsers.StrictJSONParser"],
+    "EXCEPTION_HANDLER": "crmsim.exception_handler.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "auth": env_str("THROTTLE_AUTH", "20/min"),
         "create": env_str("THROTTLE_CREATE", "60/min"),
@@ -263,9 +265,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/",
-    "PATH_CONVERTER_OVERRIDES": {"int": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}},
+    "PATH_CONVERTER_OVERRIDES": {"int": {"type": "integer", "minimum": 0, "maximum": MAX_SEED}},
     "ENUM_NAME_OVERRIDES": {
-        "ActivityTypeEnum": "crm.models.ACTIVITY_TYPES",
+        "ActivityTypeEnum": "crmsim.vocabulary.ACTIVITY_TYPES",
         "DistributionParamTypeEnum": ["float", "int", "float_list"],
         "SimulationStatusEnum": "simulations.models.Simulation.Status",
         "HealthStatusEnum": ["ok", "degraded"],

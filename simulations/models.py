@@ -7,7 +7,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from simulations.profile import validate_profile
+from crmsim.vocabulary import PACES
+from simulations.wizard_profile import validate_profile
 
 
 class User(AbstractUser):
@@ -26,14 +27,11 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
 
 
-RECORD_TYPES = ("companies", "contacts", "deals", "activities", "lifecycle_events", "deal_stage_events")
-
-
 class Simulation(models.Model):
     """One run: its audit snapshot (never changed after creation), its state and its planned counts.
 
     Processed counts live on the slots (``Slot.processed``) and are summed on read, so concurrent workers never
-    contend on one hot row; ``selectors.progress`` is the one place that adds them up.
+    contend on one hot row; ``reads.progress.processed_counts`` is the one place that adds them up.
     """
 
     class Status(models.TextChoices):
@@ -46,6 +44,7 @@ class Simulation(models.Model):
         FAILED = "failed"
 
     class Pace(models.TextChoices):
+        # The vocabulary's PACES (checked below); spelled out because TextChoices members must be literals.
         BACKFILL = "backfill"
         LIVE = "live"
 
@@ -131,3 +130,6 @@ class LagSample(models.Model):
 
     def __str__(self) -> str:
         return f"lag {self.lag_p50_ms:.0f}/{self.lag_max_ms:.0f} ms"
+
+
+assert tuple(Simulation.Pace.values) == PACES, "Simulation.Pace must list crmsim.vocabulary.PACES"

@@ -153,7 +153,7 @@ def test_a_live_hour_at_120x_takes_about_30_seconds_with_low_lag(services: Servi
     )
     total = sum(summary["planned"].values())
     progress = services.progress(summary["id"])
-    # services._record_lag counts from clock_wall truncated to whole seconds: its figures are late by this much.
+    # materialize.slot._record_lag counts from clock_wall truncated to whole seconds: its figures are late by this much.
     bias_ms = float(services.db.value(
         "SELECT EXTRACT(MICROSECONDS FROM clock_wall)::bigint %% 1000000 / 1000.0 FROM simulations_simulation "
         "WHERE id = %s", summary["id"]

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from simulations.profile import profile_errors
+from simulations.wizard_profile import profile_errors
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from crm.models import NATURAL_ORDER, RECORD_MODELS
+from crmsim.vocabulary import RECORD_TYPES
 from simulations.engine import DIGEST_FIELDS, format_amount, format_timestamp
-from simulations.models import RECORD_TYPES, Simulation
+from simulations.models import Simulation
 
 FORMATS = ("csv", "ndjson")
 

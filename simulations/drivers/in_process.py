@@ -15,17 +15,12 @@ from typing import Any
 from django.db.models import Min
 from django.utils import timezone
 
-from simulations import selectors
+from crmsim.errors import StateConflict
+from simulations.lifecycle.clock import due_wall_time, epoch
+from simulations.lifecycle.control import complete_if_done, fail_simulation, pause_simulation
+from simulations.materialize.slot import apply_due_events
 from simulations.models import Simulation, Slot
-from simulations.services import (
-    SimulationStateError,
-    apply_due_events,
-    complete_if_done,
-    due_wall_time,
-    epoch,
-    fail_simulation,
-    pause_simulation,
-)
+from simulations.reads.progress import progress
 
 MAX_SLEEP_SECONDS = 1.0
 
@@ -55,13 +50,13 @@ def run_in_process(
             simulation.refresh_from_db()
             if simulation.status != Simulation.Status.RUNNING:
                 break
-            report = None if on_progress is None else (lambda _: on_progress(selectors.progress(simulation)))
+            report = None if on_progress is None else (lambda _: on_progress(progress(simulation)))
             ran = apply_due_events(simulation=simulation, after_slot=report)
             complete_if_done(simulation_id=simulation.pk)
             if ran == 0:
                 sleep(_seconds_until_next_due(simulation))
     except KeyboardInterrupt:
-        with contextlib.suppress(SimulationStateError):  # already paused or cancelled by someone else
+        with contextlib.suppress(StateConflict):  # already paused or cancelled by someone else
             pause_simulation(simulation=simulation)
         raise
     except Exception as exc:
@@ -69,5 +64,5 @@ def run_in_process(
         raise
     simulation.refresh_from_db()
     if on_progress is not None:
-        on_progress(selectors.progress(simulation))
+        on_progress(progress(simulation))
     return simulation

@@ -1,26 +1,18 @@
-"""Reads over simulations: progress, the database digest, visibility."""
+"""A simulation's progress: planned vs processed per record type, percent, live lag and ETA."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 
-from crm.models import NATURAL_ORDER, RECORD_MODELS
-from simulations import engine
-from simulations.models import RECORD_TYPES, LagSample, Simulation, Slot, User
+from crmsim.vocabulary import RECORD_TYPES
+from simulations.models import LagSample, Simulation, Slot
 
 LAG_WINDOW = dt.timedelta(minutes=1)
-
-
-def simulations_visible_to(user: User) -> QuerySet[Simulation]:
-    """A user sees their own simulations; staff see all."""
-    queryset = Simulation.objects.select_related("owner")
-    return queryset if user.is_staff else queryset.filter(owner=user)
 
 
 def processed_counts(simulation: Simulation) -> dict[str, int]:
@@ -81,33 +73,3 @@ def progress(simulation: Simulation, now: dt.datetime | None = None) -> dict[str
         "finishedAt": simulation.finished_at,
         "eta": eta,
     }
-
-
-def _epoch(value: dt.datetime | None) -> int | None:
-    return None if value is None else int(value.timestamp())
-
-
-def digest_rows(simulation: Simulation, record_type: str, chunk_size: int = 20_000) -> Iterator[tuple]:
-    """The canonical digest tuples of one record type, streamed from the database in natural-key order."""
-    model = RECORD_MODELS[record_type]
-    fields = list(engine.DIGEST_FIELDS[record_type])
-    order = NATURAL_ORDER[record_type]
-    times = [i for i, f in enumerate(fields) if f.endswith("_at")]
-    queryset = model._default_manager.filter(simulation=simulation).order_by(*order).values_list(*fields)
-    for row in queryset.iterator(chunk_size=chunk_size):
-        values = list(row)
-        for i in times:
-            values[i] = _epoch(values[i])
-        yield tuple(values)
-
-
-def database_digest(simulation: Simulation) -> str:
-    """sha256 over every CRM row of the simulation, in the engine's canonical form (see engine.digest).
-
-    Equal to ``engine.engine_digest(inputs)`` for a completed simulation, whatever the backend, worker count,
-    order or redelivery.
-    """
-    digest = engine.DatasetDigest()
-    for record_type in RECORD_TYPES:
-        digest.add_rows(record_type, digest_rows(simulation, record_type))
-    return digest.hexdigest()

@@ -1,162 +1,49 @@
-"""The calibration report: does a simulation's CRM data follow the parameters it was configured with?
-
-``calibration_report`` reads a simulation's rows (it never writes) and compares every scenario parameter of
-the resolved snapshot (``Simulation.parameters``) with the value realized in the database. Each comparison is
-a ``CalibrationRow``: the configured value, the value the data is expected to show, the realized value, a
-tolerance and a verdict ("OK" or "WARN").
-
-Tolerances are derived, never tuned: 4 standard errors of the estimate at the realized sample size (plus, for
-the funnel, a bound on the residual truncation bias), or exact for counts and ranges. Four standard errors
-give about a 1-in-16,000 chance of a false WARN per row.
-
-Truncation. Stories are cut at the window's end: a lead may not have taken its next funnel step yet, an open
-deal has no close, a lead's later activities are missing. Every check says in its note which rows it counts
-so that truncation cannot bias it:
-
-- funnel conversion: every contact that reached the stage, each weighted by the chance its exponential dwell
-  ended before the window's end (so the estimate is unbiased however short the window);
-- win rate: every closed deal (a deal's close time does not depend on whether it is won);
-- deal cycle: every closed deal, compared with the cycle's expectation *given* that it closed before the end;
-- activities per lead: leads whose story is over (closed deal, or no deal and a last funnel step at least
-  ``HORIZON_DWELLS`` mean dwells before the end);
-- amounts, company sizes and the lead count are not truncated.
-
-The model facts used (dwell means, the Gamma deal cycle) come from ``simulations.engine.trajectories``.
-"""
+"""The calibration checks: one function per parameter group, each reading a simulation's rows through a
+``CalibrationContext`` and returning CalibrationRows (see ``reads.report`` for what is counted and why)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.db.models import Count, Max, Min, Q, QuerySet, Subquery, Sum
 
 from crm.models import Activity, Contact, Deal, LifecycleEvent
-from scenarios.parameters import FUNNEL_STAGES, LIFECYCLE_STAGES, ScenarioParameters
-from simulations import selectors
+from crmsim.vocabulary import FUNNEL_STAGES, GENERATED_ACTIVITY_TYPES, LIFECYCLE_STAGES
+from scenarios.parameters import TOUCHPOINT_KINDS, ScenarioParameters
 from simulations.engine import lead_count
 from simulations.engine.trajectories import CYCLE_SHAPE, DAY, DWELL_FRACTION
-from simulations.models import RECORD_TYPES, Simulation
-from simulations.services import engine_inputs
-
-Verdict = Literal["OK", "WARN"]
-
-STANDARD_ERRORS = 4.0
-"""Tolerance of every statistical check, in standard errors of the realized estimate."""
+from simulations.lifecycle.requests import engine_inputs
+from simulations.models import Simulation
+from simulations.reads.calibration_statistics import (
+    SE,
+    STANDARD_ERRORS,
+    CalibrationRow,
+    clipped_normal_moments,
+    rounded,
+    truncated_gamma_mean,
+    verdict,
+    within,
+)
 
 HORIZON_DWELLS = 20
 """How many mean funnel dwells before the window's end a story must have stopped to count as finished."""
 
 CHUNK_SIZE = 50_000
 
-TOUCHPOINTS: tuple[tuple[str, str], ...] = (
-    ("touchpointDensity.notesPerLead", "note"),
-    ("touchpointDensity.tasksPerLead", "task"),
-    ("touchpointDensity.callsPerLead", "call"),
+TOUCHPOINTS: tuple[tuple[str, str], ...] = tuple(
+    (f"touchpointDensity.{kind}", activity_type)
+    for kind, activity_type in zip(TOUCHPOINT_KINDS, GENERATED_ACTIVITY_TYPES, strict=True)
 )
+"""Touchpoint parameter -> the activity type it generates (notes, tasks, calls, in the engine's order)."""
 
 
 @dataclass(frozen=True)
-class CalibrationRow:
-    """One parameter against the data.
-
-    ``expected`` is what the realized value should be under the configured parameters; it equals
-    ``configured`` unless the note says why not (truncation, clipping, a derived quantity).
-    """
-
-    parameter: str
-    configured: Any
-    expected: float | None
-    realized: float | None
-    tolerance: float | None
-    verdict: Verdict
-    note: str
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def _verdict(ok: bool) -> Verdict:
-    return "OK" if ok else "WARN"
-
-
-def _round(value: float | None, digits: int = 6) -> float | None:
-    return None if value is None else round(float(value), digits)
-
-
-def _within(realized: float, expected: float, tolerance: float) -> bool:
-    # A tolerance of exactly zero (e.g. a [2, 2] touchpoint range) must not fail on float noise.
-    return abs(realized - expected) <= tolerance + 1e-9 * max(1.0, abs(expected))
-
-
-# --- statistics ----------------------------------------------------------------------------------------------
-
-
-def _normal_cdf(x: float) -> float:
-    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
-
-
-def _normal_pdf(x: float) -> float:
-    return math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
-
-
-def clipped_normal_moments(mu: float, sigma: float, low: float, high: float) -> tuple[float, float, float, float]:
-    """Mean, sd, P(at low), P(at high) of clip(Normal(mu, sigma), low, high) (the engine clips ln-amounts)."""
-    alpha, beta = (low - mu) / sigma, (high - mu) / sigma
-    p_low, p_high = _normal_cdf(alpha), 1.0 - _normal_cdf(beta)
-    middle = _normal_cdf(beta) - _normal_cdf(alpha)
-    first = alpha * p_low + beta * p_high + _normal_pdf(alpha) - _normal_pdf(beta)
-    second = (
-        alpha * alpha * p_low + beta * beta * p_high + middle + alpha * _normal_pdf(alpha) - beta * _normal_pdf(beta)
-    )
-    return mu + sigma * first, sigma * math.sqrt(max(second - first * first, 0.0)), p_low, p_high
-
-
-def erlang_cdf(shape: int, y: np.ndarray) -> np.ndarray:
-    """P(Gamma(shape, 1) < y) for a whole-number shape, accurate for small y too (series, no cancellation)."""
-    y = np.asarray(y, dtype=float)
-    upper = np.zeros_like(y)
-    term = np.exp(-y)
-    for j in range(shape):
-        upper += term
-        term = term * y / (j + 1)
-    result = 1.0 - upper
-    small = upper > 0.5  # 1 - upper would lose digits: sum the lower series e^-y sum_{j>=shape} y^j / j!
-    if small.any():
-        ys = y[small]
-        term = np.exp(-ys) * ys**shape / math.factorial(shape)
-        series = term.copy()
-        for n in range(1, 200):
-            term = term * ys / (shape + n)
-            series += term
-        result[small] = series
-    return result
-
-
-def truncated_gamma_mean(mean: float, shape: int, limits: np.ndarray) -> tuple[float, float]:
-    """Expected mean of n Gamma(shape, mean / shape) draws each known to be below its limit, and the s.e.
-
-    Returns (sum of E[X | X < L_i] / n, sqrt(sum of Var[X | X < L_i]) / n).
-    """
-    theta = mean / shape
-    y = limits / theta
-    below = np.maximum(erlang_cdf(shape, y), 1e-300)
-    first = shape * theta * erlang_cdf(shape + 1, y) / below
-    second = shape * (shape + 1) * theta * theta * erlang_cdf(shape + 2, y) / below
-    variance = np.maximum(second - first * first, 0.0)
-    n = limits.size
-    return float(first.sum() / n), float(math.sqrt(variance.sum()) / n)
-
-
-# --- the checks --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Context:
+class CalibrationContext:
     simulation: Simulation
     parameters: ScenarioParameters
     contacts: QuerySet[Contact]
@@ -182,7 +69,7 @@ class _Context:
         return self.simulation.window_end - dt.timedelta(days=self.horizon_days)
 
 
-def _lead_count_row(ctx: _Context) -> CalibrationRow:
+def _lead_count_row(ctx: CalibrationContext) -> CalibrationRow:
     records = ctx.simulation.records
     multiplier = ctx.parameters.leadVolumeMultiplier
     expected = lead_count(engine_inputs(ctx.simulation))
@@ -190,15 +77,15 @@ def _lead_count_row(ctx: _Context) -> CalibrationRow:
     return CalibrationRow(
         parameter="leadVolumeMultiplier",
         configured=multiplier,
-        expected=_round(expected / records),
-        realized=_round(leads / records),
+        expected=rounded(expected / records),
+        realized=rounded(leads / records),
         tolerance=0.0,
-        verdict=_verdict(leads == expected),
+        verdict=verdict(leads == expected),
         note=f"exact: {leads} contacts, round({records} x {multiplier:g}) = {expected} leads planned",
     )
 
 
-def _funnel_rows(ctx: _Context) -> list[CalibrationRow]:
+def _funnel_rows(ctx: CalibrationContext) -> list[CalibrationRow]:
     """Conversion per funnel stage with the window's truncation modelled exactly.
 
     A contact that reached stage s at time t moves on, as seen by the window's end, when it converts (1 - drop)
@@ -227,20 +114,20 @@ def _funnel_rows(ctx: _Context) -> list[CalibrationRow]:
                 parameter=parameter,
                 configured=drop,
                 expected=drop,
-                realized=_round(realized),
-                tolerance=_round(tolerance),
-                verdict=_verdict(_within(realized, drop, tolerance)),
+                realized=rounded(realized),
+                tolerance=rounded(tolerance),
+                verdict=verdict(within(realized, drop, tolerance)),
                 note=(
                     f"{moved_on} of {len(reached)} contacts that reached {stage} moved on; the window's end leaves "
                     f"each time to move on (exposure {exposure:.0f} = sum of 1 - exp(-time left / mean dwell "
-                    f"{ctx.mean_dwell_days:g} d)); drop = 1 - moved / exposure, 4 s.e."
+                    f"{ctx.mean_dwell_days:g} d)); drop = 1 - moved / exposure, {SE}"
                 ),
             )
         )
     return rows
 
 
-def _win_rate_row(ctx: _Context) -> CalibrationRow:
+def _win_rate_row(ctx: CalibrationContext) -> CalibrationRow:
     p = ctx.parameters.dealWinRateBase
     counts = ctx.deals.filter(is_won__isnull=False).aggregate(
         closed=Count("pk"), won=Count("pk", filter=Q(is_won=True))
@@ -254,19 +141,22 @@ def _win_rate_row(ctx: _Context) -> CalibrationRow:
         parameter="dealWinRateBase",
         configured=p,
         expected=p,
-        realized=_round(realized),
-        tolerance=_round(tolerance),
-        verdict=_verdict(_within(realized, p, tolerance)),
-        note=f"{won} won of {closed} closed deals (close time does not depend on the outcome); 4 binomial s.e.",
+        realized=rounded(realized),
+        tolerance=rounded(tolerance),
+        verdict=verdict(within(realized, p, tolerance)),
+        note=(
+            f"{won} won of {closed} closed deals (close time does not depend on the outcome); "
+            f"{STANDARD_ERRORS:g} binomial s.e."
+        ),
     )
 
 
-def _amount_cents(ctx: _Context) -> np.ndarray:
+def _amount_cents(ctx: CalibrationContext) -> np.ndarray:
     values = ctx.deals.order_by().values_list("amount_cents", flat=True).iterator(chunk_size=CHUNK_SIZE)
     return np.fromiter(values, dtype=np.int64)
 
 
-def _amount_rows(ctx: _Context) -> list[CalibrationRow]:
+def _amount_rows(ctx: CalibrationContext) -> list[CalibrationRow]:
     amount = ctx.parameters.dealAmount
     low_cents, high_cents = round(amount.min * 100), round(amount.max * 100)
     mean, sd, p_low, p_high = clipped_normal_moments(
@@ -295,20 +185,20 @@ def _amount_rows(ctx: _Context) -> list[CalibrationRow]:
         CalibrationRow(
             parameter="dealAmount.mu",
             configured=amount.mu,
-            expected=_round(mean),
-            realized=_round(realized_mean),
-            tolerance=_round(mean_tolerance),
-            verdict=_verdict(_within(realized_mean, mean, mean_tolerance)),
-            note=f"mean ln(amount) of {n} deals vs {basis}; 4 s.e.; {clipping}",
+            expected=rounded(mean),
+            realized=rounded(realized_mean),
+            tolerance=rounded(mean_tolerance),
+            verdict=verdict(within(realized_mean, mean, mean_tolerance)),
+            note=f"mean ln(amount) of {n} deals vs {basis}; {SE}; {clipping}",
         ),
         CalibrationRow(
             parameter="dealAmount.sigma",
             configured=amount.sigma,
-            expected=_round(sd),
-            realized=_round(realized_sd),
-            tolerance=_round(sd_tolerance),
-            verdict=_verdict(_within(realized_sd, sd, sd_tolerance)),
-            note=f"sd of ln(amount) of {n} deals vs {basis}; 4 s.e. (delta method)",
+            expected=rounded(sd),
+            realized=rounded(realized_sd),
+            tolerance=rounded(sd_tolerance),
+            verdict=verdict(within(realized_sd, sd, sd_tolerance)),
+            note=f"sd of ln(amount) of {n} deals vs {basis}; {SE} (delta method)",
         ),
         CalibrationRow(
             parameter="dealAmount.min",
@@ -316,7 +206,7 @@ def _amount_rows(ctx: _Context) -> list[CalibrationRow]:
             expected=None,
             realized=smallest / 100,
             tolerance=None,
-            verdict=_verdict(smallest >= low_cents),
+            verdict=verdict(smallest >= low_cents),
             note=f"smallest amount must be >= min; {at_low:.2%} of deals at min (expected {p_low:.2%})",
         ),
         CalibrationRow(
@@ -325,13 +215,13 @@ def _amount_rows(ctx: _Context) -> list[CalibrationRow]:
             expected=None,
             realized=largest / 100,
             tolerance=None,
-            verdict=_verdict(largest <= high_cents),
+            verdict=verdict(largest <= high_cents),
             note=f"largest amount must be <= max; {at_high:.2%} of deals at max (expected {p_high:.2%})",
         ),
     ]
 
 
-def _cycle_row(ctx: _Context) -> CalibrationRow:
+def _cycle_row(ctx: CalibrationContext) -> CalibrationRow:
     configured = ctx.parameters.avgSalesCycleDays
     rows = ctx.deals.filter(closed_at__isnull=False).order_by().values_list("created_at", "closed_at")
     created: list[float] = []
@@ -352,19 +242,19 @@ def _cycle_row(ctx: _Context) -> CalibrationRow:
     return CalibrationRow(
         parameter="avgSalesCycleDays",
         configured=configured,
-        expected=_round(expected, 3),
-        realized=_round(realized, 3),
-        tolerance=_round(tolerance, 3),
-        verdict=_verdict(_within(realized, expected, tolerance)),
+        expected=rounded(expected, 3),
+        realized=rounded(realized, 3),
+        tolerance=rounded(tolerance, 3),
+        verdict=verdict(within(realized, expected, tolerance)),
         note=(
             f"mean days created->closed of {cycles.size} closed deals; a deal created L days before the end shows "
             f"closed only if its cycle < L, so expected = mean of E[cycle | cycle < L] under "
-            f"Gamma({shape}, mean {configured:g}); 4 s.e."
+            f"Gamma({shape}, mean {configured:g}); {SE}"
         ),
     )
 
 
-def _company_rows(ctx: _Context) -> list[CalibrationRow]:
+def _company_rows(ctx: CalibrationContext) -> list[CalibrationRow]:
     low, high = ctx.parameters.contactsPerCompany
     sizes = (
         ctx.contacts.order_by()
@@ -382,32 +272,32 @@ def _company_rows(ctx: _Context) -> list[CalibrationRow]:
     middle = (low + high) / 2
     uniform_sd = math.sqrt(((high - low + 1) ** 2 - 1) / 12)
     tolerance = STANDARD_ERRORS * uniform_sd / math.sqrt(companies)
-    mean_ok = _within(mean, middle, tolerance)
-    mean_note = f"mean {mean:.4f} over {companies} companies vs (min+max)/2 = {middle:g} +- {tolerance:.4f} (4 s.e.)"
+    mean_ok = within(mean, middle, tolerance)
+    mean_note = f"mean {mean:.4f} over {companies} companies vs (min+max)/2 = {middle:g} +- {tolerance:.4f} ({SE})"
     return [
         CalibrationRow(
             parameter="contactToCompanyRatio.min",
             configured=low,
-            expected=_round(middle),
+            expected=rounded(middle),
             realized=sizes["smallest"],
-            tolerance=_round(tolerance),
-            verdict=_verdict(sizes["smallest"] >= low and mean_ok),
+            tolerance=rounded(tolerance),
+            verdict=verdict(sizes["smallest"] >= low and mean_ok),
             note=f"smallest company must have >= min contacts; {mean_note}",
         ),
         CalibrationRow(
             parameter="contactToCompanyRatio.max",
             configured=high,
-            expected=_round(middle),
+            expected=rounded(middle),
             realized=sizes["largest"],
-            tolerance=_round(tolerance),
-            verdict=_verdict(sizes["largest"] <= high and mean_ok),
+            tolerance=rounded(tolerance),
+            verdict=verdict(sizes["largest"] <= high and mean_ok),
             note="largest company must have <= max contacts (every contact arrives inside the window, "
             "so company sizes are complete)",
         ),
     ]
 
 
-def _finished_leads(ctx: _Context) -> tuple[QuerySet[Deal], QuerySet[Any, Any]]:
+def _finished_leads(ctx: CalibrationContext) -> tuple[QuerySet[Deal], QuerySet[Any, Any]]:
     """Leads whose activities are all written: closed deals, and leads without a deal whose last funnel step
     happened HORIZON_DWELLS mean dwells before the end (their activity span ends one dwell after that step).
 
@@ -424,7 +314,7 @@ def _finished_leads(ctx: _Context) -> tuple[QuerySet[Deal], QuerySet[Any, Any]]:
     return closed, stopped
 
 
-def _touchpoint_rows(ctx: _Context) -> list[CalibrationRow]:
+def _touchpoint_rows(ctx: CalibrationContext) -> list[CalibrationRow]:
     closed, stopped = _finished_leads(ctx)
     closed_keys = closed.values("key")
     stopped_keys = stopped.values("contact_key")
@@ -462,20 +352,20 @@ def _touchpoint_rows(ctx: _Context) -> list[CalibrationRow]:
                 parameter=parameter,
                 configured=[low, high],
                 expected=middle,
-                realized=_round(mean),
-                tolerance=_round(tolerance),
-                verdict=_verdict(_within(mean, middle, tolerance) and low <= least and most <= high),
+                realized=rounded(mean),
+                tolerance=rounded(tolerance),
+                verdict=verdict(within(mean, middle, tolerance) and low <= least and most <= high),
                 note=(
                     f"{activity_type}s per lead over {leads} finished leads (closed deal, or no deal and last step "
                     f"before {ctx.finished_before:%Y-%m-%d}): counts {least}..{most} must lie in [{low}, {high}], "
-                    f"mean vs (lo+hi)/2 within 4 s.e."
+                    f"mean vs (lo+hi)/2 within {SE}"
                 ),
             )
         )
     return rows
 
 
-CHECKS: tuple[Callable[[_Context], CalibrationRow | list[CalibrationRow]], ...] = (
+CHECKS: tuple[Callable[[CalibrationContext], CalibrationRow | list[CalibrationRow]], ...] = (
     _lead_count_row,
     _cycle_row,
     _funnel_rows,
@@ -484,49 +374,3 @@ CHECKS: tuple[Callable[[_Context], CalibrationRow | list[CalibrationRow]], ...] 
     _company_rows,
     _touchpoint_rows,
 )
-
-
-def calibration_rows(simulation: Simulation) -> list[CalibrationRow]:
-    """Every parameter of the snapshot against the simulation's rows, in schema order."""
-    ctx = _Context(
-        simulation=simulation,
-        parameters=ScenarioParameters.from_json(simulation.parameters),
-        contacts=Contact.objects.filter(simulation=simulation),
-        deals=Deal.objects.filter(simulation=simulation),
-        activities=Activity.objects.filter(simulation=simulation),
-        events=LifecycleEvent.objects.filter(simulation=simulation),
-    )
-    rows: list[CalibrationRow] = []
-    for check in CHECKS:
-        result = check(ctx)
-        rows.extend(result if isinstance(result, list) else [result])
-    return rows
-
-
-def calibration_report(simulation: Simulation) -> dict[str, Any]:
-    """Status, planned vs processed per record type, the calibration table and the database digest.
-
-    Pure reads. The result is JSON-ready: ``calibration`` is a list of CalibrationRow dicts, ``allOk`` is
-    True when every verdict is "OK". Realized values of a simulation that is not completed describe the rows
-    written so far, so a WARN there is expected.
-    """
-    progress = selectors.progress(simulation)
-    rows = calibration_rows(simulation)
-    return {
-        "id": simulation.pk,
-        "scenario": simulation.scenario,
-        "status": simulation.status,
-        "records": simulation.records,
-        "seed": simulation.seed,
-        "window": {
-            "start": simulation.window_start.isoformat().replace("+00:00", "Z"),
-            "end": simulation.window_end.isoformat().replace("+00:00", "Z"),
-        },
-        "progress": {
-            t: {"planned": progress["planned"][t], "processed": progress["processed"][t]} for t in RECORD_TYPES
-        },
-        "percent": progress["percent"],
-        "calibration": [row.to_json() for row in rows],
-        "allOk": all(row.verdict == "OK" for row in rows),
-        "digest": selectors.database_digest(simulation),
-    }

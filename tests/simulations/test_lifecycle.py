@@ -10,27 +10,26 @@ import numpy as np
 import pytest
 
 from crm.models import RECORD_MODELS, Contact, Deal
+from crmsim.errors import InvalidInput, StateConflict
+from crmsim.vocabulary import RECORD_TYPES
 from scenarios.models import ScenarioPreset
 from simulations import engine
-from simulations.models import RECORD_TYPES, Simulation, Slot
-from simulations.runner import run_in_process
-from simulations.selectors import database_digest, processed_counts
-from simulations.services import (
-    SimulationInputError,
-    SimulationRequest,
-    SimulationStateError,
-    apply_due_events,
+from simulations.drivers.in_process import run_in_process
+from simulations.lifecycle.control import (
     cancel_simulation,
     complete_if_done,
     create_simulation,
     delete_simulation,
-    engine_inputs,
-    materialize_slot,
     pause_simulation,
     resume_simulation,
     start_simulation,
 )
-from simulations.writer import writer_for_connection
+from simulations.lifecycle.requests import SimulationRequest, engine_inputs
+from simulations.materialize.slot import apply_due_events, materialize_slot
+from simulations.materialize.writers import writer_for_connection
+from simulations.models import Simulation, Slot
+from simulations.reads.digest import database_digest
+from simulations.reads.progress import processed_counts
 from tests.factories import UserFactory
 from tests.simulations.conftest import QUARTER, expected_digest
 
@@ -182,7 +181,7 @@ def test_cancel_stops_and_keeps_what_was_written(make_simulation: Make) -> None:
     cancel_simulation(simulation=simulation)
     assert run_in_process(simulation).status == Simulation.Status.CANCELLED
     assert _row_counts(simulation) == written
-    with pytest.raises(SimulationStateError):
+    with pytest.raises(StateConflict):
         resume_simulation(simulation=simulation)
 
 
@@ -197,13 +196,13 @@ def test_cancel_stops_and_keeps_what_was_written(make_simulation: Make) -> None:
 def test_control_actions_refuse_the_wrong_status(make_simulation: Make, action: Callable, status: str) -> None:
     simulation = make_simulation()
     Simulation.objects.filter(pk=simulation.pk).update(status=status)
-    with pytest.raises(SimulationStateError):
+    with pytest.raises(StateConflict):
         action(simulation=simulation)
 
 
 def test_bad_requests_raise_every_error_by_path_and_write_nothing(make_simulation: Make) -> None:
     before = Simulation.objects.count()
-    with pytest.raises(SimulationInputError) as info:
+    with pytest.raises(InvalidInput) as info:
         make_simulation(
             scenario="b2b",
             overrides={"dealWinRateBase": 0.9},
@@ -229,7 +228,7 @@ def test_deleting_a_simulation_deletes_its_rows_and_leaves_others(run_simulation
 
 def test_a_running_simulation_is_only_deleted_when_forced(make_simulation: Make) -> None:
     simulation = start_simulation(simulation=make_simulation())
-    with pytest.raises(SimulationStateError):
+    with pytest.raises(StateConflict):
         delete_simulation(simulation=simulation)
     assert Simulation.objects.filter(pk=simulation.pk).exists()
     simulation_id = simulation.pk
@@ -243,6 +242,6 @@ def test_the_active_limit_is_enforced_only_when_asked(make_simulation: Make, set
     make_simulation(owner=owner)
     make_simulation(owner=owner)  # the shell's operator is trusted
     request = SimulationRequest(scenario="b2b", records=100, seed=1, **QUARTER)
-    with pytest.raises(SimulationInputError) as info:
+    with pytest.raises(InvalidInput) as info:
         create_simulation(owner=owner, request=request, enforce_active_limit=True)
     assert "the limit is 1" in info.value.errors["non_field_errors"][0]

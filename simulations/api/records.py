@@ -1,8 +1,9 @@
 """A simulation's CRM records over HTTP: cursor-paginated, filterable lists and one contact's timeline.
 
-Records are scoped by their simulation, which must be visible to the user (else 404). Lists are ordered by
-their time, then key, and paginated with an opaque cursor, so paging through millions of rows costs the same
-on the last page as on the first. Keys are the engine's integers, amounts decimal strings, times UTC with Z.
+Records are scoped by their simulation, which ``SimulationEndpoint`` resolves (404 when not visible). Lists
+are ordered by their time, then key, and paginated with an opaque cursor, so paging through millions of rows
+costs the same on the last page as on the first. Keys are the engine's integers, amounts decimal strings,
+times UTC with Z.
 """
 
 from __future__ import annotations
@@ -19,30 +20,19 @@ from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from crm.models import (
-    ACTIVITY_TYPES,
-    DEAL_STAGES,
-    LIFECYCLE_STAGES,
-    Activity,
-    Company,
-    Contact,
-    Deal,
-    DealStageEvent,
-    LifecycleEvent,
-)
+from crm.models import Activity, Company, Contact, Deal, DealStageEvent, LifecycleEvent
 from crmsim.api import (
     MOMENT_SCHEMA,
     OBJECT_ERRORS,
     VALIDATION_ERROR,
-    ApiView,
     MomentField,
     MomentFormField,
     TimeOrderedCursor,
-    signed_in_user,
 )
+from crmsim.vocabulary import ACTIVITY_TYPES, DEAL_STAGES, LIFECYCLE_STAGES
+from simulations.api.endpoint import SimulationEndpoint
 from simulations.engine import format_amount
 from simulations.models import Simulation
-from simulations.selectors import simulations_visible_to
 
 # --- serializers -------------------------------------------------------------------------------------------
 
@@ -184,11 +174,7 @@ class ByOccurredCursor(ByCreatedCursor):
     ordering = ("occurred_at", "key")
 
 
-def visible_simulation(request: Request, pk: int) -> Simulation:
-    return get_object_or_404(simulations_visible_to(signed_in_user(request)), pk=pk)
-
-
-class RecordListView(ApiView, generics.ListAPIView):
+class RecordListView(SimulationEndpoint, generics.ListAPIView):
     model: type[Model]
     pagination_class = ByCreatedCursor
     filter_backends = [DjangoFilterBackend]
@@ -196,8 +182,7 @@ class RecordListView(ApiView, generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request user, no simulation
             return self.model._default_manager.none()
-        simulation = visible_simulation(self.request, self.kwargs["pk"])
-        return self.model._default_manager.filter(simulation=simulation)
+        return self.model._default_manager.filter(simulation=self.simulation)
 
 
 def _list_schema(serializer: type[serializers.Serializer], what: str) -> Any:
@@ -320,7 +305,7 @@ class TimelineSerializer(serializers.Serializer):
         return [{**item, "at": MomentField().to_representation(item["at"])} for item in data["items"]]
 
 
-class ContactTimelineView(ApiView):
+class ContactTimelineView(SimulationEndpoint):
     @extend_schema(
         operation_id="simulations_contacts_timeline",
         tags=["records"],
@@ -328,6 +313,6 @@ class ContactTimelineView(ApiView):
     )
     def get(self, request: Request, pk: int, key: int) -> Response:
         """One contact's story in time order: lifecycle changes, deal stage changes and activities."""
-        simulation = visible_simulation(request, pk)
-        contact = get_object_or_404(Contact, simulation=simulation, key=key)
-        return Response(TimelineSerializer({"contact": contact, "items": contact_timeline(simulation, contact)}).data)
+        contact = get_object_or_404(Contact, simulation=self.simulation, key=key)
+        items = contact_timeline(self.simulation, contact)
+        return Response(TimelineSerializer({"contact": contact, "items": items}).data)

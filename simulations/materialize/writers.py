@@ -14,7 +14,7 @@ from typing import Any, Protocol, cast
 import numpy as np
 from django.db import connection, models
 
-from simulations.batches import NULL, Columns
+from simulations.materialize.batches import NULL, Columns
 
 NULLABLE = {"closed_at", "deal_key", "is_won"}
 

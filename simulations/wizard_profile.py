@@ -1,4 +1,4 @@
-"""The shape of ``User.simulation_profile``: a user's latest wizard selections.
+"""The user's wizard profile (``User.simulation_profile``): their latest wizard selections, and saving them.
 
 Every key is optional (a new user has ``{}``); present keys must have the right type, and overrides must name
 known parameters with values inside the hard limits (the preset's guardrails are checked again when a
@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 
-from scenarios.parameters import SPECS, check_value
+from crmsim.errors import NON_FIELD_ERRORS, InvalidInput
+from crmsim.vocabulary import PACES, SEED_RANGE_TEXT, seed_in_range
+from scenarios.parameters import SPECS
+from scenarios.validation import check_value
+
+if TYPE_CHECKING:  # the model validates with this module, so it cannot be imported at run time here
+    from simulations.models import User
 
 PROFILE_KEYS = (
     "scenario",
@@ -28,7 +34,6 @@ PROFILE_KEYS = (
     "timeScale",
     "muted",
 )
-PACES = ("backfill", "live")
 
 
 def _is_int(value: Any) -> bool:
@@ -71,8 +76,8 @@ def profile_errors(profile: Any) -> dict[str, list[str]]:
     if "seed" in profile:
         seed = profile["seed"]
         checks["seed"] = (
-            seed is None or (_is_int(seed) and 0 <= seed < 2**63),
-            "Must be null or an integer in [0, 2^63).",
+            seed is None or (_is_int(seed) and seed_in_range(seed)),
+            f"Must be null or an integer in {SEED_RANGE_TEXT}.",
         )
     if "pace" in profile:
         checks["pace"] = (profile["pace"] in PACES, f"Must be one of {', '.join(PACES)}.")
@@ -104,3 +109,15 @@ def validate_profile(profile: Any) -> None:
     errors = profile_errors(profile)
     if errors:
         raise ValidationError([f"{path}: {' '.join(msgs)}" for path, msgs in sorted(errors.items())])
+
+
+def save_profile(*, user: User, profile: Any) -> dict[str, Any]:
+    """Validate and store a whole profile; InvalidInput with the profile's paths when it is wrong."""
+    if not isinstance(profile, Mapping):
+        raise InvalidInput({NON_FIELD_ERRORS: ["Must be a JSON object."]})
+    errors = profile_errors(profile)
+    if errors:
+        raise InvalidInput(errors)
+    user.simulation_profile = dict(profile)
+    user.save(update_fields=["simulation_profile"])
+    return user.simulation_profile

@@ -2,7 +2,7 @@
 
 With a broker (distributed mode) this does nothing: the Celery dispatcher claims the running simulation's
 slots. Without one nothing else would ever run it, so the API starts a daemon thread that calls
-``simulations.runner.run_in_process`` until the simulation completes, is paused or cancelled, or fails.
+``drivers.in_process.run_in_process`` until the simulation completes, is paused or cancelled, or fails.
 A thread per simulation and process at most; a process restart leaves a running simulation waiting until
 someone pauses and resumes it (or runs ``manage.py start_simulation --resume``).
 """
@@ -53,7 +53,7 @@ def _still_running(simulation_id: int) -> bool:
 
 
 def _drive(simulation_id: int) -> None:
-    from simulations.runner import run_in_process
+    from simulations.drivers.in_process import run_in_process
 
     try:
         while True:

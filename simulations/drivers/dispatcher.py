@@ -8,7 +8,7 @@ The durable plan is the slot table; Celery only carries short-lived messages. A 
                               sent after commit with eta <= now + CRMSIM_DISPATCH_HORIZON_SECONDS
     complete_finished_...     running simulations with no slot left -> completed (exactly once)
 
-A worker runs ``materialize_claim`` for a claim: ``services.materialize_slot`` under the slot's row lock (a
+A worker runs ``materialize_claim`` for a claim: ``materialize.slot.materialize_slot`` under the slot's row lock (a
 no-op for a done or up-to-date slot, and it returns the slot to pending when the simulation is not running),
 then, in live pace, claims the same slot again for its next rows (a *follow-up*), so live lag does not depend on
 the dispatcher's interval.
@@ -37,17 +37,10 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
+from simulations.lifecycle.clock import due_wall_time, epoch, from_epoch, simulated_now
+from simulations.lifecycle.control import complete_if_done, fail_simulation
+from simulations.materialize.slot import SlotResult, materialize_slot
 from simulations.models import Simulation, Slot
-from simulations.services import (
-    SlotResult,
-    complete_if_done,
-    due_wall_time,
-    epoch,
-    fail_simulation,
-    from_epoch,
-    materialize_slot,
-    simulated_now,
-)
 
 logger = logging.getLogger(__name__)
 
@@ -286,7 +279,7 @@ def materialize_claim(*, slot_id: int, attempt: int | None, send: SendClaim) -> 
     """A worker's job for one message: write what is due of the slot; in live pace, claim its next rows.
 
     Idempotent: a second delivery of the same message, a message for a done slot, or one for a slot whose
-    simulation is paused or cancelled writes nothing (see ``services.materialize_slot``). ``attempt`` None is a
+    simulation is paused or cancelled writes nothing (see ``materialize.slot.materialize_slot``). ``attempt`` None is a
     manual nudge (no follow-up).
     """
     with transaction.atomic():
