@@ -125,8 +125,10 @@ def claim_due_slots(
     pending = Slot.objects.filter(simulation_id=simulation.pk, status=Slot.Status.PENDING, next_due__lt=due_before)
     if slot_ids is not None:
         pending = pending.filter(pk__in=slot_ids)
+    # of=("self",): only the slot rows, even if a filter ever joins the simulation (a FOR UPDATE on its row
+    # would block workers' foreign key checks; see "Lock order" in docs/architecture.md).
     rows = list(
-        pending.select_for_update(skip_locked=True)
+        pending.select_for_update(skip_locked=True, of=("self",))
         .order_by("next_due", "index")
         .values_list("pk", "attempts", "next_due")[:limit]
     )
@@ -216,7 +218,7 @@ def sweep_stale_claims(
     with transaction.atomic():
         rows = list(
             Slot.objects.filter(Q(claimed_at__lt=cutoff) | Q(claimed_at__isnull=True), status=Slot.Status.ENQUEUED)
-            .select_for_update(skip_locked=True)
+            .select_for_update(skip_locked=True, of=("self",))
             .order_by("claimed_at")
             .values_list("pk", "simulation_id", "claimed_at", "next_due")[:limit]
         )

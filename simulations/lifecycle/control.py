@@ -27,6 +27,7 @@ from crmsim.vocabulary import RECORD_TYPES
 from simulations import engine
 from simulations.lifecycle.clock import from_epoch, simulated_now
 from simulations.lifecycle.requests import SimulationRequest, engine_inputs, validate_request
+from simulations.lifecycle.retry import retry_on_conflict
 from simulations.models import Simulation, Slot, User
 
 Status = Simulation.Status
@@ -108,9 +109,17 @@ def plan_simulation(*, simulation: Simulation) -> Simulation:
 
 
 def _locked(simulation: Simulation) -> Simulation:
-    return Simulation.objects.select_for_update().get(pk=simulation.pk)
+    """The simulation's row, re-read under FOR NO KEY UPDATE: the first lock of every control action.
+
+    Not FOR UPDATE: a worker's transaction that inserted a LagSample checks that foreign key at COMMIT (Django's
+    constraints are DEFERRABLE INITIALLY DEFERRED) with FOR KEY SHARE on this row while it holds its slot's row
+    lock; FOR UPDATE would block that check, and a control action waiting for the slot would close a deadlock.
+    Control actions never change the row's key, so the weaker mode serializes them all the same.
+    """
+    return Simulation.objects.select_for_update(no_key=True).get(pk=simulation.pk)
 
 
+@retry_on_conflict
 @transaction.atomic
 def start_simulation(*, simulation: Simulation, now: dt.datetime | None = None) -> Simulation:
     """scheduled -> running. Live pace starts the simulated clock at the window's start; at time_scale 1 a
@@ -131,6 +140,7 @@ def start_simulation(*, simulation: Simulation, now: dt.datetime | None = None) 
     return simulation
 
 
+@retry_on_conflict
 @transaction.atomic
 def pause_simulation(*, simulation: Simulation, now: dt.datetime | None = None) -> Simulation:
     """running -> paused: no new slot is claimed; a slot already being written finishes."""
@@ -143,12 +153,15 @@ def pause_simulation(*, simulation: Simulation, now: dt.datetime | None = None) 
         simulation.clock_wall = None
     simulation.status = Status.PAUSED
     simulation.save(update_fields=["status", "clock_sim", "clock_wall"])
+    # Waits for slots being written (their transactions commit: nothing they need is held here) and returns
+    # the rest to pending at once, so a message waiting for its eta cannot hold a slot through the pause.
     Slot.objects.filter(simulation=simulation, status=Slot.Status.ENQUEUED).update(
         status=Slot.Status.PENDING, claimed_at=None
     )
     return simulation
 
 
+@retry_on_conflict
 @transaction.atomic
 def resume_simulation(*, simulation: Simulation, now: dt.datetime | None = None) -> Simulation:
     """paused -> running; live pace continues from the simulated time it was paused at."""
@@ -162,6 +175,7 @@ def resume_simulation(*, simulation: Simulation, now: dt.datetime | None = None)
     return simulation
 
 
+@retry_on_conflict
 @transaction.atomic
 def cancel_simulation(*, simulation: Simulation, now: dt.datetime | None = None) -> Simulation:
     """Stop for good; rows written so far stay."""
@@ -174,6 +188,7 @@ def cancel_simulation(*, simulation: Simulation, now: dt.datetime | None = None)
     return simulation
 
 
+@retry_on_conflict
 @transaction.atomic
 def fail_simulation(*, simulation: Simulation, error: str) -> Simulation:
     simulation = _locked(simulation)
@@ -196,16 +211,21 @@ def complete_if_done(*, simulation_id: int, now: dt.datetime | None = None) -> b
     return updated == 1
 
 
+@retry_on_conflict
 @transaction.atomic
 def delete_simulation(*, simulation: Simulation, force: bool = False) -> None:
     """Delete a simulation and its CRM rows: one DELETE per table, no per-row work.
 
     A running simulation must be paused or cancelled first (StateConflict); ``force`` cancels it here.
+    Locks the simulation row, then every slot row in id order, then deletes: a slot being written commits first
+    (so none of its rows outlive the simulation), and no new slot write starts meanwhile.
     """
-    if _locked(simulation).status == Status.RUNNING:
+    locked = _locked(simulation)  # deleted in its stead: a retry must find the caller's instance unchanged
+    if locked.status == Status.RUNNING:
         if not force:
             raise StateConflict("Cannot delete a running simulation; pause or cancel it first.")
-        cancel_simulation(simulation=simulation)
+        cancel_simulation(simulation=locked)
+    list(Slot.objects.filter(simulation=locked).order_by("pk").select_for_update().values_list("pk", flat=True))
     for model in RECORD_MODELS.values():
-        model._default_manager.filter(simulation=simulation).delete()
-    simulation.delete()
+        model._default_manager.filter(simulation=locked).delete()
+    locked.delete()
