@@ -36,6 +36,7 @@ class Simulation(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft"
+        PLANNING = "planning"
         SCHEDULED = "scheduled"
         RUNNING = "running"
         PAUSED = "paused"
@@ -66,7 +67,9 @@ class Simulation(models.Model):
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
     planned = models.JSONField(default=dict, blank=True, help_text="{record type: count}, exact at planning.")
+    auto_start = models.BooleanField(default=False, help_text="Start as soon as planning is done.")
     digest = models.CharField(max_length=64, blank=True)
+    report = models.JSONField(null=True, blank=True, help_text="The calibration report, computed once completed.")
     error = models.TextField(blank=True)
     # Live pace: simulated time = clock_sim + (now - clock_wall) x time_scale while running.
     clock_sim = models.DateTimeField(null=True, blank=True)

@@ -31,7 +31,7 @@ from simulations.lifecycle.retry import retry_on_conflict
 from simulations.models import Simulation, Slot, User
 
 Status = Simulation.Status
-ACTIVE_STATUSES = (Status.SCHEDULED, Status.RUNNING, Status.PAUSED)
+ACTIVE_STATUSES = (Status.PLANNING, Status.SCHEDULED, Status.RUNNING, Status.PAUSED)
 
 
 def _check_active_limit(owner: User) -> None:
