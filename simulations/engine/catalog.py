@@ -1,4 +1,7 @@
-"""Fixed tables the engine draws from: HubSpot's property values, territories, price books, pipelines.
+"""Fixed tables the engine draws from: territories, price books, pipelines, mixes and gap rates.
+
+The enumerated words themselves (lead statuses, sources, deal types, committee roles) live in
+``crmsim.vocabulary`` and are re-exported here for the engine.
 
 Pure data (no Faker, no numpy state). Every value is spelled as HubSpot spells it where HubSpot has a fixed
 list (lead status, original source, industry, deal type, stage probabilities, engagement enums); where HubSpot
@@ -11,32 +14,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crmsim.vocabulary import (
+    COMMITTEE_ROLES,
+    DEAL_TYPES,
+    LEAD_STATUSES,
+    SOURCES,
+)
+from crmsim.vocabulary import GENERATED_ACTIVITY_TYPES as ACTIVITY_TYPES
+
+__all__ = ["ACTIVITY_TYPES", "COMMITTEE_ROLES", "DEAL_TYPES", "LEAD_STATUSES", "SOURCES"]
+
 # --- contacts ----------------------------------------------------------------------------------------------
-
-LEAD_STATUSES = (
-    "NEW",
-    "OPEN",
-    "IN_PROGRESS",
-    "OPEN_DEAL",
-    "UNQUALIFIED",
-    "ATTEMPTED_TO_CONTACT",
-    "CONNECTED",
-    "BAD_TIMING",
-)
-"""HubSpot's default ``hs_lead_status`` options."""
-
-SOURCES = (
-    "ORGANIC_SEARCH",
-    "PAID_SEARCH",
-    "EMAIL_MARKETING",
-    "SOCIAL_MEDIA",
-    "REFERRALS",
-    "OTHER_CAMPAIGNS",
-    "DIRECT_TRAFFIC",
-    "OFFLINE",
-    "PAID_SOCIAL",
-)
-"""HubSpot's ``hs_analytics_source`` (original source) values."""
 
 SOURCE_MIX = {
     # B2B: events, lists and sales prospecting (OFFLINE) and referrals weigh more; paid social less.
@@ -213,7 +201,7 @@ MIN_REPS, MAX_REPS = 4, 60
 
 # --- deals -------------------------------------------------------------------------------------------------
 
-PIPELINES = {"b2b": "default", "b2c": "consumer"}
+PIPELINES = {"b2b": "default", "b2c": "consumer"}  # values of crmsim.vocabulary.PIPELINES
 """``pipeline`` per style: HubSpot's default sales pipeline (B2B) or a short consumer pipeline (B2C)."""
 
 OPEN_STAGES = {
@@ -234,26 +222,12 @@ STAGE_PROBABILITY = {
 }
 """HubSpot's default probability of each default-pipeline stage (``hs_deal_stage_probability``)."""
 
-DEAL_TYPES = ("newbusiness", "existingbusiness")
 
 LOST_REASONS = {
     "b2b": ("Chose a competitor", "No budget", "No decision", "Timing", "Missing feature", "Price too high"),
     "b2c": ("Price too high", "Bought elsewhere", "Changed mind", "Shipping cost", "No response"),
 }
 LOST_REASON_WEIGHTS = {"b2b": (0.28, 0.18, 0.22, 0.14, 0.10, 0.08), "b2c": (0.3, 0.22, 0.2, 0.1, 0.18)}
-
-COMMITTEE_ROLES = (
-    "decision_maker",
-    "champion",
-    "influencer",
-    "budget_holder",
-    "technical_evaluator",
-    "end_user",
-    "buyer",
-    "household_member",
-)
-"""Deal-contact association labels. HubSpot leaves them to the portal; these are the buying-committee roles
-of the usual sales methodologies (MEDDIC, Challenger), plus the consumer ones."""
 
 COMMITTEE_SIZE = {"b2b": (2, 6), "b2c": (1, 2)}
 """Target contacts per deal, uniform in [lo, hi] (B2B: Gartner puts the typical committee at 6-10 people for
@@ -300,7 +274,6 @@ of the deal's drawn amount; the drawn lognormal amount therefore survives to wit
 
 # --- engagements -------------------------------------------------------------------------------------------
 
-ACTIVITY_TYPES = ("note", "task", "call", "email", "meeting")
 EMAILS_PER_LEAD = {"b2b": (1, 3), "b2c": (2, 6)}
 MEETINGS_PER_DEAL = {"b2b": (1, 3), "b2c": (0, 1)}
 """Emails per lead and meetings per deal-holding lead, uniform in [lo, hi] (not scenario parameters yet:

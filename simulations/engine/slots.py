@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenarios.parameters import LIFECYCLE_STAGES
+from crmsim.vocabulary import LIFECYCLE_STAGES
 
 from .catalog import (
     BLANK_RATES,

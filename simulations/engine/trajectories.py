@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from crmsim.vocabulary import GENERATED_ACTIVITY_TYPES
+
 from .catalog import DISCOUNTS, EMAILS_PER_LEAD, MEETINGS_PER_DEAL, OPEN_STAGES, PRICE_BOOKS, PRICE_FIT
 from .inputs import SimulationInputs
 from .streams import SLOT_ACTIVITIES, SLOT_STRUCTURE, stream
@@ -45,8 +47,8 @@ WIN_AMOUNT_SLOPE = 0.25
 """Win probability = base - slope x min(base, 1 - base) x z (z: the amount's normal): the mean stays base
 (E z = 0; clipping at |z| > 4 is negligible) while the largest deals win least."""
 
-ACTIVITY_KINDS = 5
-NOTE, TASK, CALL, EMAIL, MEETING = range(ACTIVITY_KINDS)
+ACTIVITY_KINDS = len(GENERATED_ACTIVITY_TYPES)
+NOTE, TASK, CALL, EMAIL, MEETING = range(ACTIVITY_KINDS)  # kind i is GENERATED_ACTIVITY_TYPES[i]
 MAX_ACTIVITIES_PER_LEAD = 1000
 """Activity keys are contact_key * 1000 + j; the schema caps a lead at 3 x 50 activities, plus extras."""
 NEVER = np.iinfo(np.int64).max // 4

@@ -15,8 +15,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from simulations import engine
+from simulations.lifecycle.requests import engine_inputs
 from simulations.models import Simulation, User
-from simulations.services import engine_inputs
 
 pytestmark = pytest.mark.django_db
 

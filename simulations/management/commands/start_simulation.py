@@ -11,18 +11,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from simulations import selectors
+from crmsim.errors import InvalidInput
+from crmsim.vocabulary import RECORD_TYPES
 from simulations.cli import parse_distribution_params, parse_overrides, parse_utc, table, usage_error
-from simulations.models import RECORD_TYPES, Simulation, User
-from simulations.runner import run_in_process
-from simulations.services import (
-    SimulationInputError,
-    SimulationRequest,
-    create_simulation,
-    resume_simulation,
-    start_simulation,
-    validate_request,
-)
+from simulations.drivers.in_process import run_in_process
+from simulations.lifecycle.control import create_simulation, resume_simulation, start_simulation
+from simulations.lifecycle.requests import SimulationRequest, validate_request
+from simulations.models import Simulation, User
+from simulations.reads.digest import database_digest
+from simulations.reads.progress import progress as simulation_progress
 
 TERMINAL = {Simulation.Status.COMPLETED, Simulation.Status.CANCELLED, Simulation.Status.FAILED}
 
@@ -80,7 +77,7 @@ class Command(BaseCommand):
                 owner, _ = User.objects.get_or_create(username=options["user"])
                 simulation = create_simulation(owner=owner, request=request)
                 return start_simulation(simulation=simulation)
-        except SimulationInputError as exc:
+        except InvalidInput as exc:
             raise usage_error(str(exc)) from None
 
     def _resume(self, simulation_id: int) -> Simulation:
@@ -99,10 +96,10 @@ class Command(BaseCommand):
             if settings.CRMSIM_EMBEDDED:
                 return run_in_process(simulation, on_progress=bar.update)
             while simulation.status not in TERMINAL:
-                bar.update(selectors.progress(simulation))
+                bar.update(simulation_progress(simulation))
                 time.sleep(0.5)
                 simulation.refresh_from_db()
-            bar.update(selectors.progress(simulation))
+            bar.update(simulation_progress(simulation))
             return simulation
         except KeyboardInterrupt:
             simulation.refresh_from_db()
@@ -116,9 +113,9 @@ class Command(BaseCommand):
 
     def _report(self, simulation: Simulation, seconds: float, *, as_json: bool) -> None:
         simulation.refresh_from_db()
-        progress = selectors.progress(simulation)
+        progress = simulation_progress(simulation)
         done = simulation.status == Simulation.Status.COMPLETED
-        digest = selectors.database_digest(simulation) if done else None
+        digest = database_digest(simulation) if done else None
         if as_json:
             self.stdout.write(
                 json.dumps(

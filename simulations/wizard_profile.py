@@ -1,0 +1,123 @@
+"""The user's wizard profile (``User.simulation_profile``): their latest wizard selections, and saving them.
+
+Every key is optional (a new user has ``{}``); present keys must have the right type, and overrides must name
+known parameters with values inside the hard limits (the preset's guardrails are checked again when a
+simulation is created, since a preset may change in between).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+
+from crmsim.errors import NON_FIELD_ERRORS, InvalidInput
+from crmsim.vocabulary import PACES, SEED_RANGE_TEXT, seed_in_range
+from scenarios.parameters import SPECS
+from scenarios.validation import check_value
+
+if TYPE_CHECKING:  # the model validates with this module, so it cannot be imported at run time here
+    from simulations.models import User
+
+PROFILE_KEYS = (
+    "scenario",
+    "distribution",
+    "distributionParams",
+    "overrides",
+    "start",
+    "end",
+    "records",
+    "seed",
+    "pace",
+    "timeScale",
+    "muted",
+)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_datetime(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def profile_errors(profile: Any) -> dict[str, list[str]]:
+    """Every problem with a profile, keyed by its path (``overrides.dealAmount.mu``); empty when valid."""
+    if not isinstance(profile, Mapping):
+        return {"simulation_profile": ["Must be an object."]}
+    errors: dict[str, list[str]] = {}
+    for key in profile:
+        if key not in PROFILE_KEYS:
+            errors[str(key)] = [f"Unknown key. Allowed: {', '.join(PROFILE_KEYS)}."]
+    checks: dict[str, tuple[bool, str]] = {}
+    if "scenario" in profile:
+        checks["scenario"] = (
+            isinstance(profile["scenario"], str) and bool(profile["scenario"]),
+            "Must be a preset slug.",
+        )
+    if "distribution" in profile:
+        checks["distribution"] = (isinstance(profile["distribution"], str), "Must be a distribution method name.")
+    if "distributionParams" in profile:
+        checks["distributionParams"] = (isinstance(profile["distributionParams"], Mapping), "Must be an object.")
+    for key in ("start", "end"):
+        if key in profile:
+            checks[key] = (_is_datetime(profile[key]), "Must be an ISO-8601 date or datetime.")
+    if "records" in profile:
+        checks["records"] = (_is_int(profile["records"]) and profile["records"] > 0, "Must be a positive integer.")
+    if "seed" in profile:
+        seed = profile["seed"]
+        checks["seed"] = (
+            seed is None or (_is_int(seed) and seed_in_range(seed)),
+            f"Must be null or an integer in {SEED_RANGE_TEXT}.",
+        )
+    if "pace" in profile:
+        checks["pace"] = (profile["pace"] in PACES, f"Must be one of {', '.join(PACES)}.")
+    if "timeScale" in profile:
+        scale = profile["timeScale"]
+        checks["timeScale"] = (
+            isinstance(scale, (int, float)) and not isinstance(scale, bool) and scale > 0,
+            "Must be a positive number.",
+        )
+    if "muted" in profile:
+        checks["muted"] = (isinstance(profile["muted"], bool), "Must be true or false.")
+    for key, (ok, message) in checks.items():
+        if not ok:
+            errors[key] = [message]
+    overrides = profile.get("overrides", {})
+    if not isinstance(overrides, Mapping):
+        errors["overrides"] = ["Must be an object mapping parameter paths to values."]
+    else:
+        for path, value in overrides.items():
+            spec = SPECS.get(path)
+            problems = ["Unknown parameter."] if spec is None else check_value(spec, value)
+            if problems:
+                errors[f"overrides.{path}"] = problems
+    return errors
+
+
+def validate_profile(profile: Any) -> None:
+    """Raise django ValidationError listing each problem with its path (usable as a field validator)."""
+    errors = profile_errors(profile)
+    if errors:
+        raise ValidationError([f"{path}: {' '.join(msgs)}" for path, msgs in sorted(errors.items())])
+
+
+def save_profile(*, user: User, profile: Any) -> dict[str, Any]:
+    """Validate and store a whole profile; InvalidInput with the profile's paths when it is wrong."""
+    if not isinstance(profile, Mapping):
+        raise InvalidInput({NON_FIELD_ERRORS: ["Must be a JSON object."]})
+    errors = profile_errors(profile)
+    if errors:
+        raise InvalidInput(errors)
+    user.simulation_profile = dict(profile)
+    user.save(update_fields=["simulation_profile"])
+    return user.simulation_profile
