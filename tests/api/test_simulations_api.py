@@ -19,7 +19,7 @@ from simulations.reads.progress import processed_counts
 from tests.api.conftest import BODY, QUARTER, Actors
 
 pytestmark = pytest.mark.django_db
-CAMEL = {"lifecycle_events": "lifecycleEvents", "deal_stage_events": "dealStageEvents"}
+CAMEL = {"lifecycle_events": "lifecycleEvents", "deal_stage_events": "dealStageEvents", "deal_contacts": "dealContacts"}
 
 
 def _camel(counts: dict[str, int]) -> dict[str, int]:

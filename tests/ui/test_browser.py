@@ -286,6 +286,12 @@ def test_wizard_runs_a_backfill_to_a_completed_dashboard_and_a_contact_timeline(
         1 for item in timeline["items"] if item["kind"] == "dealStage"
     )
     assert page.locator("[data-fact=stage]").inner_text() == "Customer"
+    # Engine 2's fields: the contact's HubSpot properties and each engagement's content.
+    words = page.request.get(f"{base}/api/vocabulary/").json()
+    source = next(t["label"] for t in words["sources"] if t["value"] == timeline["contact"]["source"])
+    assert page.locator("[data-fact=source]").inner_text() == source
+    assert page.locator("#timeline .event-body").count() == sum(1 for item in timeline["items"] if item.get("body"))
+    assert page.locator("#timeline .event-body").count() > 0
     shot(page, "08-timeline")
 
     # Simulations list shows it completed; a reload of the wizard restores the confirmed selections.
