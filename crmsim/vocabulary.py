@@ -162,8 +162,11 @@ MIN_SEED = 0
 MAX_SEED = 2**63 - 1
 """Seeds are whole numbers in [MIN_SEED, MAX_SEED] (a signed 64-bit column)."""
 
+MIN_TIME_SCALE = 0.01
 MAX_TIME_SCALE = 1_000_000.0
-"""Live pace: at most this many simulated seconds per wall second."""
+"""Live pace: simulated seconds per wall second lie in [MIN_TIME_SCALE, MAX_TIME_SCALE]. The lower bound keeps
+the longest window (CRMSIM_MAX_WINDOW_DAYS, 10 years) within a thousand years of wall time, far inside what a
+datetime can hold (a scale of 1e-9 overflowed the clock)."""
 
 
 def seed_in_range(seed: int) -> bool:

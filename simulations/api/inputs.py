@@ -19,7 +19,7 @@ from crmsim.api import (
     StrictSerializer,
     ThrottleCreates,
 )
-from crmsim.vocabulary import MAX_SEED, MAX_TIME_SCALE, MIN_SEED
+from crmsim.vocabulary import MAX_SEED, MAX_TIME_SCALE, MIN_SEED, MIN_TIME_SCALE
 from scenarios.models import ScenarioPreset
 from simulations import engine
 from simulations.api.counts import CountsSerializer
@@ -101,7 +101,8 @@ class SimulationCreateSerializer(SimulationInputSerializer):
     scenario = serializers.CharField(help_text="A preset slug from GET /api/scenarios/.")
     pace = serializers.ChoiceField(choices=Simulation.Pace.choices, default=Simulation.Pace.BACKFILL)
     timeScale = serializers.FloatField(
-        default=1.0, help_text=f"Live pace: simulated seconds per wall second, in (0, {MAX_TIME_SCALE:g}]."
+        default=1.0,
+        help_text=f"Live pace: simulated seconds per wall second, in [{MIN_TIME_SCALE:g}, {MAX_TIME_SCALE:g}].",
     )
     autoStart = serializers.BooleanField(default=False, help_text="Start right after planning.")
 

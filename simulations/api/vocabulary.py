@@ -26,6 +26,7 @@ from crmsim.vocabulary import (
     LIFECYCLE_STAGE_TERMS,
     MAX_SEED,
     MAX_TIME_SCALE,
+    MIN_TIME_SCALE,
     PACE_TERMS,
     PIPELINE_TERMS,
     RECORD_TYPE_TERMS,
@@ -48,6 +49,7 @@ class LimitsSerializer(serializers.Serializer):
     maxSeed = serializers.CharField(help_text="2^63 - 1, as a string (beyond JavaScript's exact integers).")
     maxRecords = serializers.IntegerField(help_text="CRMSIM_MAX_RECORDS.")
     maxWindowDays = serializers.IntegerField(help_text="CRMSIM_MAX_WINDOW_DAYS.")
+    minTimeScale = serializers.FloatField(help_text="Live pace: simulated seconds per wall second, at least.")
     maxTimeScale = serializers.FloatField(help_text="Live pace: simulated seconds per wall second, at most.")
 
 
@@ -88,6 +90,7 @@ def vocabulary() -> dict[str, Any]:
             "maxSeed": str(MAX_SEED),
             "maxRecords": settings.CRMSIM_MAX_RECORDS,
             "maxWindowDays": settings.CRMSIM_MAX_WINDOW_DAYS,
+            "minTimeScale": MIN_TIME_SCALE,
             "maxTimeScale": MAX_TIME_SCALE,
         },
     }

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from rest_framework.test import APIClient
 
 from crm.models import Activity, Contact, Deal
-from crmsim.vocabulary import MAX_SEED, MAX_TIME_SCALE
+from crmsim.vocabulary import MAX_SEED, MAX_TIME_SCALE, MIN_TIME_SCALE
 from simulations.models import Simulation
 from tests.api.conftest import Actors
+
+pytestmark = pytest.mark.django_db  # the autouse throttle reset clears the cache, a table on SQLite
 
 
 def test_it_serves_stages_types_paces_and_limits_with_labels(actors: Actors, settings: Any) -> None:
@@ -43,6 +46,7 @@ def test_it_serves_stages_types_paces_and_limits_with_labels(actors: Actors, set
         "maxSeed": "9223372036854775807",
         "maxRecords": 1234,
         "maxWindowDays": 99,
+        "minTimeScale": MIN_TIME_SCALE,
         "maxTimeScale": MAX_TIME_SCALE,
     }
     assert int(body["limits"]["maxSeed"]) == MAX_SEED == 2**63 - 1
