@@ -32,14 +32,21 @@ def test_it_serves_stages_types_paces_and_limits_with_labels(actors: Actors, set
     assert body["dealStages"][0] == {"value": "appointmentscheduled", "label": "Appointment scheduled"}
     assert [s["value"] for s in body["dealStages"]][-2:] == ["closedwon", "closedlost"]
     assert [t["value"] for t in body["recordTypes"]] == [
+        "owners",
         "companies",
         "contacts",
         "deals",
+        "dealContacts",
         "activities",
         "lifecycleEvents",
         "dealStageEvents",
     ]
-    assert body["recordTypes"][4]["label"] == "Lifecycle events"
+    assert body["recordTypes"][6]["label"] == "Lifecycle events"
+    assert body["leadStatuses"][0] == {"value": "NEW", "label": "New"}
+    assert {"ORGANIC_SEARCH", "PAID_SOCIAL", "OFFLINE"} <= {t["value"] for t in body["sources"]}
+    assert [t["value"] for t in body["pipelines"]] == ["default", "consumer"]
+    assert [t["value"] for t in body["dealTypes"]] == ["newbusiness", "existingbusiness"]
+    assert "decision_maker" in {t["value"] for t in body["committeeRoles"]}
     assert body["activityTypes"][0] == {"value": "note", "label": "Note"}
     assert body["paces"] == [{"value": "backfill", "label": "Backfill"}, {"value": "live", "label": "Live"}]
     assert body["limits"] == {
