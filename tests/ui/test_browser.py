@@ -243,9 +243,10 @@ def test_wizard_runs_a_backfill_to_a_completed_dashboard_and_a_contact_timeline(
     assert page.locator("#sim-digest").inner_text() == report["digest"]
     assert page.locator("#calibration-table tbody tr").count() == len(report["calibration"])
     assert page.locator("#sim-pause").is_disabled() and page.locator("#sim-cancel").is_disabled()
-    export = page.locator("#exports a", has_text="CSV").first
+    export = page.locator("#exports a[href*='type=companies']", has_text="CSV").first
     csv = page.request.get(f"{base}{export.get_attribute('href')}")
     assert csv.ok and csv.text().count("\n") == progress["planned"]["companies"] + 1
+    assert page.locator("#exports a[href*='type=owners']", has_text="CSV").count() == 1
     page.wait_for_timeout(300)  # the bars' width transition
     shot(page, "06-dashboard")
     shot(page, "06-dashboard-viewport", full_page=False)
