@@ -250,7 +250,7 @@ class Cluster:
 
     def start_worker(self, concurrency: int, name: str = "worker") -> subprocess.Popen:
         process = self._spawn(name, [
-            "worker", "-Q", "materialize,dispatch", "-c", str(concurrency), "--pool", "prefork", "--loglevel", "INFO",
+            "worker", "-Q", "materialize,dispatch,plan", "-c", str(concurrency), "--pool", "prefork", "--loglevel", "INFO",
             "--without-gossip", "--without-mingle", "-n", f"{name}-{os.getpid()}@%h",
         ])  # fmt: skip
         deadline = time.monotonic() + 60
