@@ -2,8 +2,8 @@
 
 Queues (CELERY_TASK_ROUTES): ``dispatch`` for the beat-driven dispatcher, ``materialize`` for slot batches, so a
 flood of slot work never delays the dispatcher, and ``plan`` for planning a simulation the API created (seconds of
-engine work at the maximum N, kept off the dispatcher's queue). All tasks are idempotent; acks_late and reject_on_worker_lost
-(global settings) make a killed worker's message run again rather than vanish.
+engine work at the maximum N, kept off the dispatcher's queue). All tasks are idempotent; acks_late and
+reject_on_worker_lost (global settings) make a killed worker's message run again rather than vanish.
 """
 
 from __future__ import annotations

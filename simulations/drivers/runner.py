@@ -267,17 +267,19 @@ def run_round() -> Round:
             fail_simulation(simulation=simulation, error=f"{type(exc).__name__}: {exc}")
             continue
         complete_if_done(simulation_id=simulation.pk)
-    done.active = Simulation.objects.filter(
-        status__in=(Simulation.Status.PLANNING, Simulation.Status.RUNNING)
-    ).exists()
+    done.active = _has_work()
     return done
+
+
+def _has_work() -> bool:
+    """Is any simulation waiting for this runner (planning or running)?"""
+    return Simulation.objects.filter(status__in=(Simulation.Status.PLANNING, Simulation.Status.RUNNING)).exists()
 
 
 def _idle_wait() -> float:
     """Seconds until the first running simulation has a slot due (live pace), at most MAX_SLEEP_SECONDS."""
     waits = [
-        seconds_until_next_due(simulation)
-        for simulation in Simulation.objects.filter(status=Simulation.Status.RUNNING)
+        seconds_until_next_due(simulation) for simulation in Simulation.objects.filter(status=Simulation.Status.RUNNING)
     ]
     return min([MAX_SLEEP_SECONDS, *waits])
 
@@ -317,6 +319,6 @@ def _leave(lock: RunnerLock) -> bool:
     taken back (a submitter that committed before this look sees the lock held; after it, it sees it free and
     spawns a new runner, which is then the one that holds the lock, and this one exits)."""
     lock.release()
-    if not Simulation.objects.filter(status__in=(Simulation.Status.PLANNING, Simulation.Status.RUNNING)).exists():
+    if not _has_work():
         return True
     return not lock.reacquire()

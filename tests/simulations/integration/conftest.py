@@ -250,8 +250,8 @@ class Cluster:
 
     def start_worker(self, concurrency: int, name: str = "worker") -> subprocess.Popen:
         process = self._spawn(name, [
-            "worker", "-Q", "materialize,dispatch,plan", "-c", str(concurrency), "--pool", "prefork", "--loglevel", "INFO",
-            "--without-gossip", "--without-mingle", "-n", f"{name}-{os.getpid()}@%h",
+            "worker", "-Q", "materialize,dispatch,plan", "-c", str(concurrency), "--pool", "prefork",
+            "--loglevel", "INFO", "--without-gossip", "--without-mingle", "-n", f"{name}-{os.getpid()}@%h",
         ])  # fmt: skip
         deadline = time.monotonic() + 60
         while " ready." not in self.log(name):
