@@ -137,6 +137,7 @@ class RunnerLock:
                 if same:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # already ours: the descriptor is shared
                     return cls(path, fd)._write_pid()
+                os.close(fd)  # another file's lock: not this runner's to keep
             except OSError:
                 pass
         fd_or_none = _try_lock(path)
@@ -165,13 +166,15 @@ class RunnerLock:
 # --- the web side ------------------------------------------------------------------------------------------------
 
 
-def _child_environment(database: dict[str, Any], lock_fd: int) -> dict[str, str]:
-    """This process's environment for the runner: same settings module, embedded (no broker), and the database
-    this process really uses (in tests, the test database rather than DATABASE_URL's)."""
+def _child_environment(database: dict[str, Any], lock_fd: int, database_url: str | None) -> dict[str, str]:
+    """This process's environment for the runner: same settings module and runner directory, embedded (no
+    broker), and the database this process really uses (in tests, the test database rather than DATABASE_URL's)."""
     env = {k: v for k, v in os.environ.items() if k not in ("CELERY_BROKER_URL", "REDIS_URL")}
     env["DJANGO_SETTINGS_MODULE"] = os.environ.get("DJANGO_SETTINGS_MODULE", "crmsim.settings")
-    configured = dj_database_url.parse(settings.DATABASE_URL)
-    if configured["NAME"] != database["NAME"]:
+    env["CRMSIM_RUNNER_DIR"] = settings.CRMSIM_RUNNER_DIR
+    if database_url is not None:
+        env["DATABASE_URL"] = database_url
+    elif dj_database_url.parse(settings.DATABASE_URL)["NAME"] != database["NAME"]:
         env["DATABASE_URL"] = _with_name(settings.DATABASE_URL, str(database["NAME"]), database["ENGINE"])
     env[LOCK_FD_VARIABLE] = str(lock_fd)
     env["PYTHONUNBUFFERED"] = "1"
@@ -186,8 +189,11 @@ def _with_name(url: str, name: str, engine: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
 
 
-def ensure_runner() -> int | None:
+def ensure_runner(*, database: dict[str, Any] | None = None, database_url: str | None = None) -> int | None:
     """Make sure a runner process serves this process's database (embedded mode); the pid spawned, or None.
+
+    ``database`` (a settings dict) and ``database_url`` name another database than this process's connection
+    (tests); the web side passes neither.
 
     None when there is nothing to do: distributed mode (Celery does the work), CRMSIM_RUNNER_AUTOSPAWN off (tests,
     unless a test asks), an in-memory database no other process can open, or a runner already holds the lock.
@@ -197,7 +203,7 @@ def ensure_runner() -> int | None:
     """
     if not settings.CRMSIM_EMBEDDED or not settings.CRMSIM_RUNNER_AUTOSPAWN:
         return None
-    database = connection.settings_dict
+    database = database or connection.settings_dict
     if _in_memory(database):
         logger.warning("Not starting the simulation runner: the database is in memory, no other process can see it")
         return None
@@ -210,7 +216,7 @@ def ensure_runner() -> int | None:
             process = subprocess.Popen(
                 [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), COMMAND],
                 cwd=settings.BASE_DIR,
-                env=_child_environment(database, fd),
+                env=_child_environment(database, fd, database_url),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -297,9 +303,12 @@ def run_runner(
     idle_since = time.monotonic()
     while not stop.is_set():
         try:
-            close_old_connections()
+            if not connection.in_atomic_block:  # a caller's transaction (a test's) keeps its connection
+                close_old_connections()  # a long-lived process: renew the connection per CONN_MAX_AGE/health
             done = run_round()
         except (DatabaseError, InterfaceError):
+            if connection.in_atomic_block:
+                raise
             logger.exception("Database error in the simulation runner; retrying in 1 s")
             connection.close()
             wait(1.0)
