@@ -154,3 +154,15 @@ def test_the_command_refuses_distributed_mode(settings: Any) -> None:
     settings.CRMSIM_EMBEDDED = False
     with pytest.raises(CommandError, match="distributed mode"):
         call_command("simulation_runner")
+
+
+def test_nothing_is_spawned_in_distributed_mode_or_when_autospawn_is_off(settings: Any, tmp_path: Path) -> None:
+    from simulations.drivers.runner import ensure_runner
+
+    settings.CRMSIM_RUNNER_DIR = str(tmp_path)
+    database = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "any.sqlite3")}
+    settings.CRMSIM_EMBEDDED, settings.CRMSIM_RUNNER_AUTOSPAWN = False, True
+    assert ensure_runner(database=database) is None
+    settings.CRMSIM_EMBEDDED, settings.CRMSIM_RUNNER_AUTOSPAWN = True, False
+    assert ensure_runner(database=database) is None
+    assert list(tmp_path.iterdir()) == []  # not even a lock file: nothing was tried

@@ -219,3 +219,32 @@ def test_concurrent_ensure_calls_leave_one_runner(embedded: Embedded, settings: 
     assert runner_pids(embedded.database_url) == [runner.runner_pid(embedded.lock)]
     assert runner.ensure_runner(database=database, database_url=embedded.database_url) is None
     assert len(runner_pids(embedded.database_url)) == 1
+
+
+def test_start_and_resume_bring_a_dead_runner_back(embedded: Embedded) -> None:
+    token = _token(embedded)
+    base, web = _web(embedded)
+    with web:
+        status, created = _call(base, "POST", "/api/simulations/", token, {**LIVE_BODY, "autoStart": False})
+        assert status == 201, created
+        pk = created["id"]
+
+        def state() -> dict:
+            return _call(base, "GET", f"/api/simulations/{pk}/progress/", token)[1]
+
+        def post(action: str) -> dict:
+            status, body = _call(base, "POST", f"/api/simulations/{pk}/{action}/", token)
+            assert status == 200, body
+            return body
+
+        _wait_for("planning", lambda: state()["status"] == "scheduled")
+        embedded.kill_runners()
+        assert post("start")["status"] == "running"
+        _wait_for("the run to be under way", lambda: state()["percent"] > 0)
+        assert post("pause")["status"] == "paused"
+        embedded.kill_runners()
+        assert post("resume")["status"] == "running"
+        _wait_for("completion", lambda: state()["status"] == "completed", timeout=90)
+        assert state()["processed"] == state()["planned"]
+    database, expected = embedded.digests(pk)[str(pk)]
+    assert database == expected

@@ -302,7 +302,7 @@ def cluster(services: Services) -> Iterator[Cluster]:
         running.stop_all()
         services.db.rows(
             "UPDATE simulations_simulation SET status = 'cancelled', finished_at = now() "
-            "WHERE status IN ('scheduled', 'running', 'paused') RETURNING id"
+            "WHERE status IN ('planning', 'scheduled', 'running', 'paused') RETURNING id"
         )
         with contextlib.suppress(redis.RedisError):
             reset_broker(services.broker)
