@@ -36,7 +36,12 @@ def running(role: str, env: dict[str, str], ready: Callable[[], bool], timeout: 
 
     Fails the test with the role's stderr if it exits or is not ready within ``timeout`` seconds.
     """
-    env = {**env, "PATH": f"{VENV_BIN}:{env.get('PATH', os.environ.get('PATH', ''))}"}
+    # An embedded web role spawns the simulation runner process at start-up: only where the test asks for it.
+    env = {
+        "CRMSIM_RUNNER_AUTOSPAWN": "false",
+        **env,
+        "PATH": f"{VENV_BIN}:{env.get('PATH', os.environ.get('PATH', ''))}",
+    }
     with tempfile.TemporaryFile() as log:  # not a pipe: a chatty process must never block on a full one
         process = subprocess.Popen(
             ["sh", "-c", f"exec {procfile_command(role)}"],
