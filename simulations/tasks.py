@@ -35,14 +35,16 @@ def send_claim(claim: dispatcher.Claim) -> None:
     materialize_slot.apply_async(args=(claim.slot_id, claim.attempt), eta=claim.eta)
 
 
-@shared_task(
-    name="simulations.materialize_slot",
-    autoretry_for=RETRYABLE,
-    retry_backoff=1,
-    retry_backoff_max=30,
-    retry_jitter=True,
-    max_retries=8,
-)
+RETRY_WITH_BACKOFF: dict[str, Any] = {
+    "autoretry_for": RETRYABLE,
+    "retry_backoff": 1,
+    "retry_backoff_max": 30,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(name="simulations.materialize_slot", **RETRY_WITH_BACKOFF)
 def materialize_slot(slot_id: int, attempt: int | None = None) -> dict[str, Any]:
     """Write what is due of one slot (and, in live pace, claim its next rows)."""
     try:
@@ -55,14 +57,7 @@ def materialize_slot(slot_id: int, attempt: int | None = None) -> dict[str, Any]
     return {"slot": slot_id, "attempt": attempt, "written": sum(result.written.values()), "skipped": result.skipped}
 
 
-@shared_task(
-    name="simulations.plan_simulation",
-    autoretry_for=RETRYABLE,
-    retry_backoff=1,
-    retry_backoff_max=30,
-    retry_jitter=True,
-    max_retries=8,
-)
+@shared_task(name="simulations.plan_simulation", **RETRY_WITH_BACKOFF)
 def plan_simulation(simulation_id: int) -> dict[str, Any]:
     """Plan a simulation the API left ``planning`` (and start it if its creator asked for autoStart)."""
     simulation = plan_submitted_simulation(simulation_id=simulation_id)

@@ -14,7 +14,7 @@ from crmsim.vocabulary import RECORD_TYPES
 from simulations import engine
 from simulations.drivers.runner import run_round
 from simulations.lifecycle.control import start_simulation
-from simulations.lifecycle.requests import SimulationRequest, validate_request
+from simulations.lifecycle.requests import SimulationRequest, engine_inputs, validate_request
 from simulations.models import Simulation, Slot
 from simulations.reads.progress import processed_counts
 from tests.api.conftest import BODY, QUARTER, Actors
@@ -72,7 +72,7 @@ def test_create_returns_at_once_planning_with_no_slots_then_the_runner_plans_it(
 
     assert run_round().planned == 1  # what the embedded runner (or the Celery task) does next
     simulation.refresh_from_db()
-    expected = engine.count_plan(validate_request(_request_of(simulation)).inputs)
+    expected = engine.count_plan(engine_inputs(simulation))
     assert simulation.planned == {t: int(expected.totals[t]) for t in RECORD_TYPES}
     assert Slot.objects.filter(simulation=simulation).count() == len(expected.first_event_at)
     detail = actors.client("a").get(f"/api/simulations/{simulation.pk}/").json()
@@ -80,19 +80,6 @@ def test_create_returns_at_once_planning_with_no_slots_then_the_runner_plans_it(
     assert detail["planned"] == _camel(simulation.planned)
     assert detail["processed"] == dict.fromkeys(detail["planned"], 0)
     assert detail["percent"] == 0.0
-
-
-def _request_of(simulation: Simulation) -> SimulationRequest:
-    return SimulationRequest(
-        scenario=simulation.scenario,
-        start=simulation.window_start,
-        end=simulation.window_end,
-        records=simulation.records,
-        distribution=simulation.distribution,
-        seed=simulation.seed,
-        pace=simulation.pace,
-        time_scale=simulation.time_scale,
-    )
 
 
 def test_auto_start_is_stored_and_the_simulation_starts_once_planned(actors: Actors) -> None:

@@ -22,10 +22,9 @@ from typing import Any
 
 import dj_database_url
 import pytest
-from django.db import connection
 
 from simulations.drivers import runner
-from tests.procfile import ROOT, free_port, running
+from tests.procfile import ROOT, database_for_subprocesses, free_port, running
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SECRET_KEY = "runner-process-test-" + "p4Wm" * 12
@@ -34,16 +33,6 @@ LIVE_BODY = {
     "pace": "live", "timeScale": 1_000_000, "autoStart": True,
 }  # fmt: skip
 """A quarter at 10^6 x: about 8 s of wall time, so the runner can be killed in the middle of it."""
-
-
-def _database_url(tmp_path: Path) -> str:
-    if connection.vendor == "postgresql":
-        db = connection.settings_dict
-        auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-        return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    url = f"sqlite:///{tmp_path}/embedded.sqlite3"
-    _manage(url, tmp_path, "migrate", "--no-input")
-    return url
 
 
 def _env(database_url: str, runner_dir: Path) -> dict[str, str]:
@@ -130,7 +119,7 @@ class Embedded:
 def embedded(builtin_presets: None, tmp_path: Path, settings: Any) -> Iterator[Embedded]:
     runner_dir = tmp_path / "run"
     settings.CRMSIM_RUNNER_DIR = str(runner_dir)  # this process's view of the same files (runner_files)
-    found = Embedded(_database_url(tmp_path), runner_dir)
+    found = Embedded(database_for_subprocesses(tmp_path), runner_dir)
     try:
         yield found
     finally:
