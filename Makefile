@@ -42,6 +42,8 @@ bench: $(STAMP)
 bench-quick: $(STAMP)
 	$(PY) -m benchmarks --quick
 
+# The web server; in embedded mode it starts `manage.py simulation_runner` (one background process that plans and
+# runs simulations; lock and log beside crmsim.sqlite3, see docs/operations.md), which outlives it until idle.
 run: migrate
 	$(PY) manage.py runserver
 

@@ -221,6 +221,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ROUTES = {
     "simulations.dispatch": {"queue": "dispatch"},
     "simulations.materialize_slot": {"queue": "materialize"},
+    "simulations.plan_simulation": {"queue": "plan"},
 }
 # --- end issue #5 block ------------------------------------------------------------------------------------
 
@@ -232,6 +233,14 @@ CRMSIM_DISPATCH_HORIZON_SECONDS = env_float("CRMSIM_DISPATCH_HORIZON_SECONDS", 3
 CRMSIM_DISPATCH_INTERVAL_SECONDS = env_float("CRMSIM_DISPATCH_INTERVAL_SECONDS", 2.0)
 CRMSIM_SWEEP_AFTER_SECONDS = env_float("CRMSIM_SWEEP_AFTER_SECONDS", 120.0)
 CRMSIM_DEMO_USERNAME = env_str("CRMSIM_DEMO_USERNAME", "demo")
+# Embedded mode's runner process (simulations/drivers/runner.py, docs/operations.md): the web side spawns
+# `manage.py simulation_runner` when work is submitted and at its start-up (CRMSIM_RUNNER_AUTOSPAWN=false: start it
+# yourself); its lock and log sit beside the SQLite file, else in CRMSIM_RUNNER_DIR (default: the temp directory).
+CRMSIM_RUNNER_AUTOSPAWN = env_bool("CRMSIM_RUNNER_AUTOSPAWN", True)
+CRMSIM_RUNNER_DIR = env_str("CRMSIM_RUNNER_DIR", "")
+CRMSIM_RUNNER_IDLE_EXIT_SECONDS = env_float("CRMSIM_RUNNER_IDLE_EXIT_SECONDS", 300.0)
+# Called (by dotted path, so crmsim imports no app) when the WSGI/ASGI application is loaded by a web server.
+CRMSIM_WEB_STARTUP_HOOKS = ["simulations.drivers.runner.ensure_runner_or_log"]
 # API tokens expire this many seconds after they were issued (crmsim/tokens.py); 7 days by default.
 CRMSIM_TOKEN_TTL = env_int("CRMSIM_TOKEN_TTL", 7 * 24 * 3600)
 if CRMSIM_TOKEN_TTL <= 0:

@@ -1,8 +1,9 @@
 """Celery tasks: thin wrappers over simulations.drivers.dispatcher (see docs/operations.md for queues and tuning).
 
 Queues (CELERY_TASK_ROUTES): ``dispatch`` for the beat-driven dispatcher, ``materialize`` for slot batches, so a
-flood of slot work never delays the dispatcher. Both tasks are idempotent; acks_late and reject_on_worker_lost
-(global settings) make a killed worker's message run again rather than vanish.
+flood of slot work never delays the dispatcher, and ``plan`` for planning a simulation the API created (seconds of
+engine work at the maximum N, kept off the dispatcher's queue). All tasks are idempotent; acks_late and
+reject_on_worker_lost (global settings) make a killed worker's message run again rather than vanish.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.db import InterfaceError, OperationalError
 
 from simulations.drivers import dispatcher
 from simulations.engine.pools import pools
+from simulations.lifecycle.control import plan_submitted_simulation
 
 RETRYABLE = (
     OperationalError,
@@ -33,14 +35,16 @@ def send_claim(claim: dispatcher.Claim) -> None:
     materialize_slot.apply_async(args=(claim.slot_id, claim.attempt), eta=claim.eta)
 
 
-@shared_task(
-    name="simulations.materialize_slot",
-    autoretry_for=RETRYABLE,
-    retry_backoff=1,
-    retry_backoff_max=30,
-    retry_jitter=True,
-    max_retries=8,
-)
+RETRY_WITH_BACKOFF: dict[str, Any] = {
+    "autoretry_for": RETRYABLE,
+    "retry_backoff": 1,
+    "retry_backoff_max": 30,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(name="simulations.materialize_slot", **RETRY_WITH_BACKOFF)
 def materialize_slot(slot_id: int, attempt: int | None = None) -> dict[str, Any]:
     """Write what is due of one slot (and, in live pace, claim its next rows)."""
     try:
@@ -51,6 +55,13 @@ def materialize_slot(slot_id: int, attempt: int | None = None) -> dict[str, Any]
         dispatcher.fail_simulation_of_slot(slot_id=slot_id, error=f"{type(exc).__name__}: {exc}")
         raise
     return {"slot": slot_id, "attempt": attempt, "written": sum(result.written.values()), "skipped": result.skipped}
+
+
+@shared_task(name="simulations.plan_simulation", **RETRY_WITH_BACKOFF)
+def plan_simulation(simulation_id: int) -> dict[str, Any]:
+    """Plan a simulation the API left ``planning`` (and start it if its creator asked for autoStart)."""
+    simulation = plan_submitted_simulation(simulation_id=simulation_id)
+    return {"simulation": simulation_id, "status": None if simulation is None else simulation.status}
 
 
 @shared_task(name="simulations.dispatch")

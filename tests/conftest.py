@@ -7,6 +7,7 @@ service fails loudly instead of quietly testing SQLite.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -20,6 +21,13 @@ def pytest_configure(config: pytest.Config) -> None:
         engine = settings.DATABASES["default"]["ENGINE"]
         if engine != "django.db.backends.postgresql":
             raise pytest.UsageError(f"CRMSIM_REQUIRE_SERVICES=1 but the database engine is {engine}")
+
+
+@pytest.fixture(autouse=True)
+def _no_runner_spawned_unless_asked(settings: Any) -> None:
+    """The web side spawns the embedded runner process when work is submitted; in tests only where a test asks
+    (``settings.CRMSIM_RUNNER_AUTOSPAWN = True``), so no stray process works on the test database."""
+    settings.CRMSIM_RUNNER_AUTOSPAWN = False
 
 
 @pytest.fixture

@@ -24,6 +24,25 @@ def procfile_command(role: str) -> str:
     return line.split(":", 1)[1].strip()
 
 
+def database_for_subprocesses(tmp_path: Path) -> str:
+    """A DATABASE_URL other processes can open: the test database on PostgreSQL (use a transactional test, so
+    what they commit is flushed afterwards), a file migrated by ``manage.py migrate`` in ``tmp_path`` on SQLite."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        db = connection.settings_dict
+        auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+        return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    url = f"sqlite:///{tmp_path}/served.sqlite3"
+    env = {k: v for k, v in os.environ.items() if k not in ("CELERY_BROKER_URL", "REDIS_URL", "DEBUG")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input"], cwd=ROOT, env={**env, "DATABASE_URL": url},
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return url
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -36,7 +55,12 @@ def running(role: str, env: dict[str, str], ready: Callable[[], bool], timeout: 
 
     Fails the test with the role's stderr if it exits or is not ready within ``timeout`` seconds.
     """
-    env = {**env, "PATH": f"{VENV_BIN}:{env.get('PATH', os.environ.get('PATH', ''))}"}
+    # An embedded web role spawns the simulation runner process at start-up: only where the test asks for it.
+    env = {
+        "CRMSIM_RUNNER_AUTOSPAWN": "false",
+        **env,
+        "PATH": f"{VENV_BIN}:{env.get('PATH', os.environ.get('PATH', ''))}",
+    }
     with tempfile.TemporaryFile() as log:  # not a pipe: a chatty process must never block on a full one
         process = subprocess.Popen(
             ["sh", "-c", f"exec {procfile_command(role)}"],

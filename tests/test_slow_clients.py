@@ -21,23 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 
-from tests.procfile import ROOT, free_port, running
+from tests.procfile import ROOT, database_for_subprocesses, free_port, running
 
 SECRET_KEY = "slow-client-test-" + "k7Qz" * 12
 HEALTHZ_BOUND_SECONDS = 2.0  # generous: an idle gunicorn answers in a few milliseconds
-
-
-def _database_url(tmp_path: Path) -> str:
-    """A database another process can open: the test database on PostgreSQL, a migrated file on SQLite."""
-    if connection.vendor == "postgresql":
-        db = connection.settings_dict
-        auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-        return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    url = f"sqlite:///{tmp_path}/served.sqlite3"
-    _manage(url, "migrate", "--no-input")
-    return url
 
 
 def _manage(database_url: str, *args: str) -> None:
@@ -54,7 +42,7 @@ def served(builtin_presets: None, tmp_path: Path) -> Iterator[str]:
     On PostgreSQL it is the test database, transactional (the rows the other processes commit are flushed
     after the test) and with the built-in presets the demo needs.
     """
-    database_url = _database_url(tmp_path)
+    database_url = database_for_subprocesses(tmp_path)
     _manage(database_url, "demo", "--records", "15000")  # user demo/demo (the demo runs with DEBUG on)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("CELERY_BROKER_URL", "REDIS_URL", "DEBUG")}

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -32,7 +31,7 @@ from crmsim.vocabulary import RECORD_TYPES
 from simulations.api.counts import CountsSerializer
 from simulations.api.endpoint import SimulationEndpoint, signed_in_user
 from simulations.api.inputs import SimulationCreateSerializer
-from simulations.drivers.background import run_in_background
+from simulations.drivers.submission import run_after_commit, submit_planning
 from simulations.lifecycle.control import (
     cancel_simulation,
     create_simulation,
@@ -89,6 +88,8 @@ class SimulationSerializer(serializers.Serializer):
     @extend_schema_field(OpenApiTypes.FLOAT)
     def get_percent(self, simulation: Simulation) -> float:
         planned = sum(int(v) for v in simulation.planned.values())
+        if simulation.status == Simulation.Status.PLANNING:
+            return 0.0  # nothing planned yet: not "nothing to do, so done"
         done = sum(self._processed(simulation).values())
         return 100.0 if planned == 0 else round(100.0 * done / planned, 2)
 
@@ -121,23 +122,22 @@ class SimulationListView(ThrottleCreates, generics.ListAPIView):
         responses={201: SimulationSerializer, **INPUT_ERRORS, 429: THROTTLED},
     )
     def post(self, request: Request) -> Response:
-        """Validate, snapshot and plan a simulation (status scheduled); with autoStart, start it too.
+        """Validate and snapshot a simulation and return at once with status ``planning``.
 
-        In embedded mode (no broker) a started simulation runs in a background thread of the web process;
-        otherwise the Celery dispatcher picks it up.
+        Planning (exact planned counts, the slots) happens out of the request: a Celery task (distributed mode) or
+        the embedded runner process. Then the simulation is ``scheduled``, or ``running`` with autoStart. Bad input
+        is a 400 and stores nothing.
         """
         serializer = SimulationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        auto_start = serializer.validated_data["autoStart"]
         simulation = create_simulation(
             owner=signed_in_user(request),
             request=serializer.to_request(serializer.validated_data["scenario"]),
             enforce_active_limit=True,
-            start=auto_start,
+            start=serializer.validated_data["autoStart"],
+            defer_planning=True,
         )
-        if auto_start:
-            simulation_id = simulation.pk
-            transaction.on_commit(lambda: run_in_background(simulation_id))
+        submit_planning(simulation.pk)
         simulation = get_object_or_404(self.get_queryset(), pk=simulation.pk)
         return Response(SimulationSerializer(simulation).data, status=status.HTTP_201_CREATED)
 
@@ -179,7 +179,7 @@ class SimulationControlView(SimulationWithCountsEndpoint):
     def post(self, request: Request, pk: int) -> Response:
         type(self).transition(simulation=self.simulation)
         if self.runs_after:
-            transaction.on_commit(lambda: run_in_background(pk))
+            run_after_commit()
         return Response(SimulationSerializer(self.reload_simulation(pk)).data)
 
 

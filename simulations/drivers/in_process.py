@@ -27,7 +27,8 @@ MAX_SLEEP_SECONDS = 1.0
 ProgressCallback = Callable[[dict[str, Any]], None]
 
 
-def _seconds_until_next_due(simulation: Simulation) -> float:
+def seconds_until_next_due(simulation: Simulation) -> float:
+    """Wall seconds until the simulation's next pending slot falls due, within [0, MAX_SLEEP_SECONDS]."""
     next_due = Slot.objects.filter(simulation=simulation, status=Slot.Status.PENDING).aggregate(n=Min("next_due"))["n"]
     if next_due is None:
         return MAX_SLEEP_SECONDS
@@ -54,7 +55,7 @@ def run_in_process(
             ran = apply_due_events(simulation=simulation, after_slot=report)
             complete_if_done(simulation_id=simulation.pk)
             if ran == 0:
-                sleep(_seconds_until_next_due(simulation))
+                sleep(seconds_until_next_due(simulation))
     except KeyboardInterrupt:
         with contextlib.suppress(StateConflict):  # already paused or cancelled by someone else
             pause_simulation(simulation=simulation)

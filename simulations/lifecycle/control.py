@@ -2,7 +2,10 @@
 
 Life of a simulation::
 
-    create_simulation  -> snapshot + plan (engine count mode) -> status scheduled, slots pending
+    create_simulation  -> snapshot, status planning; in-process callers (CLI, benchmarks) plan at once
+    plan_simulation    -> engine count mode: planned counts, slots pending -> scheduled (running with auto_start)
+                          (deferred_planning: the API's create returns first; a Celery task or the embedded
+                          runner calls plan_submitted_simulation later)
     start_simulation   -> running (live pace: the simulated clock starts)
     (simulations.materialize writes the rows, slot by slot)
     complete_if_done   -> completed, exactly once, when no slot is left
@@ -15,6 +18,7 @@ Bad input raises ``crmsim.errors.InvalidInput`` (via ``requests.validate_request
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.conf import settings
 from django.db import transaction
@@ -29,6 +33,8 @@ from simulations.lifecycle.clock import from_epoch, simulated_now
 from simulations.lifecycle.requests import SimulationRequest, engine_inputs, validate_request
 from simulations.lifecycle.retry import retry_on_conflict
 from simulations.models import Simulation, Slot, User
+
+logger = logging.getLogger(__name__)
 
 Status = Simulation.Status
 ACTIVE_STATUSES = (Status.PLANNING, Status.SCHEDULED, Status.RUNNING, Status.PAUSED)
@@ -51,12 +57,21 @@ def _check_active_limit(owner: User) -> None:
 
 @transaction.atomic
 def create_simulation(
-    *, owner: User, request: SimulationRequest, enforce_active_limit: bool = False, start: bool = False
+    *,
+    owner: User,
+    request: SimulationRequest,
+    enforce_active_limit: bool = False,
+    start: bool = False,
+    defer_planning: bool = False,
 ) -> Simulation:
-    """Validate, snapshot the resolved parameters and inputs, and plan; with ``start``, start it too.
+    """Validate and snapshot the resolved parameters and inputs; plan (and with ``start``, start) the simulation.
 
     Nothing is written on bad input (InvalidInput). ``enforce_active_limit`` applies the per-user limit of
     active simulations (LimitReached; the API sets it, the shell's operator is trusted).
+
+    ``defer_planning`` (the API): store the simulation ``planning`` with ``auto_start = start`` and return without
+    running the engine; ``plan_submitted_simulation`` plans it later, out of the request. Otherwise (CLI, admin,
+    benchmarks) it is planned here, in this transaction, and returned ``scheduled`` (``running`` with ``start``).
     """
     valid = validate_request(request)
     if enforce_active_limit:
@@ -77,16 +92,17 @@ def create_simulation(
         time_scale=request.time_scale,
         engine_version=engine.ENGINE_VERSION,
         slot_size=engine.SLOT_SIZE,
-        status=Status.DRAFT,
+        status=Status.PLANNING,
+        auto_start=start,
     )
+    if defer_planning:
+        return simulation
     simulation = plan_simulation(simulation=simulation)
     return start_simulation(simulation=simulation) if start else simulation
 
 
-@transaction.atomic
-def plan_simulation(*, simulation: Simulation) -> Simulation:
-    """Engine count mode over the whole plan: exact planned counts, one pending slot row per slot."""
-    counts = engine.count_plan(engine_inputs(simulation))
+def _store_plan(simulation: Simulation, counts: engine.PlanCounts) -> Simulation:
+    """Write the plan: one pending Slot per slot, the exact planned totals, status scheduled."""
     Slot.objects.bulk_create(
         [
             Slot(
@@ -103,6 +119,53 @@ def plan_simulation(*, simulation: Simulation) -> Simulation:
     simulation.status = Status.SCHEDULED
     simulation.save(update_fields=["planned", "status"])
     return simulation
+
+
+@transaction.atomic
+def plan_simulation(*, simulation: Simulation) -> Simulation:
+    """Engine count mode over the whole plan: exact planned counts, one pending slot row per slot; scheduled."""
+    return _store_plan(simulation, engine.count_plan(engine_inputs(simulation)))
+
+
+def plan_submitted_simulation(*, simulation_id: int) -> Simulation | None:
+    """Plan a simulation the API left ``planning``; start it when its creator asked for autoStart.
+
+    Out of any request: the Celery task ``simulations.plan_simulation`` and the embedded runner call it. The engine
+    runs with no lock held (it takes seconds at the maximum N), so cancel and delete stay instant meanwhile; the
+    plan is then stored under the simulation's row lock only if the row is still ``planning``. Returns the
+    simulation as stored, or None when there was nothing to plan (planned already by a concurrent call, cancelled
+    or deleted meanwhile): idempotent, so a redelivered message or two runners are harmless.
+
+    A planning error (the engine failed on these inputs) marks the simulation failed with the error and returns it.
+    """
+    simulation = Simulation.objects.filter(pk=simulation_id, status=Status.PLANNING).first()
+    if simulation is None:
+        return None
+    try:
+        counts = engine.count_plan(engine_inputs(simulation))
+    except Exception as exc:
+        logger.exception("Planning simulation %s failed", simulation_id)
+        return _fail_planning(simulation_id, f"planning failed: {type(exc).__name__}: {exc}")
+    return _store_submitted_plan(simulation_id, counts)
+
+
+@retry_on_conflict
+@transaction.atomic
+def _store_submitted_plan(simulation_id: int, counts: engine.PlanCounts) -> Simulation | None:
+    simulation = Simulation.objects.select_for_update(no_key=True).filter(pk=simulation_id).first()
+    if simulation is None or simulation.status != Status.PLANNING:
+        return None
+    simulation = _store_plan(simulation, counts)
+    return start_simulation(simulation=simulation) if simulation.auto_start else simulation
+
+
+@retry_on_conflict
+@transaction.atomic
+def _fail_planning(simulation_id: int, error: str) -> Simulation | None:
+    simulation = Simulation.objects.select_for_update(no_key=True).filter(pk=simulation_id).first()
+    if simulation is None or simulation.status != Status.PLANNING:
+        return None
+    return fail_simulation(simulation=simulation, error=error)
 
 
 # --- control ----------------------------------------------------------------------------------------------------------
@@ -180,7 +243,7 @@ def resume_simulation(*, simulation: Simulation, now: dt.datetime | None = None)
 def cancel_simulation(*, simulation: Simulation, now: dt.datetime | None = None) -> Simulation:
     """Stop for good; rows written so far stay."""
     simulation = _locked(simulation)
-    if simulation.status not in (Status.DRAFT, Status.SCHEDULED, Status.RUNNING, Status.PAUSED):
+    if simulation.status not in (Status.DRAFT, *ACTIVE_STATUSES):
         raise StateConflict(f"Cannot cancel a simulation that is {simulation.status}.")
     simulation.status = Status.CANCELLED
     simulation.finished_at = now or timezone.now()

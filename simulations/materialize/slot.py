@@ -120,11 +120,14 @@ def apply_due_events(
     simulation: Simulation,
     now: dt.datetime | None = None,
     after_slot: Callable[[SlotResult], None] | None = None,
+    limit: int | None = None,
 ) -> int:
-    """Write every slot of a running simulation that has rows due by ``now``; return how many slots ran.
+    """Write every slot of a running simulation that has rows due by ``now`` (the ``limit`` earliest due, if
+    given); return how many slots ran.
 
-    The in-process runner calls this in a loop; each slot is its own transaction, after which ``after_slot``
-    (if given) is called, e.g. to move a progress bar.
+    The in-process runner calls this in a loop, the embedded runner with a limit, to take turns between
+    simulations; each slot is its own transaction, after which ``after_slot`` (if given) is called, e.g. to move a
+    progress bar.
     """
     now = now or timezone.now()
     until = simulated_now(simulation, now)
@@ -134,7 +137,7 @@ def apply_due_events(
         .values_list("pk", flat=True)
     )
     ran = 0
-    for slot_id in list(due):
+    for slot_id in list(due if limit is None else due[:limit]):
         result = materialize_slot(slot_id=slot_id, until=until, now=now)
         if result.skipped == "not running":
             break

@@ -51,7 +51,10 @@ def progress(simulation: Simulation, now: dt.datetime | None = None) -> dict[str
     planned = {t: int(simulation.planned.get(t, 0)) for t in RECORD_TYPES}
     total_planned = sum(planned.values())
     total_processed = sum(processed.values())
-    percent = 100.0 if total_planned == 0 else round(100.0 * total_processed / total_planned, 2)
+    if simulation.status == Simulation.Status.PLANNING:
+        percent = 0.0  # nothing planned yet: not "nothing to do, so done"
+    else:
+        percent = 100.0 if total_planned == 0 else round(100.0 * total_processed / total_planned, 2)
     eta = None
     if simulation.status == Simulation.Status.RUNNING and simulation.started_at and 0 < total_processed < total_planned:
         if simulation.pace == Simulation.Pace.LIVE and simulation.clock_wall and simulation.clock_sim:

@@ -5,9 +5,9 @@ every response must be a non-5xx whose status, content type, headers and body ma
 
 Size: FUZZ_EXAMPLES per operation (default 12 keeps the suite's part well under a minute; ``make fuzz`` runs
 200). Work stays small without excluding anything: CRMSIM_MAX_RECORDS is lowered to 2,000 for the run, so
-previews and creates plan at most a few slots and anything bigger is the documented 400. Started
-simulations never run (the suite's database transaction keeps the background runner's on_commit from
-firing), so start/resume are fuzzed too. Throttle rates are raised so fuzzing measures the API, not the
+previews stay small and anything bigger is the documented 400; creates answer ``planning`` and are never
+planned (no runner is spawned in tests, no plan task is consumed). Started simulations never run (nothing drives
+them here), so start/resume are fuzzed too. Throttle rates are raised so fuzzing measures the API, not the
 throttle (the throttle has its own tests).
 """
 

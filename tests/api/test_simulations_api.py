@@ -12,8 +12,9 @@ from rest_framework.utils.encoders import JSONEncoder
 from crm.models import Contact
 from crmsim.vocabulary import RECORD_TYPES
 from simulations import engine
+from simulations.drivers.runner import run_round
 from simulations.lifecycle.control import start_simulation
-from simulations.lifecycle.requests import SimulationRequest, validate_request
+from simulations.lifecycle.requests import SimulationRequest, engine_inputs, validate_request
 from simulations.models import Simulation, Slot
 from simulations.reads.progress import processed_counts
 from tests.api.conftest import BODY, QUARTER, Actors
@@ -47,31 +48,65 @@ def test_a_preview_without_a_seed_reports_the_one_it_drew(actors: Actors) -> Non
     assert 0 <= got["seed"] < 2**63
 
 
-def test_create_snapshots_and_plans_and_the_detail_shows_planned_and_processed(actors: Actors) -> None:
+def test_create_returns_at_once_planning_with_no_slots_then_the_runner_plans_it(actors: Actors) -> None:
     body = {**BODY, "start": "2026-01-01T00:00:00+02:00", "distribution": "bell_curve", "pace": "live"}
     response = actors.client("a").post("/api/simulations/", body | {"timeScale": 1440}, format="json")
     assert response.status_code == 201, response.content
     created = response.json()
     simulation = Simulation.objects.get(pk=created["id"])
     assert simulation.owner == actors.a
-    assert created["status"] == "scheduled"
+    # The engine did not run in the request: no slot, no planned count.
+    assert created["status"] == "planning"
+    assert not Slot.objects.filter(simulation=simulation).exists()
+    assert simulation.planned == {}
+    assert created["planned"] == dict.fromkeys(created["planned"], 0)
+    assert created["percent"] == 0.0
     assert created["start"] == "2025-12-31T22:00:00Z"
     assert created["end"] == "2026-04-01T00:00:00Z"
     assert created["distribution"] == "bell_curve"
     assert created["distributionParams"] == simulation.distribution_params
     assert created["timeScale"] == 1440.0
-    assert created["planned"] == _camel(simulation.planned)
-    assert created["processed"] == dict.fromkeys(created["planned"], 0)
-    assert created["percent"] == 0.0
+    progress = actors.client("a").get(f"/api/simulations/{simulation.pk}/progress/").json()
+    assert (progress["status"], progress["percent"]) == ("planning", 0.0)
+    assert actors.client("a").get(f"/api/simulations/{simulation.pk}/").json() == created
+
+    assert run_round().planned == 1  # what the embedded runner (or the Celery task) does next
+    simulation.refresh_from_db()
+    expected = engine.count_plan(engine_inputs(simulation))
+    assert simulation.planned == {t: int(expected.totals[t]) for t in RECORD_TYPES}
+    assert Slot.objects.filter(simulation=simulation).count() == len(expected.first_event_at)
     detail = actors.client("a").get(f"/api/simulations/{simulation.pk}/").json()
-    assert detail == created
+    assert detail["status"] == "scheduled"
+    assert detail["planned"] == _camel(simulation.planned)
+    assert detail["processed"] == dict.fromkeys(detail["planned"], 0)
+    assert detail["percent"] == 0.0
 
 
-def test_auto_start_starts_the_simulation(actors: Actors) -> None:
+def test_auto_start_is_stored_and_the_simulation_starts_once_planned(actors: Actors) -> None:
     response = actors.client("a").post("/api/simulations/", {**BODY, "autoStart": True}, format="json")
     assert response.status_code == 201
-    assert response.json()["status"] == "running"
-    assert response.json()["startedAt"].endswith("Z")
+    assert response.json()["status"] == "planning"
+    assert response.json()["startedAt"] is None
+    assert Simulation.objects.get(pk=response.json()["id"]).auto_start is True
+    run_round()
+    detail = actors.client("a").get(f"/api/simulations/{response.json()['id']}/").json()
+    assert detail["status"] in ("running", "completed")  # the same pass may already have written its slots
+    assert detail["startedAt"].endswith("Z")
+
+
+def test_a_planning_simulation_can_be_cancelled_or_deleted_but_not_started_paused_or_resumed(actors: Actors) -> None:
+    client = actors.client("a")
+    first = client.post("/api/simulations/", BODY, format="json").json()["id"]
+    for action in ("start", "pause", "resume"):
+        conflict = client.post(f"/api/simulations/{first}/{action}/")
+        assert conflict.status_code == 409
+        assert conflict.json() == {"detail": f"Cannot {action} a simulation that is planning."}
+    assert client.post(f"/api/simulations/{first}/cancel/").json()["status"] == "cancelled"
+    second = client.post("/api/simulations/", BODY, format="json").json()["id"]
+    assert client.delete(f"/api/simulations/{second}/").status_code == 204
+    assert run_round().planned == 0  # nothing left to plan: cancelled and deleted ones are never planned
+    assert Simulation.objects.get(pk=first).status == Simulation.Status.CANCELLED
+    assert not Slot.objects.exists()
 
 
 def test_control_actions_follow_the_state_machine_and_conflicts_are_409_with_the_reason(

@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import connections
 
 from scenarios.builtin import install_builtin_presets
 from scenarios.models import ScenarioPreset
+from simulations.drivers.runner import run_runner
 from simulations.models import User
 from tests.factories import UserFactory
 
@@ -68,9 +71,47 @@ def browser(django_db_blocker: Any) -> Iterator[Any]:
             restore_builtin_presets()
 
 
+class ThreadedRunner:
+    """The embedded runner's loop (``drivers.runner.run_runner``) in a thread of this process.
+
+    The live server's database is this process's (in memory on SQLite), which a runner process could not open; the
+    loop is the same code the ``simulation_runner`` process runs. ``start`` when the test wants work to be done.
+    """
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._run, name="simulation-runner", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            run_runner(lock=None, stop=self.stop, idle_exit_seconds=None)
+        finally:
+            connections.close_all()
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join(timeout=60)
+            assert not self.thread.is_alive(), "the runner thread did not stop"
+
+
+@pytest.fixture
+def simulation_runner(ui_user: User) -> Iterator[ThreadedRunner]:
+    """A runner for simulations submitted through the live server; not started yet."""
+    runner = ThreadedRunner()
+    try:
+        yield runner
+    finally:
+        runner.close()
+
+
 @pytest.fixture
 def ui_user(transactional_db: None, settings: Any) -> User:
-    """A signed-up user, the built-in presets, embedded mode (the live server runs simulations in a thread)."""
+    """A signed-up user, the built-in presets, embedded mode (``simulation_runner`` runs what it submits)."""
     settings.CRMSIM_EMBEDDED = True
     cache.clear()  # throttle counters
     restore_builtin_presets()

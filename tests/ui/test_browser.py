@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 import pytest
 
 from simulations.models import User
-from tests.ui.conftest import ARTIFACTS, PASSWORD
+from tests.ui.conftest import ARTIFACTS, PASSWORD, ThreadedRunner
 
 pytestmark = pytest.mark.browser
 
@@ -101,7 +101,7 @@ def schema_patterns(page: Any, base: str) -> list[re.Pattern[str]]:
 
 
 def test_wizard_runs_a_backfill_to_a_completed_dashboard_and_a_contact_timeline(
-    browser: Any, live_server: Any, ui_user: User
+    browser: Any, live_server: Any, ui_user: User, simulation_runner: ThreadedRunner
 ) -> None:
     base = live_server.url
     session = open_page(browser)
@@ -229,7 +229,15 @@ def test_wizard_runs_a_backfill_to_a_completed_dashboard_and_a_contact_timeline(
         "muted": False,
     }
 
-    # Dashboard: live progress until completed; the numbers are the API's.
+    # Dashboard: "Planning…" until the runner has planned it (no progress bar pretending to be done), then live
+    # progress until completed; the numbers are the API's.
+    page.wait_for_selector("#sim-status [data-status=planning]")
+    assert page.locator("#sim-status").text_content() == "Planning…"  # shown in capitals by the CSS
+    assert page.locator("#overall-progress").count() == 0
+    assert page.locator("#progress-table [role=progressbar]").count() == 0
+    assert page.locator("#sim-cancel").is_enabled() and page.locator("#sim-start").count() == 0
+    shot(page, "05b-planning")
+    simulation_runner.start()
     page.wait_for_selector("#sim-status [data-status=completed]", timeout=RUN_TIMEOUT_MS)
     page.wait_for_selector("#calibration-table", timeout=RUN_TIMEOUT_MS)
     progress = page.request.get(f"{base}/api/simulations/{simulation_id}/progress/").json()

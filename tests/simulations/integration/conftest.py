@@ -250,8 +250,8 @@ class Cluster:
 
     def start_worker(self, concurrency: int, name: str = "worker") -> subprocess.Popen:
         process = self._spawn(name, [
-            "worker", "-Q", "materialize,dispatch", "-c", str(concurrency), "--pool", "prefork", "--loglevel", "INFO",
-            "--without-gossip", "--without-mingle", "-n", f"{name}-{os.getpid()}@%h",
+            "worker", "-Q", "materialize,dispatch,plan", "-c", str(concurrency), "--pool", "prefork",
+            "--loglevel", "INFO", "--without-gossip", "--without-mingle", "-n", f"{name}-{os.getpid()}@%h",
         ])  # fmt: skip
         deadline = time.monotonic() + 60
         while " ready." not in self.log(name):
@@ -302,7 +302,7 @@ def cluster(services: Services) -> Iterator[Cluster]:
         running.stop_all()
         services.db.rows(
             "UPDATE simulations_simulation SET status = 'cancelled', finished_at = now() "
-            "WHERE status IN ('scheduled', 'running', 'paused') RETURNING id"
+            "WHERE status IN ('planning', 'scheduled', 'running', 'paused') RETURNING id"
         )
         with contextlib.suppress(redis.RedisError):
             reset_broker(services.broker)

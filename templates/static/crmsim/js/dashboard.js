@@ -6,7 +6,7 @@ import { exportList, reportCard } from "./dashboard/report.js";
 import { announce, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
 import { fmtDateTime, fmtInt, fmtMs, fmtNumber, fmtPercent } from "./format.js";
 import { LIVE, browsableTypes, recordTypes } from "./vocabulary.js";
-import { TERMINAL, progressBar, statusBadge } from "./widgets/status.js";
+import { TERMINAL, planningNote, progressBar, statusBadge } from "./widgets/status.js";
 
 const POLL_MS = 1000;
 
@@ -84,12 +84,14 @@ export async function renderDashboard(root, ctx, id) {
       status === "scheduled" ? control("start", "Start", true) : null,
       control("pause", "Pause", status === "running"),
       control("resume", "Resume", status === "paused"),
-      control("cancel", "Cancel", ["scheduled", "running", "paused"].includes(status)),
+      control("cancel", "Cancel", ["planning", "scheduled", "running", "paused"].includes(status)),
     );
   };
 
   const update = (progress) => {
     mount(statusBox, statusBadge(progress.status));
+    // Planning: no counts exist yet; empty bars (max 0 reads as full) would pretend the run is done.
+    const planning = progress.status === "planning";
     let total = 0;
     let done = 0;
     for (const [key, row] of rows) {
@@ -97,14 +99,14 @@ export async function renderDashboard(root, ctx, id) {
       const processed = progress.processed[key];
       total += planned;
       done += processed;
-      row.planned.textContent = fmtInt(planned);
+      row.planned.textContent = planning ? "…" : fmtInt(planned);
       row.processed.textContent = fmtInt(processed);
-      mount(row.bar, progressBar(processed, planned, `${row.label} processed`));
+      mount(row.bar, planning ? null : progressBar(processed, planned, `${row.label} processed`));
     }
     mount(
       overall,
-      h("div", { class: "overall-head" }, h("strong", {}, "Overall"), h("span", { id: "sim-percent" }, fmtPercent(progress.percent, 2))),
-      progressBar(done, total, "Overall progress", { id: "overall-progress" }),
+      h("div", { class: "overall-head" }, h("strong", {}, "Overall"), h("span", { id: "sim-percent" }, planning ? "" : fmtPercent(progress.percent, 2))),
+      planning ? planningNote("Planning the run: counting what it will make") : progressBar(done, total, "Overall progress", { id: "overall-progress" }),
     );
     progressCard.classList.toggle("is-completed", progress.status === "completed");
     const fact = (label, value, key) => h("div", {}, h("dt", {}, label), h("dd", { dataset: { fact: key } }, value));

@@ -4,7 +4,7 @@ import { api, cursorOf } from "./api.js";
 import { emptyState, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
 import { fmtDateTime, fmtInt, fmtPercent } from "./format.js";
 import { LIVE } from "./vocabulary.js";
-import { TERMINAL, progressBar, statusBadge } from "./widgets/status.js";
+import { TERMINAL, planningNote, progressBar, statusBadge } from "./widgets/status.js";
 
 const REFRESH_MS = 2000;
 
@@ -62,7 +62,13 @@ export async function renderSimulations(root, ctx, params) {
                 h("td", { class: "num" }, fmtInt(sim.records)),
                 h("td", {}, sim.pace === LIVE ? `${sim.pace} ${fmtInt(sim.timeScale)}×` : sim.pace),
                 h("td", {}, statusBadge(sim.status)),
-                h("td", { class: "progress-cell" }, progressBar(processed, planned, `Simulation ${sim.id} progress`), h("span", { class: "muted" }, fmtPercent(sim.percent))),
+                h(
+                  "td",
+                  { class: "progress-cell" },
+                  sim.status === "planning"
+                    ? planningNote(`Simulation ${sim.id} is being planned`)
+                    : [progressBar(processed, planned, `Simulation ${sim.id} progress`), h("span", { class: "muted" }, fmtPercent(sim.percent))],
+                ),
                 h("td", {}, fmtDateTime(sim.createdAt)),
               );
             }),

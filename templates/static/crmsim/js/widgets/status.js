@@ -6,8 +6,16 @@ import { fmtInt } from "../format.js";
 /** Statuses a simulation never leaves: polling stops there. */
 export const TERMINAL = new Set(["completed", "cancelled", "failed"]);
 
+/** Statuses shown with a label of their own (the rest read as the status itself). */
+const LABELS = { planning: "Planning…" };
+
 export function statusBadge(status) {
-  return h("span", { class: `status status-${status}`, dataset: { status } }, status);
+  return h("span", { class: `status status-${status}`, dataset: { status } }, LABELS[status] || status);
+}
+
+/** Planning: the server is still counting what the run will make, so there is nothing to show progress of. */
+export function planningNote(label) {
+  return h("span", { class: "muted planning-note", role: "status", "aria-label": label }, "Planning…");
 }
 
 /** A role=progressbar with its numbers; max 0 shows full (nothing to do is done). */
