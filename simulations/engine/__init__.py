@@ -26,7 +26,18 @@ from .distributions import (
 )
 from .inputs import ENGINE_VERSION, RECORD_TYPES, SLOT_SIZE, SimulationInputs, freeze_params, lead_count
 from .plan import Plan, build_plan, scenario_style
-from .slots import PlanCounts, SlotData, count_plan, count_slot, generate_dataset, generate_slot, preview
+from .slots import (
+    PREVIEW_EXACT_LEADS,
+    PREVIEW_SAMPLE_SLOTS,
+    PlanCounts,
+    SlotData,
+    count_plan,
+    count_slot,
+    generate_dataset,
+    generate_slot,
+    preview,
+    preview_sample,
+)
 
 __all__ = [
     "DEAL_STAGES",
@@ -34,6 +45,8 @@ __all__ = [
     "DISTRIBUTIONS",
     "ENGINE_VERSION",
     "LIFECYCLE_STAGES",
+    "PREVIEW_EXACT_LEADS",
+    "PREVIEW_SAMPLE_SLOTS",
     "RECORD_TYPES",
     "SLOT_SIZE",
     "DatasetDigest",
@@ -56,6 +69,7 @@ __all__ = [
     "generate_slot",
     "lead_count",
     "preview",
+    "preview_sample",
     "scenario_style",
     "slot_rows",
     "validate_distribution",

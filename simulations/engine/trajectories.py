@@ -23,6 +23,7 @@ import numpy as np
 
 from crmsim.vocabulary import GENERATED_ACTIVITY_TYPES
 
+from .inputs import SimulationInputs
 from .plan import Plan
 from .streams import SLOT_STRUCTURE, stream
 
@@ -80,11 +81,19 @@ class SlotStructure:
 
 
 def slot_structure(plan: Plan, k: int) -> SlotStructure:
+    """The structure of slot k of ``plan``."""
     lo, hi = plan.slot_leads(k)
+    return leads_structure(plan.inputs, k, lo, plan.arrivals[lo:hi])
+
+
+def leads_structure(inputs: SimulationInputs, k: int, lo: int, arrival: np.ndarray) -> SlotStructure:
+    """The structure of slot k, whose leads start at index ``lo`` and arrive at ``arrival`` (the plan's
+    ``arrivals[lo:hi]``). Needs no company step: the preview's sample calls it with the arrivals alone."""
+    hi = lo + arrival.size
     n = hi - lo
-    p = plan.inputs.parameters
-    end = plan.inputs.end
-    rng = stream(plan.inputs.seed, SLOT_STRUCTURE, k)
+    p = inputs.parameters
+    end = inputs.end
+    rng = stream(inputs.seed, SLOT_STRUCTURE, k)
     cycle_seconds = p.avgSalesCycleDays * DAY
 
     dropped = rng.random((n, 4)) < np.asarray(p.dropProbabilities)
@@ -99,7 +108,6 @@ def slot_structure(plan: Plan, k: int) -> SlotStructure:
     activity_u = rng.random(int(counts.sum()))
 
     rows = np.arange(n)
-    arrival = plan.arrivals[lo:hi]
     depth = np.cumprod(~dropped, axis=1).sum(axis=1)  # funnel steps passed, 4 = opportunity
     has_deal = depth == 4
     won = has_deal & (win_u < p.dealWinRateBase)
