@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from rest_framework.utils.encoders import JSONEncoder
 
 from crm.models import Contact
@@ -19,6 +21,7 @@ from simulations.reads.progress import processed_counts
 from tests.api.conftest import BODY, QUARTER, Actors
 
 pytestmark = pytest.mark.django_db
+PREVIEW_BODY = {k: v for k, v in BODY.items() if k != "scenario"}
 CAMEL = {"lifecycle_events": "lifecycleEvents", "deal_stage_events": "dealStageEvents"}
 
 
@@ -39,6 +42,34 @@ def test_a_preview_matches_the_engine_and_stores_nothing(actors: Actors) -> None
     assert got["parameters"]["dealWinRateBase"] == 0.62
     assert got["seed"] == 7
     assert Simulation.objects.count() == 0
+
+
+def test_a_preview_beyond_the_exact_size_says_it_is_estimated_and_over_how_many_leads(actors: Actors) -> None:
+    small = actors.client("a").post("/api/scenarios/b2b/preview/", {**PREVIEW_BODY}, format="json").json()
+    assert small["estimated"] is False
+    assert small["sampledLeads"] == small["leads"] == 150
+    body = PREVIEW_BODY | {"records": 300_000}  # 225,000 leads at b2b's 0.75 leads per record
+    got = actors.client("a").post("/api/scenarios/b2b/preview/", body, format="json").json()
+    assert got["leads"] == 225_000 > engine.PREVIEW_EXACT_LEADS
+    assert got["estimated"] is True
+    assert got["sampledLeads"] == engine.PREVIEW_SAMPLE_SLOTS * engine.SLOT_SIZE
+    assert sum(got["arrivals"]["counts"]) == got["planned"]["contacts"] == 225_000
+
+
+def test_a_preview_is_answered_from_the_cache_for_the_same_inputs(actors: Actors) -> None:
+    client = actors.client("a")
+    first = client.post("/api/scenarios/b2b/preview/", PREVIEW_BODY, format="json").json()
+    assert client.post("/api/scenarios/b2b/preview/", PREVIEW_BODY, format="json").json() == first
+    request = SimulationRequest(scenario="b2b", records=200, seed=7, **QUARTER)
+    inputs = validate_request(request).inputs
+    key = "preview:" + hashlib.sha256(f"{engine.ENGINE_VERSION}|{inputs!r}".encode()).hexdigest()
+    cached = cache.get(key)
+    assert cached is not None and cached["planned"] == engine.preview(inputs)["planned"]
+    # The answer comes from the cache, not from the engine: a planted entry is served.
+    cache.set(key, cached | {"leads": 123_456})
+    assert client.post("/api/scenarios/b2b/preview/", PREVIEW_BODY, format="json").json()["leads"] == 123_456
+    other = client.post("/api/scenarios/b2b/preview/", PREVIEW_BODY | {"seed": 8}, format="json").json()
+    assert other["leads"] == 150 and other["seed"] == 8
 
 
 def test_a_preview_without_a_seed_reports_the_one_it_drew(actors: Actors) -> None:
