@@ -221,6 +221,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ROUTES = {
     "simulations.dispatch": {"queue": "dispatch"},
     "simulations.materialize_slot": {"queue": "materialize"},
+    "simulations.store_results": {"queue": "materialize"},
 }
 # --- end issue #5 block ------------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from django.db import InterfaceError, OperationalError
 
 from simulations.drivers import dispatcher
 from simulations.engine.pools import pools
+from simulations.lifecycle import results
 
 RETRYABLE = (
     OperationalError,
@@ -51,6 +52,19 @@ def materialize_slot(slot_id: int, attempt: int | None = None) -> dict[str, Any]
         dispatcher.fail_simulation_of_slot(slot_id=slot_id, error=f"{type(exc).__name__}: {exc}")
         raise
     return {"slot": slot_id, "attempt": attempt, "written": sum(result.written.values()), "skipped": result.skipped}
+
+
+@shared_task(
+    name="simulations.store_results",
+    autoretry_for=RETRYABLE,
+    retry_backoff=1,
+    retry_backoff_max=30,
+    retry_jitter=True,
+    max_retries=8,
+)
+def store_results(simulation_id: int) -> bool:
+    """Compute and store a completed simulation's report and digest (idempotent: stores once)."""
+    return results.store_results(simulation_id=simulation_id)
 
 
 @shared_task(name="simulations.dispatch")

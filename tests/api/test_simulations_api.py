@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,8 +15,10 @@ from rest_framework.utils.encoders import JSONEncoder
 from crm.models import Contact
 from crmsim.vocabulary import RECORD_TYPES
 from simulations import engine
+from simulations.drivers.in_process import run_in_process
 from simulations.lifecycle.control import start_simulation
-from simulations.lifecycle.requests import SimulationRequest, validate_request
+from simulations.lifecycle.requests import SimulationRequest, engine_inputs, validate_request
+from simulations.lifecycle.results import store_results
 from simulations.models import Simulation, Slot
 from simulations.reads.progress import processed_counts
 from tests.api.conftest import BODY, QUARTER, Actors
@@ -163,6 +166,45 @@ def test_the_report_is_the_calibration_report(actors: Actors, completed_simulati
     assert response.json() == expected
 
 
+def test_the_report_is_read_from_the_stored_one_not_computed_in_the_request(
+    actors: Actors, completed_simulation: Simulation
+) -> None:
+    marked = completed_simulation.report | {"scenario": "stored-copy"}  # type: ignore[operator]
+    Simulation.objects.filter(pk=completed_simulation.pk).update(report=marked)
+    response = actors.client("a").get(f"/api/simulations/{completed_simulation.pk}/report/")
+    assert response.status_code == 200
+    assert response.json() == marked
+
+
+def test_a_report_still_being_computed_answers_202_and_owes_one_computation(
+    actors: Actors, completed_simulation: Simulation, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """With a broker the request sends the task (after commit) once, however often it is polled."""
+    settings.CRMSIM_EMBEDDED = False
+    Simulation.objects.filter(pk=completed_simulation.pk).update(report=None, digest="")
+    url = f"/api/simulations/{completed_simulation.pk}/report/"
+    with django_capture_on_commit_callbacks(execute=False) as sent:
+        first = actors.client("a").get(url)
+        again = actors.client("a").get(url)
+    assert first.status_code == again.status_code == 202
+    assert first.json() == {"detail": "The report is being computed; retry shortly."}
+    assert int(first["Retry-After"]) > 0
+    assert len(sent) == 1, "one computation owed, not one per poll"
+    assert store_results(simulation_id=completed_simulation.pk)
+    response = actors.client("a").get(url)
+    assert response.status_code == 200
+    assert response.json()["digest"] == engine.engine_digest(engine_inputs(completed_simulation))
+
+
+def test_the_report_of_a_simulation_that_has_not_completed_is_a_409_with_the_reason(
+    actors: Actors, make_simulation: Callable[..., Simulation]
+) -> None:
+    simulation = start_simulation(simulation=make_simulation(actors.a))
+    response = actors.client("a").get(f"/api/simulations/{simulation.pk}/report/")
+    assert response.status_code == 409
+    assert response.json() == {"detail": "The report is computed once the simulation has completed; it is running."}
+
+
 def test_deleting_a_simulation_removes_its_rows(actors: Actors, completed_simulation: Simulation) -> None:
     assert Contact.objects.filter(simulation=completed_simulation).exists()
     assert actors.client("a").delete(f"/api/simulations/{completed_simulation.pk}/").status_code == 204
@@ -190,3 +232,21 @@ def test_put_replaces_the_profile_and_patch_merges_top_level_keys(actors: Actors
     actors.a.refresh_from_db()
     assert actors.a.simulation_profile == merged.json()
     assert client.put("/api/profile/", {}, format="json").json() == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_embedded_mode_a_report_owed_is_computed_off_the_request_and_then_served(
+    builtin_presets: None, actors: Actors, make_simulation: Callable[..., Simulation], settings: Any
+) -> None:
+    settings.CRMSIM_EMBEDDED = True
+    simulation = run_in_process(start_simulation(simulation=make_simulation(actors.a)))
+    Simulation.objects.filter(pk=simulation.pk).update(report=None, digest="")
+    url = f"/api/simulations/{simulation.pk}/report/"
+    assert actors.client("a").get(url).status_code == 202
+    deadline = time.monotonic() + 60
+    while Simulation.objects.get(pk=simulation.pk).report is None:
+        assert time.monotonic() < deadline, "the owed report was never stored"
+        time.sleep(0.1)
+    response = actors.client("a").get(url)
+    assert response.status_code == 200
+    assert response.json()["digest"] == engine.engine_digest(engine_inputs(simulation))
