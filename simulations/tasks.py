@@ -28,20 +28,20 @@ RETRYABLE = (
     ConnectionError,
 )
 """Transient failures (database or broker unreachable, deadlock detected): retried with backoff."""
+RETRY_TRANSIENT: dict[str, Any] = {
+    "autoretry_for": RETRYABLE,
+    "retry_backoff": 1,
+    "retry_backoff_max": 30,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
 
 
 def send_claim(claim: dispatcher.Claim) -> None:
     materialize_slot.apply_async(args=(claim.slot_id, claim.attempt), eta=claim.eta)
 
 
-@shared_task(
-    name="simulations.materialize_slot",
-    autoretry_for=RETRYABLE,
-    retry_backoff=1,
-    retry_backoff_max=30,
-    retry_jitter=True,
-    max_retries=8,
-)
+@shared_task(name="simulations.materialize_slot", **RETRY_TRANSIENT)
 def materialize_slot(slot_id: int, attempt: int | None = None) -> dict[str, Any]:
     """Write what is due of one slot (and, in live pace, claim its next rows)."""
     try:
@@ -54,14 +54,7 @@ def materialize_slot(slot_id: int, attempt: int | None = None) -> dict[str, Any]
     return {"slot": slot_id, "attempt": attempt, "written": sum(result.written.values()), "skipped": result.skipped}
 
 
-@shared_task(
-    name="simulations.store_results",
-    autoretry_for=RETRYABLE,
-    retry_backoff=1,
-    retry_backoff_max=30,
-    retry_jitter=True,
-    max_retries=8,
-)
+@shared_task(name="simulations.store_results", **RETRY_TRANSIENT)
 def store_results(simulation_id: int) -> bool:
     """Compute and store a completed simulation's report and digest (idempotent: stores once)."""
     return results.store_results(simulation_id=simulation_id)
