@@ -76,6 +76,8 @@ def main(argv: list[str] | None = None) -> None:
         companies = batch.inserts["companies"]
         owned = (companies["key"] >= owned_lo) & (companies["key"] < owned_hi)
         batch.inserts["companies"] = {name: values[owned] for name, values in companies.items()}
+        if k > 0:  # every slot offers the whole team; slot 0 owns it
+            batch.inserts["owners"] = {name: values[:0] for name, values in batch.inserts["owners"].items()}
         for record_type in engine.RECORD_TYPES:
             model = RECORD_MODELS[record_type]
             columns = batch.inserts[record_type]
@@ -100,7 +102,15 @@ def main(argv: list[str] | None = None) -> None:
         wal_before = cursor.fetchone()[0]
     connection.close()
 
+    failures: list[BaseException] = []
+
     def stream(mine: list[list[tuple[str, str, str]]]) -> None:
+        try:
+            _copy(mine)
+        except BaseException as error:  # a failed COPY must fail the measurement, not look fast
+            failures.append(error)
+
+    def _copy(mine: list[list[tuple[str, str, str]]]) -> None:
         with psycopg.connect(conninfo) as conn:
             for group in mine:
                 with conn.transaction():
@@ -117,6 +127,8 @@ def main(argv: list[str] | None = None) -> None:
     for thread in threads:
         thread.join()
     seconds = time.perf_counter() - began
+    if failures:
+        raise failures[0]
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", [wal_before])
         wal_bytes = float(cursor.fetchone()[0])

@@ -29,7 +29,8 @@ SERVER_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1
 """Any database on the server; scratch databases are created next to it (needs CREATEDB)."""
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 """A Redis database of the benchmarks' own, so queues never mix with other Celery users of the same server."""
-PREFIX = "crmsim_bench_"
+PREFIX = os.environ.get("BENCH_DATABASE_PREFIX", "crmsim_bench_")
+"""Scratch database names start with this (set it to keep runs on a shared server apart)."""
 TEMPLATE = f"{PREFIX}template"
 RESULT_MARK = "BENCH_RESULT "
 

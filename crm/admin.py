@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from crm.models import Activity, Company, Contact, Deal, DealStageEvent, LifecycleEvent
+from crm.models import Activity, Company, Contact, Deal, DealContact, DealStageEvent, LifecycleEvent, Owner
 
 
 class SimulatedRowAdmin(admin.ModelAdmin):
@@ -29,10 +29,30 @@ class SimulatedRowAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(Owner)
+class OwnerAdmin(SimulatedRowAdmin):
+    list_display = ("key", "first_name", "last_name", "email", "team", "role", "timezone", "simulation")
+    list_filter = ("simulation", "team", "role")
+    search_fields = ("email", "last_name")
+
+
 @admin.register(Company)
 class CompanyAdmin(SimulatedRowAdmin):
-    list_display = ("key", "name", "domain", "industry", "employees", "created_at", "simulation")
-    list_filter = ("simulation", "industry")
+    list_display = (
+        "key",
+        "kind",
+        "name",
+        "domain",
+        "industry",
+        "employees",
+        "annual_revenue",
+        "country",
+        "city",
+        "owner_key",
+        "created_at",
+        "simulation",
+    )
+    list_filter = ("simulation", "kind", "country", "industry")
     search_fields = ("name", "domain")
 
 
@@ -43,27 +63,66 @@ class ContactAdmin(SimulatedRowAdmin):
         "first_name",
         "last_name",
         "email",
+        "job_title",
         "company_key",
+        "owner_key",
+        "country",
         "lifecycle_stage",
+        "lead_status",
+        "source",
         "created_at",
         "simulation",
     )
-    list_filter = ("simulation", "lifecycle_stage")
+    list_filter = ("simulation", "lifecycle_stage", "lead_status", "source", "country")
     search_fields = ("email", "first_name", "last_name")
 
 
 @admin.register(Deal)
 class DealAdmin(SimulatedRowAdmin):
-    list_display = ("key", "name", "amount", "dealstage", "is_won", "created_at", "closed_at", "simulation")
-    list_filter = ("simulation", "dealstage", "is_won")
+    list_display = (
+        "key",
+        "name",
+        "amount",
+        "pipeline",
+        "dealstage",
+        "deal_type",
+        "probability",
+        "close_date",
+        "lost_reason",
+        "owner_key",
+        "is_won",
+        "created_at",
+        "closed_at",
+        "simulation",
+    )
+    list_filter = ("simulation", "pipeline", "dealstage", "deal_type", "is_won")
     search_fields = ("name",)
+
+
+@admin.register(DealContact)
+class DealContactAdmin(SimulatedRowAdmin):
+    list_display = ("deal_key", "contact_key", "role", "is_primary", "simulation")
+    list_filter = ("simulation", "role", "is_primary")
 
 
 @admin.register(Activity)
 class ActivityAdmin(SimulatedRowAdmin):
-    list_display = ("key", "type", "subject", "contact_key", "deal_key", "occurred_at", "simulation")
-    list_filter = ("simulation", "type")
-    search_fields = ("subject",)
+    list_display = (
+        "key",
+        "type",
+        "subject",
+        "direction",
+        "status",
+        "duration_seconds",
+        "due_at",
+        "contact_key",
+        "deal_key",
+        "owner_key",
+        "occurred_at",
+        "simulation",
+    )
+    list_filter = ("simulation", "type", "direction", "status")
+    search_fields = ("subject", "body")
 
 
 @admin.register(LifecycleEvent)

@@ -23,11 +23,27 @@ from decimal import Decimal
 
 from django.db import models
 
-from crmsim.vocabulary import ACTIVITY_TYPE_TERMS, DEAL_STAGE_TERMS, LIFECYCLE_STAGE_TERMS, RECORD_TYPES, choices
+from crmsim.vocabulary import (
+    ACTIVITY_TYPE_TERMS,
+    COMMITTEE_ROLE_TERMS,
+    COMPANY_KIND_TERMS,
+    DEAL_STAGE_TERMS,
+    DEAL_TYPE_TERMS,
+    LEAD_STATUS_TERMS,
+    LIFECYCLE_STAGE_TERMS,
+    RECORD_TYPES,
+    SOURCE_TERMS,
+    choices,
+)
 
 LIFECYCLE_CHOICES = choices(LIFECYCLE_STAGE_TERMS)
 DEAL_STAGE_CHOICES = choices(DEAL_STAGE_TERMS)
 ACTIVITY_CHOICES = choices(ACTIVITY_TYPE_TERMS)
+COMPANY_KIND_CHOICES = choices(COMPANY_KIND_TERMS)
+LEAD_STATUS_CHOICES = choices(LEAD_STATUS_TERMS)
+SOURCE_CHOICES = choices(SOURCE_TERMS)
+DEAL_TYPE_CHOICES = choices(DEAL_TYPE_TERMS)
+COMMITTEE_ROLE_CHOICES = choices(COMMITTEE_ROLE_TERMS)
 NATURAL_KEY_SUFFIX = "_natural_key"
 
 
@@ -60,12 +76,38 @@ def natural_key_constraint(name: str, *fields: str) -> models.UniqueConstraint:
     return models.UniqueConstraint(fields=["simulation", *fields], name=name)
 
 
-class Company(SimulatedRecord):
+class Owner(SimulatedRecord):
+    """A user of the simulated portal who owns records: a sales rep or manager of the seller's team."""
+
     key = models.BigIntegerField()
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.CharField(max_length=254)
+    team = models.CharField(max_length=100)
+    role = models.CharField(max_length=100)
+    timezone = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [natural_key_constraint("owner_natural_key", "key")]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Company(SimulatedRecord):
+    """A B2B account (``kind`` company) or a B2C household (``kind`` household, no firmographics)."""
+
+    key = models.BigIntegerField()
+    kind = models.CharField(max_length=16, choices=COMPANY_KIND_CHOICES, db_default="company")
     name = models.CharField(max_length=200)
-    domain = models.CharField(max_length=200)
-    industry = models.CharField(max_length=100)
-    employees = models.IntegerField()
+    domain = models.CharField(max_length=200, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    employees = models.IntegerField(null=True, blank=True)
+    annual_revenue = models.BigIntegerField(null=True, blank=True)
+    country = models.CharField(max_length=2, blank=True, db_default="")
+    city = models.CharField(max_length=100, blank=True, db_default="")
+    timezone = models.CharField(max_length=64, blank=True, db_default="")
+    owner_key = models.BigIntegerField(db_default=0)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -80,12 +122,17 @@ class Company(SimulatedRecord):
 class Contact(SimulatedRecord):
     key = models.BigIntegerField()
     company_key = models.BigIntegerField()
+    owner_key = models.BigIntegerField(db_default=0)
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     email = models.CharField(max_length=254)
-    phone = models.CharField(max_length=40)
-    job_title = models.CharField(max_length=200)
+    phone = models.CharField(max_length=40, blank=True)
+    job_title = models.CharField(max_length=200, blank=True)
+    country = models.CharField(max_length=2, blank=True, db_default="")
+    timezone = models.CharField(max_length=64, blank=True, db_default="")
     lifecycle_stage = models.CharField(max_length=32, choices=LIFECYCLE_CHOICES)
+    lead_status = models.CharField(max_length=32, choices=LEAD_STATUS_CHOICES, blank=True, db_default="")
+    source = models.CharField(max_length=32, choices=SOURCE_CHOICES, blank=True, db_default="")
     stage_seq = models.IntegerField(default=0)
     created_at = models.DateTimeField()
 
@@ -95,6 +142,7 @@ class Contact(SimulatedRecord):
             models.Index(fields=["simulation", "created_at"], name="contact_sim_created"),
             models.Index(fields=["simulation", "lifecycle_stage"], name="contact_sim_stage"),
             models.Index(fields=["simulation", "company_key"], name="contact_sim_company"),
+            models.Index(fields=["simulation", "owner_key"], name="contact_sim_owner"),
         ]
 
     def __str__(self) -> str:
@@ -103,11 +151,17 @@ class Contact(SimulatedRecord):
 
 class Deal(SimulatedRecord):
     key = models.BigIntegerField()
-    contact_key = models.BigIntegerField()
+    contact_key = models.BigIntegerField(help_text="The primary contact (who opened the deal).")
     company_key = models.BigIntegerField()
+    owner_key = models.BigIntegerField(db_default=0)
     name = models.CharField(max_length=250)
+    pipeline = models.CharField(max_length=32, db_default="default")
     amount_cents = models.BigIntegerField()
     dealstage = models.CharField(max_length=32, choices=DEAL_STAGE_CHOICES)
+    deal_type = models.CharField(max_length=32, choices=DEAL_TYPE_CHOICES, db_default="newbusiness")
+    probability = models.FloatField(db_default=0.0)
+    close_date = models.DateTimeField(null=True, blank=True, help_text="Expected while open, actual once closed.")
+    lost_reason = models.CharField(max_length=100, blank=True, db_default="")
     stage_seq = models.IntegerField(default=0)
     created_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -119,6 +173,7 @@ class Deal(SimulatedRecord):
             models.Index(fields=["simulation", "created_at"], name="deal_sim_created"),
             models.Index(fields=["simulation", "dealstage"], name="deal_sim_stage"),
             models.Index(fields=["simulation", "company_key"], name="deal_sim_company"),
+            models.Index(fields=["simulation", "owner_key"], name="deal_sim_owner"),
         ]
 
     def __str__(self) -> str:
@@ -129,12 +184,40 @@ class Deal(SimulatedRecord):
         return Decimal(self.amount_cents).scaleb(-2)
 
 
+class DealContact(SimulatedRecord):
+    """A contact on a deal's buying committee, with its role; one per deal is primary."""
+
+    deal_key = models.BigIntegerField()
+    contact_key = models.BigIntegerField()
+    role = models.CharField(max_length=32, choices=COMMITTEE_ROLE_CHOICES)
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [natural_key_constraint("deal_contact_natural_key", "deal_key", "contact_key")]
+
+    def __str__(self) -> str:
+        return f"deal {self.deal_key} - contact {self.contact_key} ({self.role})"
+
+
 class Activity(SimulatedRecord):
     key = models.BigIntegerField()
     contact_key = models.BigIntegerField()
     deal_key = models.BigIntegerField(null=True, blank=True)
+    company_key = models.BigIntegerField(db_default=0)
+    owner_key = models.BigIntegerField(db_default=0)
     type = models.CharField(max_length=16, choices=ACTIVITY_CHOICES)
     subject = models.CharField(max_length=250)
+    body = models.TextField(blank=True, db_default="")
+    direction = models.CharField(max_length=32, blank=True, db_default="", help_text="Calls and e-mails.")
+    status = models.CharField(
+        max_length=32,
+        blank=True,
+        db_default="",
+        help_text="Task status, call disposition, meeting outcome, e-mail status.",
+    )
+    priority = models.CharField(max_length=16, blank=True, db_default="", help_text="Tasks.")
+    duration_seconds = models.IntegerField(null=True, blank=True, help_text="Calls and meetings.")
+    due_at = models.DateTimeField(null=True, blank=True, help_text="Tasks.")
     occurred_at = models.DateTimeField()
 
     class Meta:
@@ -178,7 +261,11 @@ class DealStageEvent(SimulatedRecord):
 
 
 RECORD_MODELS: dict[str, type[SimulatedRecord]] = dict(
-    zip(RECORD_TYPES, (Company, Contact, Deal, Activity, LifecycleEvent, DealStageEvent), strict=True)
+    zip(
+        RECORD_TYPES,
+        (Owner, Company, Contact, Deal, DealContact, Activity, LifecycleEvent, DealStageEvent),
+        strict=True,
+    )
 )
 """Record type (crmsim.vocabulary.RECORD_TYPES) -> model."""
 

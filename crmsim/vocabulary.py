@@ -67,9 +67,11 @@ DEAL_STAGES = values(DEAL_STAGE_TERMS)
 # --- records -----------------------------------------------------------------------------------------------
 
 RECORD_TYPE_TERMS: tuple[Term, ...] = (
+    Term("owners", "Owners"),
     Term("companies", "Companies"),
     Term("contacts", "Contacts"),
     Term("deals", "Deals"),
+    Term("deal_contacts", "Deal contacts"),
     Term("activities", "Activities"),
     Term("lifecycle_events", "Lifecycle events"),
     Term("deal_stage_events", "Deal stage events"),
@@ -89,9 +91,65 @@ ACTIVITY_TYPE_TERMS: tuple[Term, ...] = (
 
 ACTIVITY_TYPES = values(ACTIVITY_TYPE_TERMS)
 
-GENERATED_ACTIVITY_TYPES: tuple[str, ...] = ACTIVITY_TYPES[:3]
-"""The activity types the engine generates today, in its pool order (note, task, call): part of ENGINE_VERSION,
-so the order must not change. Emails and meetings are allowed in the CRM but not simulated yet."""
+GENERATED_ACTIVITY_TYPES: tuple[str, ...] = ACTIVITY_TYPES
+"""The activity types the engine generates (all five since engine 2), in its kind order: part of
+ENGINE_VERSION, so the order must not change."""
+
+# --- HubSpot's record properties ---------------------------------------------------------------------------
+
+COMPANY_KIND_TERMS: tuple[Term, ...] = (Term("company", "Company"), Term("household", "Household"))
+"""A B2B account, or a B2C household (no firmographics)."""
+
+LEAD_STATUS_TERMS: tuple[Term, ...] = (
+    Term("NEW", "New"),
+    Term("OPEN", "Open"),
+    Term("IN_PROGRESS", "In progress"),
+    Term("OPEN_DEAL", "Open deal"),
+    Term("UNQUALIFIED", "Unqualified"),
+    Term("ATTEMPTED_TO_CONTACT", "Attempted to contact"),
+    Term("CONNECTED", "Connected"),
+    Term("BAD_TIMING", "Bad timing"),
+)
+"""HubSpot's default ``hs_lead_status`` options."""
+
+SOURCE_TERMS: tuple[Term, ...] = (
+    Term("ORGANIC_SEARCH", "Organic search"),
+    Term("PAID_SEARCH", "Paid search"),
+    Term("EMAIL_MARKETING", "Email marketing"),
+    Term("SOCIAL_MEDIA", "Organic social"),
+    Term("REFERRALS", "Referrals"),
+    Term("OTHER_CAMPAIGNS", "Other campaigns"),
+    Term("DIRECT_TRAFFIC", "Direct traffic"),
+    Term("OFFLINE", "Offline sources"),
+    Term("PAID_SOCIAL", "Paid social"),
+)
+"""HubSpot's ``hs_analytics_source`` (original source) values."""
+
+PIPELINE_TERMS: tuple[Term, ...] = (Term("default", "Sales pipeline"), Term("consumer", "Consumer pipeline"))
+"""Deal pipelines: HubSpot's default sales pipeline (B2B) and a short consumer pipeline (B2C)."""
+
+DEAL_TYPE_TERMS: tuple[Term, ...] = (Term("newbusiness", "New business"), Term("existingbusiness", "Existing business"))
+"""HubSpot's ``dealtype`` values."""
+
+COMMITTEE_ROLE_TERMS: tuple[Term, ...] = (
+    Term("decision_maker", "Decision maker"),
+    Term("champion", "Champion"),
+    Term("influencer", "Influencer"),
+    Term("budget_holder", "Budget holder"),
+    Term("technical_evaluator", "Technical evaluator"),
+    Term("end_user", "End user"),
+    Term("buyer", "Buyer"),
+    Term("household_member", "Household member"),
+)
+"""Deal-contact association labels (HubSpot leaves them to the portal): buying-committee roles, and the
+consumer ones."""
+
+COMPANY_KINDS = values(COMPANY_KIND_TERMS)
+LEAD_STATUSES = values(LEAD_STATUS_TERMS)
+SOURCES = values(SOURCE_TERMS)
+PIPELINES = values(PIPELINE_TERMS)
+DEAL_TYPES = values(DEAL_TYPE_TERMS)
+COMMITTEE_ROLES = values(COMMITTEE_ROLE_TERMS)
 
 # --- how a simulation runs ---------------------------------------------------------------------------------
 
@@ -104,8 +162,11 @@ MIN_SEED = 0
 MAX_SEED = 2**63 - 1
 """Seeds are whole numbers in [MIN_SEED, MAX_SEED] (a signed 64-bit column)."""
 
+MIN_TIME_SCALE = 0.01
 MAX_TIME_SCALE = 1_000_000.0
-"""Live pace: at most this many simulated seconds per wall second."""
+"""Live pace: simulated seconds per wall second lie in [MIN_TIME_SCALE, MAX_TIME_SCALE]. The lower bound keeps
+the longest window (CRMSIM_MAX_WINDOW_DAYS, 10 years) within a thousand years of wall time, far inside what a
+datetime can hold (a scale of 1e-9 overflowed the clock)."""
 
 
 def seed_in_range(seed: int) -> bool:

@@ -8,15 +8,18 @@ simulation is created, since a preset may change in between).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from crmsim.errors import NON_FIELD_ERRORS, InvalidInput
-from crmsim.vocabulary import PACES, SEED_RANGE_TEXT, seed_in_range
+from crmsim.vocabulary import MAX_TIME_SCALE, MIN_TIME_SCALE, PACES, SEED_RANGE_TEXT, seed_in_range
 from scenarios.parameters import SPECS
 from scenarios.validation import check_value
+from simulations.engine.distributions import MAX_CUSTOM_WEIGHTS
 
 if TYPE_CHECKING:  # the model validates with this module, so it cannot be imported at run time here
     from simulations.models import User
@@ -41,7 +44,7 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_datetime(value: Any) -> bool:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not value.isascii() or len(value) > MAX_TEXT_LENGTH:
         return False
     try:
         dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -50,29 +53,70 @@ def _is_datetime(value: Any) -> bool:
     return True
 
 
+MAX_PROFILE_BYTES = 64 * 1024
+"""A profile is a handful of choices; the largest real one (1,000 custom weights) is about 20 KiB as JSON."""
+MAX_TEXT_LENGTH = 100
+MAX_DISTRIBUTION_PARAMS = 16
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _distribution_params_ok(params: Any) -> bool:
+    """An object of at most MAX_DISTRIBUTION_PARAMS short names, each a number or a list of at most
+    MAX_CUSTOM_WEIGHTS numbers (the values themselves are checked when a simulation is created)."""
+    if not isinstance(params, Mapping) or len(params) > MAX_DISTRIBUTION_PARAMS:
+        return False
+    for name, value in params.items():
+        if not isinstance(name, str) or len(name) > MAX_TEXT_LENGTH:
+            return False
+        if isinstance(value, list):
+            if len(value) > MAX_CUSTOM_WEIGHTS or not all(_is_number(v) for v in value):
+                return False
+        elif not _is_number(value):
+            return False
+    return True
+
+
+def _short_text(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_TEXT_LENGTH
+
+
 def profile_errors(profile: Any) -> dict[str, list[str]]:
-    """Every problem with a profile, keyed by its path (``overrides.dealAmount.mu``); empty when valid."""
+    """Every problem with a profile, keyed by its path (``overrides.dealAmount.mu``); empty when valid.
+
+    Bounded: every value has a type and a size limit, and the whole profile at most MAX_PROFILE_BYTES as JSON,
+    so a user row cannot be made to carry an arbitrary blob.
+    """
     if not isinstance(profile, Mapping):
         return {"simulation_profile": ["Must be an object."]}
     errors: dict[str, list[str]] = {}
+    if len(json.dumps(profile, default=str)) > MAX_PROFILE_BYTES:
+        return {"simulation_profile": [f"Must be at most {MAX_PROFILE_BYTES} bytes as JSON."]}
     for key in profile:
         if key not in PROFILE_KEYS:
             errors[str(key)] = [f"Unknown key. Allowed: {', '.join(PROFILE_KEYS)}."]
     checks: dict[str, tuple[bool, str]] = {}
     if "scenario" in profile:
-        checks["scenario"] = (
-            isinstance(profile["scenario"], str) and bool(profile["scenario"]),
-            "Must be a preset slug.",
-        )
+        checks["scenario"] = (_short_text(profile["scenario"]), "Must be a preset slug.")
     if "distribution" in profile:
-        checks["distribution"] = (isinstance(profile["distribution"], str), "Must be a distribution method name.")
+        checks["distribution"] = (_short_text(profile["distribution"]), "Must be a distribution method name.")
     if "distributionParams" in profile:
-        checks["distributionParams"] = (isinstance(profile["distributionParams"], Mapping), "Must be an object.")
+        checks["distributionParams"] = (
+            _distribution_params_ok(profile["distributionParams"]),
+            f"Must be an object of at most {MAX_DISTRIBUTION_PARAMS} parameters, each a number or a list of at "
+            f"most {MAX_CUSTOM_WEIGHTS} numbers.",
+        )
     for key in ("start", "end"):
         if key in profile:
             checks[key] = (_is_datetime(profile[key]), "Must be an ISO-8601 date or datetime.")
     if "records" in profile:
-        checks["records"] = (_is_int(profile["records"]) and profile["records"] > 0, "Must be a positive integer.")
+        records = profile["records"]
+        checks["records"] = (
+            _is_int(records) and 0 < records <= settings.CRMSIM_MAX_RECORDS,
+            f"Must be a whole number from 1 to {settings.CRMSIM_MAX_RECORDS}.",
+        )
     if "seed" in profile:
         seed = profile["seed"]
         checks["seed"] = (
@@ -84,8 +128,8 @@ def profile_errors(profile: Any) -> dict[str, list[str]]:
     if "timeScale" in profile:
         scale = profile["timeScale"]
         checks["timeScale"] = (
-            isinstance(scale, (int, float)) and not isinstance(scale, bool) and scale > 0,
-            "Must be a positive number.",
+            _is_number(scale) and MIN_TIME_SCALE <= scale <= MAX_TIME_SCALE,
+            f"Must be a number from {MIN_TIME_SCALE:g} to {MAX_TIME_SCALE:g}.",
         )
     if "muted" in profile:
         checks["muted"] = (isinstance(profile["muted"], bool), "Must be true or false.")

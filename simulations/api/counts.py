@@ -8,9 +8,11 @@ from rest_framework import serializers
 class CountsSerializer(serializers.Serializer):
     """Rows per record type, camelCased."""
 
+    owners = serializers.IntegerField()
     companies = serializers.IntegerField()
     contacts = serializers.IntegerField()
     deals = serializers.IntegerField()
+    dealContacts = serializers.IntegerField(source="deal_contacts")
     activities = serializers.IntegerField()
     lifecycleEvents = serializers.IntegerField(source="lifecycle_events")
     dealStageEvents = serializers.IntegerField(source="deal_stage_events")

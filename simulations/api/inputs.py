@@ -23,7 +23,7 @@ from crmsim.api import (
     StrictSerializer,
     ThrottleCreates,
 )
-from crmsim.vocabulary import MAX_SEED, MAX_TIME_SCALE, MIN_SEED
+from crmsim.vocabulary import MAX_SEED, MAX_TIME_SCALE, MIN_SEED, MIN_TIME_SCALE
 from scenarios.models import ScenarioPreset
 from simulations import engine
 from simulations.api.counts import CountsSerializer
@@ -105,7 +105,8 @@ class SimulationCreateSerializer(SimulationInputSerializer):
     scenario = serializers.CharField(help_text="A preset slug from GET /api/scenarios/.")
     pace = serializers.ChoiceField(choices=Simulation.Pace.choices, default=Simulation.Pace.BACKFILL)
     timeScale = serializers.FloatField(
-        default=1.0, help_text=f"Live pace: simulated seconds per wall second, in (0, {MAX_TIME_SCALE:g}]."
+        default=1.0,
+        help_text=f"Live pace: simulated seconds per wall second, in [{MIN_TIME_SCALE:g}, {MAX_TIME_SCALE:g}].",
     )
     autoStart = serializers.BooleanField(default=False, help_text="Start right after planning.")
 
@@ -136,12 +137,13 @@ class PreviewSerializer(serializers.Serializer):
     leads = serializers.IntegerField()
     estimated = serializers.BooleanField(
         help_text=(
-            f"False: every count is exact. True (more than {engine.PREVIEW_EXACT_LEADS:,} leads): deals, activities, "
-            "stage events and deal outcomes are estimated from `sampledLeads` leads of evenly spread slots, "
-            "scaled up; leads, companies, contacts and the arrivals histogram stay exact."
+            f"False: every count is exact. True (more than {engine.PREVIEW_EXACT_LEADS:,} leads): deals, deal "
+            "contacts, activities, events and deal outcomes are estimated from the same simulation run at "
+            "`sampledLeads` leads, scaled up; leads, owners, companies, contacts and the arrivals histogram stay "
+            "exact."
         )
     )
-    sampledLeads = serializers.IntegerField(help_text="Leads the structure was computed over (all when exact).")
+    sampledLeads = serializers.IntegerField(help_text="Leads of the run the counts come from (all when exact).")
     planned = CountsSerializer()
     arrivals = ArrivalsSerializer()
     deals = DealOutcomesSerializer()
@@ -172,7 +174,7 @@ class PreviewView(ThrottleCreates):
         """What a simulation of this scenario would produce: planned counts, arrivals histogram, deal outcomes.
 
         Same validation as creating a simulation; nothing is stored. Exact up to PREVIEW_EXACT_LEADS leads,
-        estimated from a sample of slots beyond (``estimated``, ``sampledLeads``); cached by its inputs.
+        estimated beyond from the same simulation run smaller (``estimated``, ``sampledLeads``); cached by its inputs.
         """
         get_object_or_404(ScenarioPreset, slug=slug)
         serializer = SimulationInputSerializer(data=request.data)

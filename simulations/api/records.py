@@ -20,7 +20,7 @@ from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from crm.models import Activity, Company, Contact, Deal, DealStageEvent, LifecycleEvent
+from crm.models import Activity, Company, Contact, Deal, DealContact, DealStageEvent, LifecycleEvent, Owner
 from crmsim.api import (
     MOMENT_SCHEMA,
     OBJECT_ERRORS,
@@ -29,7 +29,16 @@ from crmsim.api import (
     MomentFormField,
     TimeOrderedCursor,
 )
-from crmsim.vocabulary import ACTIVITY_TYPES, DEAL_STAGES, LIFECYCLE_STAGES
+from crmsim.vocabulary import (
+    ACTIVITY_TYPES,
+    COMMITTEE_ROLES,
+    DEAL_STAGES,
+    DEAL_TYPES,
+    LEAD_STATUSES,
+    LIFECYCLE_STAGES,
+    PIPELINES,
+    SOURCES,
+)
 from simulations.api.endpoint import SimulationEndpoint
 from simulations.engine import format_amount
 from simulations.models import Simulation
@@ -37,24 +46,45 @@ from simulations.models import Simulation
 # --- serializers -------------------------------------------------------------------------------------------
 
 
+class OwnerSerializer(serializers.Serializer):
+    key = serializers.IntegerField()
+    firstName = serializers.CharField(source="first_name")
+    lastName = serializers.CharField(source="last_name")
+    email = serializers.CharField()
+    team = serializers.CharField()
+    role = serializers.CharField()
+    timezone = serializers.CharField()
+
+
 class CompanySerializer(serializers.Serializer):
     key = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=["company", "household"])
     name = serializers.CharField()
-    domain = serializers.CharField()
-    industry = serializers.CharField()
-    employees = serializers.IntegerField()
+    domain = serializers.CharField(help_text="Empty when unknown (and for households).")
+    industry = serializers.CharField(help_text="HubSpot's industry value; empty when unknown.")
+    employees = serializers.IntegerField(allow_null=True)
+    annualRevenue = serializers.IntegerField(source="annual_revenue", allow_null=True)
+    country = serializers.CharField()
+    city = serializers.CharField()
+    timezone = serializers.CharField()
+    ownerKey = serializers.IntegerField(source="owner_key")
     createdAt = MomentField(source="created_at")
 
 
 class ContactSerializer(serializers.Serializer):
     key = serializers.IntegerField()
     companyKey = serializers.IntegerField(source="company_key")
+    ownerKey = serializers.IntegerField(source="owner_key")
     firstName = serializers.CharField(source="first_name")
     lastName = serializers.CharField(source="last_name")
     email = serializers.CharField()
     phone = serializers.CharField()
     jobTitle = serializers.CharField(source="job_title")
+    country = serializers.CharField()
+    timezone = serializers.CharField()
     lifecycleStage = serializers.ChoiceField(source="lifecycle_stage", choices=LIFECYCLE_STAGES)
+    leadStatus = serializers.CharField(source="lead_status", help_text="HubSpot's lead status; empty when unset.")
+    source = serializers.CharField(help_text="Original source (HubSpot's hs_analytics_source).")  # type: ignore[assignment]  # DRF pops declared fields
     createdAt = MomentField(source="created_at")
 
 
@@ -72,11 +102,17 @@ class DocumentedAmountField(AmountField):
 
 class DealSerializer(serializers.Serializer):
     key = serializers.IntegerField()
-    contactKey = serializers.IntegerField(source="contact_key")
+    contactKey = serializers.IntegerField(source="contact_key", help_text="The primary contact.")
     companyKey = serializers.IntegerField(source="company_key")
+    ownerKey = serializers.IntegerField(source="owner_key")
     name = serializers.CharField()
+    pipeline = serializers.CharField()
     amount = DocumentedAmountField(source="amount_cents")
     dealstage = serializers.ChoiceField(choices=DEAL_STAGES)
+    dealType = serializers.ChoiceField(source="deal_type", choices=DEAL_TYPES)
+    probability = serializers.FloatField()
+    closeDate = MomentField(source="close_date", allow_null=True, help_text="Expected while open, actual once closed.")
+    lostReason = serializers.CharField(source="lost_reason")
     isWon = serializers.BooleanField(source="is_won", allow_null=True, help_text="null while the deal is open.")
     createdAt = MomentField(source="created_at")
     closedAt = MomentField(source="closed_at", allow_null=True)
@@ -86,8 +122,16 @@ class ActivitySerializer(serializers.Serializer):
     key = serializers.IntegerField()
     contactKey = serializers.IntegerField(source="contact_key")
     dealKey = serializers.IntegerField(source="deal_key", allow_null=True)
+    companyKey = serializers.IntegerField(source="company_key")
+    ownerKey = serializers.IntegerField(source="owner_key")
     type = serializers.ChoiceField(choices=ACTIVITY_TYPES)
     subject = serializers.CharField()
+    body = serializers.CharField()
+    direction = serializers.CharField(help_text="Calls: OUTBOUND/INBOUND; e-mails: EMAIL/INCOMING_EMAIL.")
+    status = serializers.CharField(help_text="Task status, call disposition, meeting outcome or e-mail status.")
+    priority = serializers.CharField(help_text="Tasks.")
+    durationSeconds = serializers.IntegerField(source="duration_seconds", allow_null=True)
+    dueAt = MomentField(source="due_at", allow_null=True)
     occurredAt = MomentField(source="occurred_at")
 
 
@@ -110,6 +154,7 @@ class KeyFilter(filters.NumberFilter):
 
 
 class CompanyFilter(filters.FilterSet):
+    ownerKey = KeyFilter(field_name="owner_key")
     createdAfter = MomentFilter(field_name="created_at", lookup_expr="gte", label="Created at or after.")
     createdBefore = MomentFilter(field_name="created_at", lookup_expr="lt", label="Created before.")
 
@@ -120,7 +165,10 @@ class CompanyFilter(filters.FilterSet):
 
 class ContactFilter(filters.FilterSet):
     lifecycleStage = filters.ChoiceFilter(field_name="lifecycle_stage", choices=[(s, s) for s in LIFECYCLE_STAGES])
+    leadStatus = filters.ChoiceFilter(field_name="lead_status", choices=[(s, s) for s in LEAD_STATUSES])
+    source = filters.ChoiceFilter(choices=[(s, s) for s in SOURCES])
     companyKey = KeyFilter(field_name="company_key")
+    ownerKey = KeyFilter(field_name="owner_key")
     createdAfter = MomentFilter(field_name="created_at", lookup_expr="gte", label="Created at or after.")
     createdBefore = MomentFilter(field_name="created_at", lookup_expr="lt", label="Created before.")
 
@@ -134,8 +182,11 @@ class DealFilter(filters.FilterSet):
     isWon = filters.ChoiceFilter(
         choices=[("true", "won"), ("false", "lost"), ("open", "open")], method="filter_outcome", label="Outcome."
     )
+    pipeline = filters.ChoiceFilter(choices=[(p, p) for p in PIPELINES])
+    dealType = filters.ChoiceFilter(field_name="deal_type", choices=[(t, t) for t in DEAL_TYPES])
     companyKey = KeyFilter(field_name="company_key")
     contactKey = KeyFilter(field_name="contact_key")
+    ownerKey = KeyFilter(field_name="owner_key")
     createdAfter = MomentFilter(field_name="created_at", lookup_expr="gte", label="Created at or after.")
     createdBefore = MomentFilter(field_name="created_at", lookup_expr="lt", label="Created before.")
     closedAfter = MomentFilter(field_name="closed_at", lookup_expr="gte", label="Closed at or after.")
@@ -155,6 +206,8 @@ class ActivityFilter(filters.FilterSet):
     type = filters.ChoiceFilter(choices=[(t, t) for t in ACTIVITY_TYPES])
     contactKey = KeyFilter(field_name="contact_key")
     dealKey = KeyFilter(field_name="deal_key")
+    companyKey = KeyFilter(field_name="company_key")
+    ownerKey = KeyFilter(field_name="owner_key")
     occurredAfter = MomentFilter(field_name="occurred_at", lookup_expr="gte", label="Occurred at or after.")
     occurredBefore = MomentFilter(field_name="occurred_at", lookup_expr="lt", label="Occurred before.")
 
@@ -191,6 +244,42 @@ def _list_schema(serializer: type[serializers.Serializer], what: str) -> Any:
         tags=["records"],
         responses={200: serializer(many=True), **OBJECT_ERRORS, 400: VALIDATION_ERROR},
     )
+
+
+class OwnerListView(RecordListView):
+    """A simulation's owners (its sales team), by key; small, so one page."""
+
+    model = Owner
+    serializer_class = OwnerSerializer
+    pagination_class = None  # type: ignore[assignment]  # one page: a team is small
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return super().get_queryset().order_by("key")
+
+    @_list_schema(OwnerSerializer, "owners")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class DealContactSerializer(serializers.Serializer):
+    contactKey = serializers.IntegerField(source="contact_key")
+    role = serializers.ChoiceField(choices=COMMITTEE_ROLES)
+    isPrimary = serializers.BooleanField(source="is_primary")
+
+
+class DealContactsView(SimulationEndpoint):
+    @extend_schema(
+        operation_id="simulations_deals_contacts",
+        tags=["records"],
+        responses={200: DealContactSerializer(many=True), **OBJECT_ERRORS},
+    )
+    def get(self, request: Request, pk: int, key: int) -> Response:
+        """A deal's buying committee: its contacts with their roles, the primary contact first."""
+        get_object_or_404(Deal, simulation=self.simulation, key=key)
+        rows = DealContact.objects.filter(simulation=self.simulation, deal_key=key).order_by(
+            "-is_primary", "contact_key"
+        )
+        return Response(DealContactSerializer(rows, many=True).data)
 
 
 class CompanyListView(RecordListView):
@@ -256,7 +345,11 @@ def contact_timeline(simulation: Simulation, contact: Contact) -> list[dict[str,
     for event in LifecycleEvent.objects.filter(simulation=simulation, contact_key=contact.key):
         item: dict[str, Any] = {"kind": "lifecycle", "fromStage": event.from_stage or None, "toStage": event.to_stage}
         items.append((event.occurred_at, KIND_ORDER["lifecycle"], (event.seq,), item))
-    deals = {deal.key: deal for deal in Deal.objects.filter(simulation=simulation, contact_key=contact.key)}
+    # The deals the contact sits on (as primary contact or committee member), with its role on each.
+    roles = dict(
+        DealContact.objects.filter(simulation=simulation, contact_key=contact.key).values_list("deal_key", "role")
+    )
+    deals = {deal.key: deal for deal in Deal.objects.filter(simulation=simulation, key__in=list(roles))}
     for change in DealStageEvent.objects.filter(simulation=simulation, deal_key__in=list(deals)):
         deal = deals[change.deal_key]
         item = {
@@ -264,6 +357,7 @@ def contact_timeline(simulation: Simulation, contact: Contact) -> list[dict[str,
             "dealKey": deal.key,
             "dealName": deal.name,
             "amount": format_amount(deal.amount_cents),
+            "role": roles[deal.key],
             "fromStage": change.from_stage or None,
             "toStage": change.to_stage,
         }
@@ -274,6 +368,12 @@ def contact_timeline(simulation: Simulation, contact: Contact) -> list[dict[str,
             "key": activity.key,
             "type": activity.type,
             "subject": activity.subject,
+            "body": activity.body,
+            "direction": activity.direction,
+            "status": activity.status,
+            "durationSeconds": activity.duration_seconds,
+            "dueAt": activity.due_at,
+            "ownerKey": activity.owner_key,
             "dealKey": activity.deal_key,
         }
         items.append((activity.occurred_at, KIND_ORDER["activity"], (activity.key,), item))
@@ -294,6 +394,13 @@ class TimelineItemSerializer(serializers.Serializer):
     key = serializers.IntegerField(required=False, help_text="activity.")
     type = serializers.ChoiceField(choices=ACTIVITY_TYPES, required=False, help_text="activity.")
     subject = serializers.CharField(required=False, help_text="activity.")
+    body = serializers.CharField(required=False, help_text="activity.")
+    direction = serializers.CharField(required=False, help_text="activity: calls and e-mails.")
+    status = serializers.CharField(required=False, help_text="activity: task status, call disposition, ...")
+    durationSeconds = serializers.IntegerField(required=False, allow_null=True, help_text="activity.")
+    dueAt = MomentField(required=False, allow_null=True, help_text="activity: tasks.")
+    ownerKey = serializers.IntegerField(required=False, help_text="activity.")
+    role = serializers.ChoiceField(choices=COMMITTEE_ROLES, required=False, help_text="dealStage: the contact's role.")
 
 
 class TimelineSerializer(serializers.Serializer):
@@ -302,7 +409,15 @@ class TimelineSerializer(serializers.Serializer):
 
     @extend_schema_field(TimelineItemSerializer(many=True))
     def get_items(self, data: dict[str, Any]) -> list[dict[str, Any]]:
-        return [{**item, "at": MomentField().to_representation(item["at"])} for item in data["items"]]
+        moment = MomentField()
+        return [
+            {
+                **item,
+                "at": moment.to_representation(item["at"]),
+                **({"dueAt": moment.to_representation(item["dueAt"])} if item.get("dueAt") else {}),
+            }
+            for item in data["items"]
+        ]
 
 
 class ContactTimelineView(SimulationEndpoint):

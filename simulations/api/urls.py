@@ -16,10 +16,12 @@ simulation_patterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/progress/", outputs.ProgressView.as_view(), name="simulation-progress"),
     path("<int:pk>/report/", outputs.ReportView.as_view(), name="simulation-report"),
     path("<int:pk>/export/", outputs.ExportView.as_view(), name="simulation-export"),
+    path("<int:pk>/owners/", records.OwnerListView.as_view(), name="simulation-owners"),
     path("<int:pk>/companies/", records.CompanyListView.as_view(), name="simulation-companies"),
     path("<int:pk>/contacts/", records.ContactListView.as_view(), name="simulation-contacts"),
     path("<int:pk>/contacts/<int:key>/timeline/", records.ContactTimelineView.as_view(), name="contact-timeline"),
     path("<int:pk>/deals/", records.DealListView.as_view(), name="simulation-deals"),
+    path("<int:pk>/deals/<int:key>/contacts/", records.DealContactsView.as_view(), name="deal-contacts"),
     path("<int:pk>/activities/", records.ActivityListView.as_view(), name="simulation-activities"),
 ]
 

@@ -18,12 +18,19 @@ from rest_framework.response import Response
 from crmsim.api import READ_ERRORS, ApiView
 from crmsim.vocabulary import (
     ACTIVITY_TYPE_TERMS,
+    COMMITTEE_ROLE_TERMS,
+    COMPANY_KIND_TERMS,
     DEAL_STAGE_TERMS,
+    DEAL_TYPE_TERMS,
+    LEAD_STATUS_TERMS,
     LIFECYCLE_STAGE_TERMS,
     MAX_SEED,
     MAX_TIME_SCALE,
+    MIN_TIME_SCALE,
     PACE_TERMS,
+    PIPELINE_TERMS,
     RECORD_TYPE_TERMS,
+    SOURCE_TERMS,
     Term,
 )
 
@@ -42,6 +49,7 @@ class LimitsSerializer(serializers.Serializer):
     maxSeed = serializers.CharField(help_text="2^63 - 1, as a string (beyond JavaScript's exact integers).")
     maxRecords = serializers.IntegerField(help_text="CRMSIM_MAX_RECORDS.")
     maxWindowDays = serializers.IntegerField(help_text="CRMSIM_MAX_WINDOW_DAYS.")
+    minTimeScale = serializers.FloatField(help_text="Live pace: simulated seconds per wall second, at least.")
     maxTimeScale = serializers.FloatField(help_text="Live pace: simulated seconds per wall second, at most.")
 
 
@@ -50,6 +58,12 @@ class VocabularySerializer(serializers.Serializer):
     dealStages = TermSerializer(many=True, help_text="HubSpot's default sales pipeline, in order.")
     recordTypes = TermSerializer(many=True, help_text="Record types, camelCased as in counts.")
     activityTypes = TermSerializer(many=True)
+    leadStatuses = TermSerializer(many=True, help_text="HubSpot's lead status values.")
+    sources = TermSerializer(many=True, help_text="HubSpot's original source values.")
+    pipelines = TermSerializer(many=True)
+    dealTypes = TermSerializer(many=True)
+    committeeRoles = TermSerializer(many=True, help_text="Roles of a deal's contacts.")
+    companyKinds = TermSerializer(many=True)
     paces = TermSerializer(many=True)
     limits = LimitsSerializer()
 
@@ -65,11 +79,18 @@ def vocabulary() -> dict[str, Any]:
         "dealStages": _terms(DEAL_STAGE_TERMS),
         "recordTypes": _terms(RECORD_TYPE_TERMS, camel),
         "activityTypes": _terms(ACTIVITY_TYPE_TERMS),
+        "leadStatuses": _terms(LEAD_STATUS_TERMS),
+        "sources": _terms(SOURCE_TERMS),
+        "pipelines": _terms(PIPELINE_TERMS),
+        "dealTypes": _terms(DEAL_TYPE_TERMS),
+        "committeeRoles": _terms(COMMITTEE_ROLE_TERMS),
+        "companyKinds": _terms(COMPANY_KIND_TERMS),
         "paces": _terms(PACE_TERMS),
         "limits": {
             "maxSeed": str(MAX_SEED),
             "maxRecords": settings.CRMSIM_MAX_RECORDS,
             "maxWindowDays": settings.CRMSIM_MAX_WINDOW_DAYS,
+            "minTimeScale": MIN_TIME_SCALE,
             "maxTimeScale": MAX_TIME_SCALE,
         },
     }

@@ -9,11 +9,14 @@ from __future__ import annotations
 from crmsim.vocabulary import DEAL_STAGES, LIFECYCLE_STAGES
 
 from .digest import (
+    BOOLEAN,
     DIGEST_FIELDS,
+    NULLABLE,
     DatasetDigest,
     engine_digest,
     format_amount,
     format_timestamp,
+    is_time_field,
     slot_rows,
 )
 from .distributions import (
@@ -28,7 +31,6 @@ from .inputs import ENGINE_VERSION, RECORD_TYPES, SLOT_SIZE, SimulationInputs, f
 from .plan import Plan, build_plan, scenario_style
 from .slots import (
     PREVIEW_EXACT_LEADS,
-    PREVIEW_SAMPLE_SLOTS,
     PlanCounts,
     SlotData,
     count_plan,
@@ -36,17 +38,18 @@ from .slots import (
     generate_dataset,
     generate_slot,
     preview,
-    preview_sample,
+    preview_inputs,
 )
 
 __all__ = [
+    "BOOLEAN",
     "DEAL_STAGES",
     "DIGEST_FIELDS",
     "DISTRIBUTIONS",
     "ENGINE_VERSION",
     "LIFECYCLE_STAGES",
+    "NULLABLE",
     "PREVIEW_EXACT_LEADS",
-    "PREVIEW_SAMPLE_SLOTS",
     "RECORD_TYPES",
     "SLOT_SIZE",
     "DatasetDigest",
@@ -67,9 +70,10 @@ __all__ = [
     "freeze_params",
     "generate_dataset",
     "generate_slot",
+    "is_time_field",
     "lead_count",
     "preview",
-    "preview_sample",
+    "preview_inputs",
     "scenario_style",
     "slot_rows",
     "validate_distribution",

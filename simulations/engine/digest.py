@@ -3,11 +3,12 @@
 Canonical form: for each record type in RECORD_TYPES order, the line ``#<type>\\n``, then one line per
 row: the DIGEST_FIELDS values joined by a tab, ending in ``\\n``. A value is formatted as
 
-    None                    ""            (open deal's closed_at / is_won, activity without deal)
-    bool                    "true" / "false"
-    a field ending "_at"    "YYYY-MM-DDTHH:MM:SSZ" (UTC, whole seconds)
+    None                    ""            (NULLABLE fields: open deal's closed_at / is_won, ...)
+    bool                    "true" / "false" (is_won, is_primary)
+    "*_at", "close_date"    "YYYY-MM-DDTHH:MM:SSZ" (UTC, whole seconds)
     amount_cents            a decimal string of the amount: 123456 -> "1234.56"
     other int               decimal
+    float (probability)     Python's repr: 0.2, 1.0
     str                     as is (the pools hold no tabs or newlines)
 
 Rows of a type must be fed in natural-key order (events by (contact_key | deal_key, seq)). The database
@@ -27,38 +28,100 @@ import numpy as np
 
 from .inputs import RECORD_TYPES, SimulationInputs
 from .plan import build_plan
-from .slots import SlotData, company_columns, generate_dataset
+from .records import company_columns, owner_columns
+from .slots import SlotData, generate_dataset
 
 DIGEST_FIELDS: dict[str, tuple[str, ...]] = {
-    "companies": ("key", "name", "domain", "industry", "employees", "created_at"),
+    "owners": ("key", "first_name", "last_name", "email", "team", "role", "timezone"),
+    "companies": (
+        "key",
+        "kind",
+        "name",
+        "domain",
+        "industry",
+        "employees",
+        "annual_revenue",
+        "country",
+        "city",
+        "timezone",
+        "owner_key",
+        "created_at",
+    ),
     "contacts": (
         "key",
         "company_key",
+        "owner_key",
         "first_name",
         "last_name",
         "email",
         "phone",
         "job_title",
+        "country",
+        "timezone",
         "lifecycle_stage",
+        "lead_status",
+        "source",
         "created_at",
     ),
     "deals": (
         "key",
         "contact_key",
         "company_key",
+        "owner_key",
         "name",
-        "amount_cents",
+        "pipeline",
         "dealstage",
-        "created_at",
-        "closed_at",
+        "deal_type",
+        "probability",
+        "amount_cents",
+        "close_date",
+        "lost_reason",
         "is_won",
+        "closed_at",
+        "created_at",
     ),
-    "activities": ("key", "contact_key", "deal_key", "type", "subject", "occurred_at"),
+    "deal_contacts": ("deal_key", "contact_key", "role", "is_primary"),
+    "activities": (
+        "key",
+        "type",
+        "contact_key",
+        "deal_key",
+        "company_key",
+        "owner_key",
+        "subject",
+        "body",
+        "direction",
+        "status",
+        "duration_seconds",
+        "due_at",
+        "occurred_at",
+        "priority",
+    ),
     "lifecycle_events": ("contact_key", "seq", "from_stage", "to_stage", "occurred_at"),
     "deal_stage_events": ("deal_key", "seq", "from_stage", "to_stage", "occurred_at"),
 }
+"""Per record type, the row's fields in canonical order. The writer inserts them and the export writes them
+(``amount_cents`` as ``amount``), so this is the one list of columns."""
 
-_NULLABLE = {("deals", "closed_at"), ("deals", "is_won"), ("activities", "deal_key")}
+NULLABLE: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("companies", "employees"),
+        ("companies", "annual_revenue"),
+        ("deals", "closed_at"),
+        ("deals", "is_won"),
+        ("activities", "deal_key"),
+        ("activities", "duration_seconds"),
+        ("activities", "due_at"),
+    }
+)
+"""Integer/time fields whose engine sentinel -1 means NULL."""
+BOOLEAN: frozenset[tuple[str, str]] = frozenset({("deals", "is_won"), ("deal_contacts", "is_primary")})
+"""int8 fields stored as booleans (1 true, 0 false; -1 NULL where nullable)."""
+
+
+def is_time_field(name: str) -> bool:
+    """Fields holding epoch seconds (formatted as UTC timestamps): ``*_at`` and ``close_date``."""
+    return name.endswith("_at") or name == "close_date"
 
 
 def format_timestamp(seconds: int) -> str:
@@ -76,7 +139,7 @@ def format_amount(cents: int) -> str:
 def _formatters(record_type: str) -> list[Callable[[int], str] | None]:
     result: list[Callable[[int], str] | None] = []
     for name in DIGEST_FIELDS[record_type]:
-        if name.endswith("_at"):
+        if is_time_field(name):
             result.append(format_timestamp)
         elif name == "amount_cents":
             result.append(format_amount)
@@ -141,11 +204,10 @@ def columns_rows(record_type: str, columns: dict[str, np.ndarray]) -> Iterator[t
     values = []
     for name in DIGEST_FIELDS[record_type]:
         column = columns[name].tolist()
-        if (record_type, name) in _NULLABLE:
-            if name == "is_won":
-                column = [None if v < 0 else bool(v) for v in column]
-            else:
-                column = [None if v < 0 else v for v in column]
+        if (record_type, name) in BOOLEAN:
+            column = [None if v < 0 else bool(v) for v in column]
+        elif (record_type, name) in NULLABLE:
+            column = [None if v < 0 else v for v in column]
         values.append(column)
     return zip(*values, strict=True)
 
@@ -163,11 +225,12 @@ def engine_digest(inputs: SimulationInputs) -> str:
     are spooled to a temporary file and hashed in type order)."""
     plan = build_plan(inputs)
     digest = DatasetDigest()
+    digest.add_rows("owners", columns_rows("owners", owner_columns(plan)))
     for lo in range(0, plan.company_count, COMPANY_CHUNK):
         keys = np.arange(lo, min(lo + COMPANY_CHUNK, plan.company_count), dtype=np.int64)
         digest.add_rows("companies", columns_rows("companies", company_columns(plan, keys)))
     with contextlib.ExitStack() as stack:
-        spools = {t: stack.enter_context(tempfile.SpooledTemporaryFile(max_size=64 << 20)) for t in RECORD_TYPES[1:]}
+        spools = {t: stack.enter_context(tempfile.SpooledTemporaryFile(max_size=64 << 20)) for t in RECORD_TYPES[2:]}
         for slot in generate_dataset(inputs):
             for record_type, spool in spools.items():
                 spool.write("".join(canonical_lines(record_type, slot_rows(slot, record_type))).encode())

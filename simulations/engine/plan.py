@@ -1,7 +1,10 @@
-"""The global step: arrivals and companies, decided once for the whole simulation.
+"""The global step: arrivals, companies and account-level decisions, made once for the whole simulation.
 
 Everything here is O(N') numpy and depends only on the inputs, so every worker that builds the plan gets
-the same arrays; ``build_plan`` is cached per process because workers call it once per slot.
+the same arrays; ``build_plan`` is cached per process because workers call it once per slot. Besides arrivals
+and companies, the plan runs every slot's funnel/deal draws (``lead_timelines``) to decide, per account, who
+opens a deal, who joins one and each deal's committee (``accounts``), and sizes the sales team: all structure,
+so count mode knows them too. Cosmetic values are built lazily (``values``) on first use in write mode.
 """
 
 from __future__ import annotations
@@ -11,46 +14,31 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .accounts import Committees, Team, build_committees, build_team, resolve_deals
 from .distributions import sample_arrivals
 from .inputs import SLOT_SIZE, SimulationInputs, lead_count
-from .pools import COMPANY_TLDS, INDUSTRIES, pools
-from .streams import ARRIVALS, COMPANIES, COMPANY_VALUES, stream
-
-EMPLOYEES_LOG_MEAN = 3.5
-EMPLOYEES_LOG_SD = 1.5
-EMPLOYEES_MAX = 500_000
+from .streams import ARRIVALS, COMPANIES, scenario_key, stream
+from .trajectories import lead_timelines
+from .values import CompanyValues, OwnerValues, PersonValues, company_values, owner_values, person_values
 
 
 def scenario_style(scenario_id: str) -> str:
     """ "b2c" for the B2C preset and presets whose id starts with "b2c-"; "b2b" for every other scenario.
 
-    The style picks arrival shaping (office hours vs evenings/weekends), e-mail addresses (free-mail vs
-    the company's domain) and deal names.
+    The style picks arrival shaping (office hours vs evenings/weekends), accounts (companies vs households),
+    the pipeline, price book, team and the value mixes (docs/engine.md "Realism").
     """
     lowered = scenario_id.lower()
     return "b2c" if lowered == "b2c" or lowered.startswith("b2c-") else "b2b"
 
 
-@dataclass(frozen=True)
-class CompanyValues:
-    """Cosmetic company values by company key (indexes into the pools, resolved to text per slot)."""
-
-    name_index: np.ndarray
-    occurrence: np.ndarray
-    """How many earlier companies (by key) share the name: makes domains unique ("smith2.com")."""
-    tld_index: np.ndarray
-    industry_index: np.ndarray
-    employees: np.ndarray
-    first_name_offset: np.ndarray
-    """Members' first names are first_names[(offset + member rank) % len]: distinct inside a company."""
-
-
 @dataclass(frozen=True, eq=False)
 class Plan:
-    """Arrivals (sorted, so lead index == arrival order) and the company of every lead.
+    """Arrivals (sorted, so lead index == arrival order), the company of every lead, and account decisions.
 
     Company keys are numbered in order of their first member's lead index, so the companies a slot owns
-    (those whose first member is in it) are a contiguous key range.
+    (those whose first member is in it) are a contiguous key range. A deal's key is the key of the lead that
+    opened it, so the deals (and committee rows) a slot writes are those of its own leads.
     """
 
     inputs: SimulationInputs
@@ -62,6 +50,14 @@ class Plan:
     member_rank: np.ndarray
     company_sizes: np.ndarray
     company_first_lead: np.ndarray
+    opportunity_at: np.ndarray
+    deal_close: np.ndarray
+    """(N,) close time of the deal each lead would open (the deal's close when the lead opens it)."""
+    deal_won: np.ndarray
+    deal_of: np.ndarray
+    existing_business: np.ndarray
+    committees: Committees
+    team: Team
 
     @property
     def company_count(self) -> int:
@@ -84,28 +80,29 @@ class Plan:
         first, last = np.searchsorted(self.company_first_lead, [lo, hi])
         return int(first), int(last)
 
+    @property
+    def value_key(self) -> int:
+        return scenario_key(self.inputs.parameters.id)
+
     @functools.cached_property
     def company_values(self) -> CompanyValues:
-        rng = stream(self.inputs.seed, COMPANY_VALUES)
-        count = self.company_count
-        names = rng.integers(0, len(pools().company_names), count)
-        tld = rng.integers(0, len(COMPANY_TLDS), count)
-        industry = rng.integers(0, len(INDUSTRIES), count)
-        raw = np.rint(np.exp(rng.normal(EMPLOYEES_LOG_MEAN, EMPLOYEES_LOG_SD, count)))
-        employees = np.maximum(np.minimum(raw, EMPLOYEES_MAX).astype(np.int64), self.company_sizes)
-        offset = rng.integers(0, len(pools().first_names), count)
-        return CompanyValues(names, _occurrence(names), tld, industry, employees, offset)
+        return company_values(self.inputs.seed, self.value_key, self.scenario_style, self.company_sizes, self.team)
 
+    @functools.cached_property
+    def person_values(self) -> PersonValues:
+        return person_values(
+            self.inputs.seed,
+            self.value_key,
+            self.scenario_style,
+            self.lead_company,
+            self.member_rank,
+            self.company_values,
+            self.team,
+        )
 
-def _occurrence(values: np.ndarray) -> np.ndarray:
-    """For each position, how many earlier positions hold the same value."""
-    order = np.argsort(values, kind="stable")
-    ordered = values[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    group_start = np.repeat(starts, np.diff(np.r_[starts, ordered.size]))
-    occurrence = np.empty_like(values)
-    occurrence[order] = np.arange(values.size) - group_start
-    return occurrence
+    @functools.cached_property
+    def owner_values(self) -> OwnerValues:
+        return owner_values(self.inputs.seed, self.value_key, self.team)
 
 
 def _take_from_end(capacity: np.ndarray, amount: int) -> np.ndarray:
@@ -185,16 +182,38 @@ def _build(inputs: SimulationInputs) -> Plan:
     member_rank = np.empty(total, dtype=np.int64)
     member_rank[by_company] = np.arange(total, dtype=np.int64) - group_start
 
+    slot_count = -(-total // SLOT_SIZE)
+    opportunity_at = np.empty(total, dtype=np.int64)
+    deal_close = np.empty(total, dtype=np.int64)
+    deal_won = np.empty(total, dtype=bool)
+    for k in range(slot_count):
+        lo, hi = k * SLOT_SIZE, min((k + 1) * SLOT_SIZE, total)
+        timelines = lead_timelines(inputs, style, arrivals[lo:hi], k, amounts=False)
+        opportunity_at[lo:hi] = timelines.opportunity_at
+        deal_close[lo:hi] = timelines.close_time
+        deal_won[lo:hi] = timelines.won
+    deals = resolve_deals(lead_company, opportunity_at, deal_close, deal_won, inputs.end)
+    committees = build_committees(
+        inputs.seed, style, lead_company, arrivals, opportunity_at, deals.deal_of, sizes, by_company
+    )
+
     return Plan(
         inputs=inputs,
         lead_count=total,
-        slot_count=-(-total // SLOT_SIZE),
+        slot_count=slot_count,
         scenario_style=style,
         arrivals=arrivals,
         lead_company=lead_company,
         member_rank=member_rank,
         company_sizes=sizes,
         company_first_lead=first_lead,
+        opportunity_at=opportunity_at,
+        deal_close=deal_close,
+        deal_won=deal_won,
+        deal_of=deals.deal_of,
+        existing_business=deals.existing,
+        committees=committees,
+        team=build_team(style, int(sizes.size), total),
     )
 
 

@@ -10,56 +10,102 @@ Columns are numpy arrays: integers and timestamps int64 (``is_won`` int8), text 
 
 from __future__ import annotations
 
-import functools
+import dataclasses
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from crmsim.vocabulary import DEAL_STAGES, LIFECYCLE_STAGES
+from crmsim.vocabulary import LIFECYCLE_STAGES
 
-from .inputs import RECORD_TYPES, SLOT_SIZE, SimulationInputs
-from .plan import Plan, build_plan, plan_arrivals, plan_company_count
-from .pools import (
-    ACTIVITY_TYPES,
-    COMPANY_TLDS,
-    DEAL_PRODUCTS_B2B,
-    DEAL_PRODUCTS_B2C,
-    FREE_MAIL_DOMAINS,
-    SUBJECTS_PER_TYPE,
-    pools,
+from .accounts import build_team
+from .catalog import (
+    BLANK_RATES,
+    COUNTRIES,
+    LOST_REASON_WEIGHTS,
+    LOST_REASONS,
+    OPEN_STAGES,
+    PIPELINES,
+    PRICE_BOOKS,
+    SOURCES,
+    STAGE_PROBABILITY,
 )
+from .engagements import activity_values
+from .inputs import RECORD_TYPES, SimulationInputs, lead_count
+from .plan import Plan, build_plan, plan_arrivals, plan_company_count, scenario_style
+from .pools import pools
+from .records import company_columns, company_domains, owner_columns, phones
 from .streams import SLOT_VALUES, stream
-from .trajectories import (
-    MAX_ACTIVITIES_PER_LEAD,
-    SlotStructure,
-    leads_structure,
-    slot_structure,
-    structure_counts,
-)
+from .trajectories import DAY, MAX_ACTIVITIES_PER_LEAD, SlotStructure, slot_structure
+from .values import CITY_TIMEZONE, COUNTRY_CODE
 
 Columns = dict[str, np.ndarray]
 
 _LIFECYCLE = np.array(LIFECYCLE_STAGES, dtype=object)
 _LIFECYCLE_FROM = np.array(("", *LIFECYCLE_STAGES[:-1]), dtype=object)
-_DEAL = np.array((*DEAL_STAGES, ""), dtype=object)  # index -1 -> "" (the first event's from_stage)
-_ACTIVITY = np.array(ACTIVITY_TYPES, dtype=object)
-_TLDS = np.array(COMPANY_TLDS, dtype=object)
-_FREE_MAIL = np.array(FREE_MAIL_DOMAINS, dtype=object)
+_SOURCES = np.array(SOURCES, dtype=object)
+_B2B_OTHER_ROLES = np.array(("influencer", "budget_holder", "technical_evaluator", "end_user"), dtype=object)
+_B2B_OTHER_WEIGHTS = np.cumsum((0.4, 0.2, 0.25, 0.15))
+EXPECTED_CLOSE_LOG_SD = 0.3
+"""Reps' expected close date: created + avgSalesCycleDays x lognormal(0, 0.3), on a whole day (UTC)."""
+
+
+def deal_stage_names(style: str) -> np.ndarray:
+    """Stage id by code (open stages, closedwon, closedlost), then "" at index -1."""
+    return np.array((*OPEN_STAGES[style], "closedwon", "closedlost", ""), dtype=object)
+
+
+_STATUS_BUCKETS = 20
+_PROGRESS = {
+    0: (("NEW", 1.0),),
+    1: (("OPEN", 0.5), ("ATTEMPTED_TO_CONTACT", 0.5)),
+    2: (("CONNECTED", 0.6), ("IN_PROGRESS", 0.4)),
+    3: (("IN_PROGRESS", 1.0),),
+    4: (("OPEN_DEAL", 1.0),),
+    5: (("CONNECTED", 1.0),),
+}
+_STOPPED = {
+    0: (("NEW", 0.6), ("UNQUALIFIED", 0.4)),
+    1: (("ATTEMPTED_TO_CONTACT", 0.5), ("UNQUALIFIED", 0.35), ("BAD_TIMING", 0.15)),
+    2: (("UNQUALIFIED", 0.5), ("BAD_TIMING", 0.5)),
+    3: (("BAD_TIMING", 0.6), ("UNQUALIFIED", 0.4)),
+}
+"""HubSpot lead status set by each lifecycle step: while the lead moves on (_PROGRESS), and at the step where
+it stops (_STOPPED: the rep gives up or disqualifies). Shares are assumptions."""
+
+
+def _status_table() -> np.ndarray:
+    table = np.empty((6, 2, _STATUS_BUCKETS), dtype=object)
+    for stopped, spec in ((0, _PROGRESS), (1, _STOPPED)):
+        for stage in range(6):
+            options = spec.get(stage, _PROGRESS[stage])
+            bounds = np.cumsum([share for _, share in options]) * _STATUS_BUCKETS
+            names = [name for name, _ in options]
+            for bucket in range(_STATUS_BUCKETS):
+                table[stage, stopped, bucket] = names[int(np.searchsorted(bounds, bucket + 0.5))]
+    return table
+
+
+LEAD_STATUS_TABLE = _status_table()
 
 
 @dataclass(frozen=True)
 class SlotData:
     """Write-mode output of one slot: one column dict per record type, rows sorted by natural key.
 
-    ``companies`` holds every company the slot's contacts reference (not only the ones it owns), so a
-    slot can be committed alone; upsert them with ON CONFLICT DO NOTHING.
+    ``owners`` and ``companies`` hold every owner and every company the slot's rows reference (not only the
+    ones it owns), so a slot can be committed alone; upsert them with ON CONFLICT DO NOTHING. Some columns are
+    not written but drive live-pace state: ``lifecycle_events.lead_status``, ``deal_stage_events.probability``,
+    ``.close_date`` and ``.lost_reason`` (the state each event sets) and ``deal_contacts.associated_at``.
     """
 
     slot: int
+    owners: Columns
     companies: Columns
     contacts: Columns
     deals: Columns
+    deal_contacts: Columns
     activities: Columns
     lifecycle_events: Columns
     deal_stage_events: Columns
@@ -73,16 +119,32 @@ class SlotData:
 class PlanCounts:
     totals: dict[str, int]
     per_slot: np.ndarray
-    """(slot_count, 6) int64, columns in RECORD_TYPES order."""
+    """(slot_count, len(RECORD_TYPES)) int64, columns in RECORD_TYPES order."""
     first_event_at: np.ndarray
     """(slot_count,) int64: the slot's first arrival (its earliest event)."""
     last_event_at: np.ndarray
     """(slot_count,) int64: the slot's latest generated event (any record type)."""
 
 
+def structure_counts(plan: Plan, k: int, s: SlotStructure) -> tuple[int, ...]:
+    """Rows per RECORD_TYPES for slot k (owners: slot 0; companies: only those it owns)."""
+    first, last = plan.slot_companies(k)
+    lo, hi = plan.committees.slot_rows(s.lo, s.hi)
+    return (
+        plan.team.size if k == 0 else 0,
+        last - first,
+        s.size,
+        int(s.deal_kept.sum()),
+        hi - lo,
+        int(s.activity_time.size),
+        int(s.lifecycle_kept.sum()),
+        int(s.deal_events_kept.sum()),
+    )
+
+
 def count_slot(plan: Plan, k: int) -> dict[str, int]:
-    """Rows slot k writes per record type (companies: only those it owns). Structure streams only."""
-    return dict(zip(RECORD_TYPES, structure_counts(plan, k, slot_structure(plan, k)), strict=True))
+    """Rows slot k writes per record type (owners and companies: only those it owns). Structure only."""
+    return dict(zip(RECORD_TYPES, structure_counts(plan, k, slot_structure(plan, k, amounts=False)), strict=True))
 
 
 def count_plan(inputs: SimulationInputs) -> PlanCounts:
@@ -92,7 +154,7 @@ def count_plan(inputs: SimulationInputs) -> PlanCounts:
     first = np.zeros(plan.slot_count, dtype=np.int64)
     last = np.zeros(plan.slot_count, dtype=np.int64)
     for k in range(plan.slot_count):
-        s = slot_structure(plan, k)
+        s = slot_structure(plan, k, amounts=False)
         per_slot[k] = structure_counts(plan, k, s)
         first[k] = s.arrival[0]
         last[k] = s.last_event_at()
@@ -103,40 +165,29 @@ def count_plan(inputs: SimulationInputs) -> PlanCounts:
 # --- write mode --------------------------------------------------------------------------------------------
 
 
-def _slug(values: np.ndarray) -> np.ndarray:
-    """Email-safe lower-case form of a pool: "O'Connor" -> "oconnor"."""
-    return np.array(["".join(c for c in v.lower() if c.isalnum()) for v in values], dtype=object)
+def _by_locale(country: np.ndarray, index: np.ndarray, field: str) -> np.ndarray:
+    """``pools().locales[country].<field>[index]`` row by row."""
+    out = np.empty(index.size, dtype=object)
+    for c in range(len(COUNTRIES)):
+        rows = np.flatnonzero(country == c)
+        if rows.size:
+            out[rows] = getattr(pools().locales[c], field)[index[rows]]
+    return out
 
 
-@dataclass(frozen=True)
-class _Slugs:
-    first: np.ndarray
-    last: np.ndarray
+def _emails(plan: Plan, keys: np.ndarray, company_key: np.ndarray, country: np.ndarray) -> list[str]:
+    """B2B: first.last@ the company's domain (first names are distinct within a company); B2C: the plan's
+    free-mail address."""
+    pv = plan.person_values
+    if plan.scenario_style == "b2c":
+        return list(pv.mail_local[keys])
+    first = _by_locale(country, pv.first[keys], "first_slugs")
+    last = _by_locale(country, pv.last[keys], "last_slugs")
+    domains = company_domains(plan, company_key)
+    return [f"{f}.{la}@{d}" for f, la, d in zip(first, last, domains, strict=True)]
 
 
-def company_columns(plan: Plan, keys: np.ndarray) -> Columns:
-    """The company rows for ``keys`` (a pure function of the plan)."""
-    values = plan.company_values
-    pool = pools()
-    names = pool.company_names[values.name_index[keys]]
-    stems = pool.company_stems[values.name_index[keys]]
-    occurrence = values.occurrence[keys]
-    tlds = _TLDS[values.tld_index[keys]]
-    domains = np.array(
-        [f"{stem}{n + 1 if n else ''}.{tld}" for stem, n, tld in zip(stems, occurrence, tlds, strict=True)],
-        dtype=object,
-    )
-    return {
-        "key": keys.astype(np.int64),
-        "name": names,
-        "domain": domains,
-        "industry": pool.industries[values.industry_index[keys]],
-        "employees": values.employees[keys],
-        "created_at": plan.company_created_at[keys],
-    }
-
-
-def _lifecycle_events(s: SlotStructure) -> Columns:
+def _lifecycle_events(s: SlotStructure, lead_status: np.ndarray) -> Columns:
     row, seq = np.nonzero(s.lifecycle_kept)
     return {
         "contact_key": s.keys[row],
@@ -144,120 +195,196 @@ def _lifecycle_events(s: SlotStructure) -> Columns:
         "from_stage": _LIFECYCLE_FROM[seq],
         "to_stage": _LIFECYCLE[seq],
         "occurred_at": s.lifecycle_times[row, seq],
+        "lead_status": lead_status[row, seq],
     }
 
 
-def _deal_stage_events(s: SlotStructure) -> Columns:
-    row, seq = np.nonzero(s.deal_events_kept)
-    previous = np.where(seq > 0, s.deal_codes[row, np.maximum(seq - 1, 0)], -1)
-    return {
-        "deal_key": s.keys[row],
-        "seq": seq.astype(np.int64),
-        "from_stage": _DEAL[previous],
-        "to_stage": _DEAL[s.deal_codes[row, seq]],
-        "occurred_at": s.deal_times[row, seq],
-    }
+def _lead_status(plan: Plan, s: SlotStructure) -> np.ndarray:
+    """(n, 6): the lead status each lifecycle step sets ("" for contacts whose status is left blank)."""
+    pv = plan.person_values
+    depth = s.timelines.depth
+    stopped = (np.arange(6)[None, :] == depth[:, None]) & (depth[:, None] < 4)
+    bucket = np.minimum((pv.status_u[s.lo : s.hi] * _STATUS_BUCKETS).astype(np.int64), _STATUS_BUCKETS - 1)
+    status = LEAD_STATUS_TABLE[np.arange(6)[None, :], stopped.astype(np.int64), bucket[:, None]]
+    return np.where(pv.status_blank[s.lo : s.hi, None], "", status).astype(object)
+
+
+def _committee_roles(plan: Plan, deal_key: np.ndarray, contact_key: np.ndarray, primary: np.ndarray, u) -> np.ndarray:
+    """B2C: the buyer and household members. B2B: the primary contact is the champion (the decision maker
+    when alone and a VP or above); among the others the most senior is the decision maker, the rest are
+    influencers, budget holders, technical evaluators or end users."""
+    if plan.scenario_style == "b2c":
+        return np.where(primary, "buyer", "household_member").astype(object)
+    seniority = plan.person_values.seniority[contact_key]
+    roles = np.where(
+        primary, "champion", _B2B_OTHER_ROLES[np.searchsorted(_B2B_OTHER_WEIGHTS, u, side="right").clip(0, 3)]
+    )
+    roles = roles.astype(object)
+    others = np.flatnonzero(~primary)
+    if others.size:
+        order = others[np.lexsort((contact_key[others], seniority[others], deal_key[others]))]
+        first = order[np.r_[True, deal_key[order][1:] != deal_key[order][:-1]]]
+        roles[first] = "decision_maker"
+    size = np.bincount(np.searchsorted(np.unique(deal_key), deal_key))
+    alone = primary & (size[np.searchsorted(np.unique(deal_key), deal_key)] == 1) & (seniority <= 1)
+    roles[alone] = "decision_maker"
+    return roles
 
 
 def generate_slot(plan: Plan, k: int) -> SlotData:
     """Every row of slot k, as columns sorted by natural key. Deterministic in (inputs, k)."""
     s = slot_structure(plan, k)
-    pool = pools()
+    style = plan.scenario_style
+    pv, cv = plan.person_values, plan.company_values
+    end = plan.inputs.end
     n = s.size
-    rng = stream(plan.inputs.seed, SLOT_VALUES, k)
-    last_index = rng.integers(0, len(pool.last_names), n)
-    title_index = rng.integers(0, len(pool.job_titles), n)
-    phone = rng.integers((201, 200, 0), (990, 1000, 10_000), (n, 3))
-    mail_index = rng.integers(0, len(FREE_MAIL_DOMAINS), n)
-    product = rng.integers(0, 10_000, n)
-    subject_index = rng.integers(0, SUBJECTS_PER_TYPE, s.activity_time.size)
+    keys = s.keys
+    rng = stream(plan.inputs.seed, SLOT_VALUES, plan.value_key, k)
 
     company_key = plan.lead_company[s.lo : s.hi]
     companies = company_columns(plan, np.unique(company_key))
-    company_row = np.searchsorted(companies["key"], company_key)
-
-    values = plan.company_values
-    rank = plan.member_rank[s.lo : s.hi]
-    first_count = len(pool.first_names)
-    first_index = (values.first_name_offset[company_key] + rank) % first_count
-    repeat = rank // first_count  # only for companies larger than the first-name pool
-    first_names = pool.first_names[first_index]
-    last_names = pool.last_names[last_index]
-    first_slugs = _slugs().first[first_index]
-    last_slugs = _slugs().last[last_index]
-    if plan.scenario_style == "b2c":
-        mail = _FREE_MAIL[mail_index]
-        emails = [
-            f"{f}.{la}{key}@{d}" for f, la, key, d in zip(first_slugs, last_slugs, s.keys.tolist(), mail, strict=True)
-        ]
-    else:
-        domains = companies["domain"][company_row]
-        emails = [
-            f"{f}.{la}{r if r else ''}@{d}"
-            for f, la, r, d in zip(first_slugs, last_slugs, repeat.tolist(), domains, strict=True)
-        ]
-    phones = [f"+1-{a:03d}-{b:03d}-{c:04d}" for a, b, c in phone.tolist()]
+    country = cv.country[company_key]
+    city = cv.city[company_key]
+    first_names = _by_locale(country, pv.first[s.lo : s.hi], "first_names")
+    last_names = _by_locale(country, pv.last[s.lo : s.hi], "last_names")
+    phone = phones(city, pv.phone_digits[s.lo : s.hi], mobile=style == "b2c")
+    title_index = pv.title[s.lo : s.hi]
+    country_blank = pv.country_blank[s.lo : s.hi]
+    lead_status = _lead_status(plan, s)
+    last_status = lead_status[np.arange(n), s.final_stage]
     contacts = {
-        "key": s.keys,
+        "key": keys,
         "company_key": company_key,
+        "owner_key": pv.owner[s.lo : s.hi],
         "first_name": first_names,
         "last_name": last_names,
-        "email": np.array(emails, dtype=object),
-        "phone": np.array(phones, dtype=object),
-        "job_title": pool.job_titles[title_index],
+        "email": np.array(_emails(plan, keys, company_key, country), dtype=object),
+        "phone": np.where(pv.phone_blank[s.lo : s.hi], "", phone).astype(object),
+        "job_title": np.where(title_index < 0, "", pools().job_titles[np.maximum(title_index, 0)]).astype(object),
+        "country": np.where(country_blank, "", COUNTRY_CODE[country]).astype(object),
+        "timezone": np.where(country_blank, "", CITY_TIMEZONE[city]).astype(object),
         "lifecycle_stage": _LIFECYCLE[s.final_stage],
+        "lead_status": last_status,
+        "source": _SOURCES[pv.source[s.lo : s.hi]],
         "created_at": s.arrival,
     }
 
+    # Deal values (drawn for every lead of the slot, used for the deals it opens).
+    expected_z = rng.standard_normal(n)
+    lost_index = np.searchsorted(np.cumsum(LOST_REASON_WEIGHTS[style]), rng.random(n), side="right")
+    lost_gap = rng.random(n) < BLANK_RATES[style]["deals.lost_reason"]
+    t = s.timelines
     d = np.flatnonzero(s.deal_kept)
-    if plan.scenario_style == "b2c":
-        products = np.array(DEAL_PRODUCTS_B2C, dtype=object)[product[d] % len(DEAL_PRODUCTS_B2C)]
-        owners = [f"{f} {la}" for f, la in zip(first_names[d], last_names[d], strict=True)]
-    else:
-        products = np.array(DEAL_PRODUCTS_B2B, dtype=object)[product[d] % len(DEAL_PRODUCTS_B2B)]
-        owners = companies["name"][company_row[d]].tolist()
+    stage_names = deal_stage_names(style)
+    created = t.lifecycle[d, 4]
+    expected_days = plan.inputs.parameters.avgSalesCycleDays * np.exp(EXPECTED_CLOSE_LOG_SD * expected_z[d])
+    expected = np.maximum((created + np.rint(expected_days * DAY).astype(np.int64)) // DAY, created // DAY + 1) * DAY
+    reasons = np.array((*LOST_REASONS[style],), dtype=object)[np.minimum(lost_index[d], len(LOST_REASONS[style]) - 1)]
+    reasons = np.where(lost_gap[d], "", reasons).astype(object)
     closed = s.closed[d]
+    won = t.won[d]
+    final_stage = stage_names[s.deal_final_code[d]]
+    products = np.array([p.name for p in PRICE_BOOKS[style]], dtype=object)[t.product[d]]
+    existing = plan.existing_business[keys[d]]
+    if style == "b2c":
+        names = first_names[d] + " " + last_names[d] + " - " + products
+    else:
+        names = companies["name"][np.searchsorted(companies["key"], company_key[d])] + " - " + products
+        names = np.where(existing, names + " - Expansion", names).astype(object)
+    probability = np.array([STAGE_PROBABILITY[name] for name in final_stage.tolist()], dtype=np.float64)
     deals = {
-        "key": s.keys[d],
-        "contact_key": s.keys[d],
+        "key": keys[d],
+        "contact_key": keys[d],
         "company_key": company_key[d],
-        "name": np.array([f"{o} - {p}" for o, p in zip(owners, products, strict=True)], dtype=object),
-        "amount_cents": s.amount_cents[d],
-        "dealstage": _DEAL[s.deal_final_code[d]],
-        "created_at": s.lifecycle_times[d, 4],
-        "closed_at": np.where(closed, s.close_time[d], -1),
-        "is_won": np.where(closed, s.won[d].astype(np.int8), np.int8(-1)).astype(np.int8),
+        "owner_key": pv.deal_owner[keys[d]],
+        "name": names.astype(object),
+        "pipeline": np.full(d.size, PIPELINES[style], dtype=object),
+        "dealstage": final_stage,
+        "deal_type": np.where(existing, "existingbusiness", "newbusiness").astype(object),
+        "probability": probability,
+        "amount_cents": t.amount_cents[d],
+        "close_date": np.where(closed, t.close_time[d], expected),
+        "lost_reason": np.where(closed & ~won, reasons, "").astype(object),
+        "is_won": np.where(closed, won.astype(np.int8), np.int8(-1)).astype(np.int8),
+        "closed_at": np.where(closed, t.close_time[d], -1),
+        "created_at": created,
+    }
+    deal_stage_events = _deal_stage_events(s, stage_names, d, expected, reasons)
+
+    lo, hi = plan.committees.slot_rows(s.lo, s.hi)
+    committee = plan.committees
+    role_u = rng.random(hi - lo)
+    deal_contacts = {
+        "deal_key": committee.deal_key[lo:hi],
+        "contact_key": committee.contact_key[lo:hi],
+        "role": _committee_roles(
+            plan, committee.deal_key[lo:hi], committee.contact_key[lo:hi], committee.is_primary[lo:hi], role_u
+        ),
+        "is_primary": committee.is_primary[lo:hi].astype(np.int8),
+        "associated_at": committee.associated_at[lo:hi],
     }
 
     lead, time, kind = s.activity_lead, s.activity_time, s.activity_kind
     order = np.lexsort((kind, time, lead))
-    lead, time, kind, subject_index = lead[order], time[order], kind[order], subject_index[order]
+    lead, time, kind = lead[order], time[order], kind[order]
     j = np.arange(lead.size) - np.searchsorted(lead, np.arange(n))[lead]
-    deal_created = s.lifecycle_times[:, 4]
-    on_deal = s.deal_kept[lead] & (time >= deal_created[lead])
+    deal_of = s.deal_of[lead]
+    on_deal = (deal_of >= 0) & (time >= t.lifecycle[lead, 4])
+    deal_key = np.where(on_deal, deal_of, -1)
+    owner = np.where(on_deal, pv.deal_owner[np.maximum(deal_key, 0)], pv.owner[keys[lead]])
+    engagement = activity_values(style, rng, kind, time, first_names[lead], plan.owner_values.first_names[owner], end)
     activities = {
-        "key": s.keys[lead] * MAX_ACTIVITIES_PER_LEAD + j,
-        "contact_key": s.keys[lead],
-        "deal_key": np.where(on_deal, s.keys[lead], -1),
-        "type": _ACTIVITY[kind],
-        "subject": pool.subjects[kind * SUBJECTS_PER_TYPE + subject_index],
+        "key": keys[lead] * MAX_ACTIVITIES_PER_LEAD + j,
+        "type": engagement["type"],
+        "contact_key": keys[lead],
+        "deal_key": deal_key,
+        "company_key": company_key[lead],
+        "owner_key": owner,
+        "subject": engagement["subject"],
+        "body": engagement["body"],
+        "direction": engagement["direction"],
+        "status": engagement["status"],
+        "duration_seconds": engagement["duration_seconds"],
+        "due_at": engagement["due_at"],
         "occurred_at": time,
+        "priority": engagement["priority"],
     }
 
     return SlotData(
         slot=k,
+        owners=owner_columns(plan),
         companies=companies,
         contacts=contacts,
         deals=deals,
+        deal_contacts=deal_contacts,
         activities=activities,
-        lifecycle_events=_lifecycle_events(s),
-        deal_stage_events=_deal_stage_events(s),
+        lifecycle_events=_lifecycle_events(s, lead_status),
+        deal_stage_events=deal_stage_events,
     )
 
 
-@functools.lru_cache(maxsize=1)
-def _slugs() -> _Slugs:
-    return _Slugs(_slug(pools().first_names), _slug(pools().last_names))
+def _deal_stage_events(
+    s: SlotStructure, stage_names: np.ndarray, d: np.ndarray, expected: np.ndarray, reasons: np.ndarray
+) -> Columns:
+    """Stage events, each with the state it sets: probability, close date (expected until the close, then the
+    actual one) and lost reason (on closedlost only)."""
+    t = s.timelines
+    row, seq = np.nonzero(s.deal_events_kept)
+    code = t.deal_codes[row, seq]
+    previous = np.where(seq > 0, t.deal_codes[row, np.maximum(seq - 1, 0)], -1)
+    to_stage = stage_names[code]
+    position = np.searchsorted(d, row)
+    closing = (to_stage == "closedwon") | (to_stage == "closedlost")
+    return {
+        "deal_key": s.keys[row],
+        "seq": seq.astype(np.int64),
+        "from_stage": stage_names[previous],
+        "to_stage": to_stage,
+        "occurred_at": t.deal_times[row, seq],
+        "probability": np.array([STAGE_PROBABILITY[name] for name in to_stage.tolist()], dtype=np.float64),
+        "close_date": np.where(closing, t.deal_times[row, seq], expected[position] if d.size else 0),
+        "lost_reason": np.where(to_stage == "closedlost", reasons[position] if d.size else "", "").astype(object),
+    }
 
 
 def generate_dataset(inputs: SimulationInputs) -> Iterator[SlotData]:
@@ -269,38 +396,52 @@ def generate_dataset(inputs: SimulationInputs) -> Iterator[SlotData]:
 
 # --- preview -----------------------------------------------------------------------------------------------
 
-PREVIEW_EXACT_LEADS = 200_000
-"""Up to this many leads the preview runs count mode over every slot and is exact. Beyond, it runs over
-PREVIEW_SAMPLE_SLOTS evenly spread slots and scales (about 0.2 s of structure whatever N)."""
-PREVIEW_SAMPLE_SLOTS = 200
+PREVIEW_EXACT_LEADS = 50_000
+"""Up to this many leads the preview builds the plan and runs count mode over every slot: exact. Engine 2's
+plan decides accounts and committees across the whole simulation, so that costs O(N) (about 4 s for b2b and
+13.5 s for b2c at 2,000,000 records); beyond this size the preview is estimated (``preview``)."""
 
 
-def preview_sample(slot_count: int, size: int) -> np.ndarray:
-    """The slots an estimated preview reads: the middle slot of each of ``size`` equal strata of
-    ``[0, slot_count)``, in order (every slot when ``size >= slot_count``). Pure in its arguments.
-
-    Evenly spread, so the window's trend (later leads have less time before the end) is sampled in
-    proportion; a systematic sample's error is at most a simple random sample's of the same size there.
-    """
-    if size >= slot_count:
-        return np.arange(slot_count, dtype=np.int64)
-    return ((2 * np.arange(size, dtype=np.int64) + 1) * slot_count) // (2 * size)
+def preview_inputs(inputs: SimulationInputs, leads: int = PREVIEW_EXACT_LEADS) -> SimulationInputs:
+    """The scaled-down simulation an estimated preview runs: ``inputs`` with ``records`` lowered so that it
+    has at most ``leads`` leads (same scenario parameters, window, distribution and seed). Pure."""
+    multiplier = inputs.parameters.leadVolumeMultiplier
+    records = max(1, math.floor(leads / multiplier)) if multiplier > 0 else inputs.records
+    while records > 1 and lead_count(dataclasses.replace(inputs, records=records)) > leads:
+        records -= 1  # round() may overshoot by one lead
+    return dataclasses.replace(inputs, records=min(records, inputs.records))
 
 
-def preview(
-    inputs: SimulationInputs,
-    bins: int = 50,
-    *,
-    exact_leads: int = PREVIEW_EXACT_LEADS,
-    sample_slots: int = PREVIEW_SAMPLE_SLOTS,
-) -> dict:
-    """What a simulation would produce, without writing anything.
+def _exact_structure(inputs: SimulationInputs) -> tuple[Plan, np.ndarray, dict[str, int]]:
+    """The plan, the per-RECORD_TYPES totals and the deal outcomes, running count mode over every slot."""
+    plan = build_plan(inputs)
+    totals = np.zeros(len(RECORD_TYPES), dtype=np.int64)
+    won = lost = open_ = 0
+    won_cents = pipeline_cents = 0
+    for k in range(plan.slot_count):
+        s = slot_structure(plan, k)
+        totals += structure_counts(plan, k, s)
+        closed_won = s.closed & s.timelines.won
+        closed_lost = s.closed & ~s.timelines.won
+        still_open = s.deal_kept & ~s.closed
+        won += int(closed_won.sum())
+        lost += int(closed_lost.sum())
+        open_ += int(still_open.sum())
+        won_cents += int(s.timelines.amount_cents[closed_won].sum())
+        pipeline_cents += int(s.timelines.amount_cents[still_open].sum())
+    outcomes = {"won": won, "lost": lost, "open": open_, "wonCents": won_cents, "pipelineCents": pipeline_cents}
+    return plan, totals, outcomes
 
-    Exact (count mode over every slot) up to ``exact_leads`` leads; beyond, ``estimated`` is True and the
-    structure counts (deals, activities, stage events, deal outcomes and amounts) come from the slots of
-    ``preview_sample(slot_count, sample_slots)`` (``sampledLeads`` leads), scaled by leads / sampledLeads and
-    rounded. Always exact: ``leads``, companies, contacts and the arrivals histogram (the plan's own
-    arrivals). Deterministic in (inputs, bins, exact_leads, sample_slots).
+
+def preview(inputs: SimulationInputs, bins: int = 50, *, exact_leads: int = PREVIEW_EXACT_LEADS) -> dict:
+    """What a simulation would produce, without writing anything. Deterministic in (inputs, bins, exact_leads).
+
+    Up to ``exact_leads`` leads: exact (the whole plan in count mode), ``estimated`` False and ``sampledLeads``
+    equal to ``leads``. Beyond: ``estimated`` True; ``leads``, contacts, companies, owners and the arrivals
+    histogram stay exact (the plan's own arrivals and company sizes, which are cheap), and every other count and
+    the deal outcomes and amounts come from the exact preview of ``preview_inputs(inputs, exact_leads)``
+    (``sampledLeads`` leads) scaled by leads / sampledLeads and rounded half up. ``realizedWinRate`` is then
+    the scaled-down run's.
 
     ``arrivals.edges`` are ISO-8601 UTC strings (bins + 1 of them, equal bins over the window);
     amounts are decimal strings; ``expectedWinRate`` is the scenario's dealWinRateBase and
@@ -308,46 +449,39 @@ def preview(
     """
     from .digest import format_amount, format_timestamp
 
-    arrivals = plan_arrivals(inputs)
-    leads = int(arrivals.size)
-    slot_count = -(-leads // SLOT_SIZE)
+    leads = lead_count(inputs)
     estimated = leads > exact_leads
-    slots = preview_sample(slot_count, sample_slots) if estimated else np.arange(slot_count)
-    sums = np.zeros(len(RECORD_TYPES) - 2, dtype=np.int64)  # deals, activities, lifecycle and stage events
-    won = lost = open_ = 0
-    won_cents = pipeline_cents = 0
-    sampled = 0
-    for k in slots.tolist():
-        lo = k * SLOT_SIZE
-        s = leads_structure(inputs, k, lo, arrivals[lo : lo + SLOT_SIZE])
-        sampled += s.size
-        sums += (
-            int(s.deal_kept.sum()),
-            int(s.activity_time.size),
-            int(s.lifecycle_kept.sum()),
-            int(s.deal_events_kept.sum()),
-        )
-        closed_won = s.closed & s.won
-        closed_lost = s.closed & ~s.won
-        still_open = s.deal_kept & ~s.closed
-        won += int(closed_won.sum())
-        lost += int(closed_lost.sum())
-        open_ += int(still_open.sum())
-        won_cents += int(s.amount_cents[closed_won].sum())
-        pipeline_cents += int(s.amount_cents[still_open].sum())
+    if estimated:
+        arrivals = plan_arrivals(inputs)
+        small = preview_inputs(inputs, exact_leads)
+        _, small_totals, outcomes = _exact_structure(small)
+        sampled = lead_count(small)
+        companies = plan_company_count(inputs)
+        exact = {
+            "owners": build_team(scenario_style(inputs.parameters.id), companies, leads).size,
+            "companies": companies,
+            "contacts": leads,
+        }
+    else:
+        plan, totals, outcomes = _exact_structure(inputs)
+        arrivals = plan.arrivals
+        sampled = leads
+        exact = dict(zip(RECORD_TYPES, (int(v) for v in totals), strict=True))
+        small_totals = totals
 
     def scaled(value: int) -> int:
         # Exact integer arithmetic (no float rounding at 10^12 cents): round half up of value x leads / sampled.
         return (2 * value * leads + sampled) // (2 * sampled) if estimated else value
 
+    planned = {t: exact[t] if t in exact else scaled(int(v)) for t, v in zip(RECORD_TYPES, small_totals, strict=True)}
+    won, lost = outcomes["won"], outcomes["lost"]
     edges = inputs.start + (np.arange(bins + 1, dtype=np.int64) * (inputs.end - inputs.start)) // bins
     counts = np.diff(np.searchsorted(arrivals, edges))
-    planned = [plan_company_count(inputs), leads, *(scaled(int(v)) for v in sums)]
     return {
         "leads": leads,
         "estimated": estimated,
         "sampledLeads": sampled,
-        "planned": dict(zip(RECORD_TYPES, planned, strict=True)),
+        "planned": planned,
         "arrivals": {
             "bins": bins,
             "edges": [format_timestamp(int(e)) for e in edges],
@@ -356,9 +490,9 @@ def preview(
         "deals": {
             "won": scaled(won),
             "lost": scaled(lost),
-            "open": scaled(open_),
-            "wonAmount": format_amount(scaled(won_cents)),
-            "pipelineAmount": format_amount(scaled(pipeline_cents)),
+            "open": scaled(outcomes["open"]),
+            "wonAmount": format_amount(scaled(outcomes["wonCents"])),
+            "pipelineAmount": format_amount(scaled(outcomes["pipelineCents"])),
             "expectedWinRate": inputs.parameters.dealWinRateBase,
             "realizedWinRate": won / (won + lost) if won + lost else None,
         },

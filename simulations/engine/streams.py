@@ -1,20 +1,25 @@
 """Every random stream the engine draws from, keyed by fixed integer spawn keys.
 
 A stream is ``Generator(PCG64(SeedSequence(seed, spawn_key=key)))``. The keys below are part of the
-determinism contract (changing one changes every dataset, so it needs a new ENGINE_VERSION):
+determinism contract (changing one changes every dataset, so it needs a new ENGINE_VERSION). Structure
+streams decide counts and times (count mode draws them); value streams only decide text and cosmetic numbers
+and carry the scenario's key (``scenario_key``), so B2B and B2C runs with the same seed share no people.
 
-    key                       draws
-    (ARRIVALS,)               distribution randomness (burst centres, trickle hours), then arrival times,
-                              then scenario shaping
-    (COMPANIES,)              company sizes and the lead -> company permutation
-    (COMPANY_VALUES,)         company names, domains' TLDs, industries, employee counts, first-name offsets
-    (SLOT_STRUCTURE, k)       slot k: funnel drops, dwell times, deal outcome, cycle, amounts, activity
-                              counts and times (everything count mode needs)
-    (SLOT_VALUES, k)          slot k: cosmetic values only (last names, titles, phones, mail domains,
-                              deal products, activity subjects)
+    key                                 draws
+    (ARRIVALS,)                         distribution randomness, then arrival times, then scenario shaping
+    (COMPANIES,)                        company sizes and the lead -> company permutation
+    (SLOT_STRUCTURE, k)                 slot k: funnel drops, dwell times, deal outcome, cycle, amount, product
+    (SLOT_ACTIVITIES, k)                slot k: activity counts and times
+    (COMMITTEES,)                       per lead: the target size of the buying committee of a deal it opens
+    (COMPANY_VALUES, scenario)          company country, city, name, industry, size, revenue, gaps
+    (PERSON_VALUES, scenario)           every contact's name, title, phone, e-mail form, source, owner changes
+    (OWNER_VALUES, scenario)            the sales team's names and time zones
+    (SLOT_VALUES, scenario, k)          slot k: deal and activity values (owners, reasons, subjects, bodies)
 """
 
 from __future__ import annotations
+
+import hashlib
 
 import numpy as np
 
@@ -23,8 +28,17 @@ COMPANIES = 2
 SLOT_STRUCTURE = 3
 SLOT_VALUES = 4
 COMPANY_VALUES = 5
+SLOT_ACTIVITIES = 6
+COMMITTEES = 7
+PERSON_VALUES = 8
+OWNER_VALUES = 9
 
 
 def stream(seed: int, *key: int) -> np.random.Generator:
     """The generator for ``key`` under ``seed``; independent of every other key."""
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
+
+
+def scenario_key(scenario_id: str) -> int:
+    """A stable 32-bit key for a scenario id (the first four bytes of its sha256)."""
+    return int.from_bytes(hashlib.sha256(scenario_id.encode()).digest()[:4], "big")

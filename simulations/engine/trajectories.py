@@ -1,18 +1,28 @@
-"""Structure of one slot: every lead's lifecycle, deal and activity timeline, truncated at window end.
+"""Structure: every lead's lifecycle, the deal it would open, and its activities, truncated at window end.
 
-Only the slot's structure stream is drawn here (never cosmetic values), so count mode and write mode see
-identical structure. Draw order from ``(SLOT_STRUCTURE, k)`` for the slot's n leads, each drawn whatever
-the outcome so the stream never shifts:
+Only structure streams are drawn here (never cosmetic values), so count mode and write mode see identical
+structure. Two streams per slot k, each drawn whatever the outcome so a stream never shifts:
+
+``(SLOT_STRUCTURE, k)`` for the slot's n leads (``lead_timelines``, which the plan also runs for every slot to
+decide accounts globally):
 
     1. funnel uniforms (n, 4)       a lead stops at stage s when u[s] < dropProbabilities[s]
     2. dwell exponentials (n, 4)    x DWELL_FRACTION x avgSalesCycleDays, whole seconds, at least 1 s
-    3. win uniforms (n)             won when u < dealWinRateBase
-    4. lost stage integers (n)      0..4: the open pipeline stage a lost deal reached
-    5. cycle gammas (n)             Gamma(CYCLE_SHAPE, 1 / CYCLE_SHAPE) x avgSalesCycleDays
-    6. split exponentials (n, 5)    the first m normalised = Dirichlet(1,...,1) share of each transition
-    7. amount normals (n)           ln(amount) = mu + sigma z, clipped to [min, max], rounded to cents
-    8. activity counts (n, 3)       notes, tasks, calls uniform in their [lo, hi]
-    9. activity uniforms (sum)      position inside the lead's active span
+    3. amount normals (n)           ln(target amount) = mu + sigma z
+    4. win uniforms (n)             won when u < dealWinRateBase - c z (bigger deals win less; mean unchanged)
+    5. lost stage integers (n)      0..S-1: the open pipeline stage a lost deal reached (S open stages)
+    6. cycle gammas (n)             Gamma(CYCLE_SHAPE, 1 / CYCLE_SHAPE) x avgSalesCycleDays
+    7. split exponentials (n, S)    the first m normalised = Dirichlet(1,...,1) share of each transition
+    8. discount integers (n)        index into the style's DISCOUNTS
+    9. product uniforms (n)         which eligible price-book product carries the amount
+
+``(SLOT_ACTIVITIES, k)`` (``slot_structure``):
+
+    1. activity counts (n, 5)       notes, tasks, calls, emails, meetings uniform in their [lo, hi]
+    2. activity uniforms (sum)      position inside the lead's active span (meetings: its deal span)
+
+Which deal a lead is on (its own, or an open one of its account that it joins) comes from the plan
+(``plan.deal_of``), decided globally; a lead on a deal takes that deal's close and outcome.
 """
 
 from __future__ import annotations
@@ -23,9 +33,9 @@ import numpy as np
 
 from crmsim.vocabulary import GENERATED_ACTIVITY_TYPES
 
+from .catalog import DISCOUNTS, EMAILS_PER_LEAD, MEETINGS_PER_DEAL, OPEN_STAGES, PRICE_BOOKS, PRICE_FIT
 from .inputs import SimulationInputs
-from .plan import Plan
-from .streams import SLOT_STRUCTURE, stream
+from .streams import SLOT_ACTIVITIES, SLOT_STRUCTURE, stream
 
 DAY = 86_400
 DWELL_FRACTION = 0.1
@@ -33,37 +43,161 @@ DWELL_FRACTION = 0.1
 avgSalesCycleDays."""
 CYCLE_SHAPE = 4.0
 """Shape of the Gamma deal cycle; its mean is avgSalesCycleDays whatever the shape."""
+WIN_AMOUNT_SLOPE = 0.25
+"""Win probability = base - slope x min(base, 1 - base) x z (z: the amount's normal): the mean stays base
+(E z = 0; clipping at |z| > 4 is negligible) while the largest deals win least."""
 
-CLOSED_WON = 5
-CLOSED_LOST = 6
 ACTIVITY_KINDS = len(GENERATED_ACTIVITY_TYPES)
+NOTE, TASK, CALL, EMAIL, MEETING = range(ACTIVITY_KINDS)  # kind i is GENERATED_ACTIVITY_TYPES[i]
 MAX_ACTIVITIES_PER_LEAD = 1000
-"""Activity keys are contact_key * 1000 + j; the schema caps a lead at 3 x 50 activities."""
+"""Activity keys are contact_key * 1000 + j; the schema caps a lead at 3 x 50 activities, plus extras."""
+NEVER = np.iinfo(np.int64).max // 4
+"""The time of something that does not happen (no opportunity)."""
+
+
+def stage_codes(style: str) -> tuple[int, int, int]:
+    """(open stages S, closedwon code, closedlost code): codes 0..S-1 are the style's open stages."""
+    s = len(OPEN_STAGES[style])
+    return s, s, s + 1
+
+
+@dataclass(frozen=True)
+class LeadTimelines:
+    """The ``(SLOT_STRUCTURE, k)`` draws of one slot, turned into times."""
+
+    depth: np.ndarray
+    """Funnel steps passed, 0..4; 4 = reached opportunity (perhaps after the window's end)."""
+    lifecycle: np.ndarray
+    """(n, 5) times of subscriber .. opportunity (meaningful up to ``depth``)."""
+    won: np.ndarray
+    transitions: np.ndarray
+    deal_times: np.ndarray
+    """(n, S + 1) stage times of the deal the lead would open at its opportunity."""
+    deal_codes: np.ndarray
+    close_time: np.ndarray
+    amount_cents: np.ndarray
+    product: np.ndarray
+    """Index into the style's price book."""
+    discount: np.ndarray
+    quantity: np.ndarray
+
+    @property
+    def opportunity_at(self) -> np.ndarray:
+        return np.where(self.depth == 4, self.lifecycle[:, 4], NEVER)
+
+
+def _fit_prices(
+    style: str, target: np.ndarray, discount: np.ndarray, u: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(product, quantity, amount in currency units) for each target: quantity x list price x (1 - discount)
+    within PRICE_FIT (log distance) of the target, the product picked at random among the eligible ones; when
+    none is eligible, the closest."""
+    book = PRICE_BOOKS[style]
+    price = np.array([p.price for p in book], dtype=float)
+    most = np.array([p.most for p in book], dtype=float)
+    unit = price[None, :] * (1.0 - np.asarray(DISCOUNTS[style])[discount])[:, None]
+    quantity = np.clip(np.rint(target[:, None] / unit), 1.0, most[None, :])
+    amount = quantity * unit
+    error = np.abs(np.log(amount / target[:, None]))
+    eligible = error <= PRICE_FIT
+    count = eligible.sum(axis=1)
+    pick = np.floor(u * np.maximum(count, 1))
+    chosen = np.argmax(np.cumsum(eligible, axis=1) > pick[:, None], axis=1)
+    chosen = np.where(count > 0, chosen, np.argmin(error, axis=1))
+    rows = np.arange(target.size)
+    return chosen, quantity[rows, chosen].astype(np.int64), amount[rows, chosen]
+
+
+def lead_timelines(
+    inputs: SimulationInputs, style: str, arrival: np.ndarray, k: int, amounts: bool = True
+) -> LeadTimelines:
+    """Funnel and would-be deal of slot k's leads (arrivals given), from ``(SLOT_STRUCTURE, k)`` only.
+
+    ``amounts=False`` skips fitting amounts to the price book (the plan and count mode need times and
+    outcomes only); the stream is drawn the same either way, and amount columns are then empty.
+    """
+    n = arrival.size
+    p = inputs.parameters
+    rng = stream(inputs.seed, SLOT_STRUCTURE, k)
+    cycle_seconds = p.avgSalesCycleDays * DAY
+    stages, won_code, lost_code = stage_codes(style)
+
+    dropped = rng.random((n, 4)) < np.asarray(p.dropProbabilities)
+    dwell = np.maximum(1, np.rint(rng.exponential(DWELL_FRACTION * cycle_seconds, (n, 4)))).astype(np.int64)
+    z = rng.standard_normal(n)
+    win_u = rng.random(n)
+    lost_at = rng.integers(0, stages, n)
+    cycle = rng.gamma(CYCLE_SHAPE, cycle_seconds / CYCLE_SHAPE, n)
+    split = rng.exponential(1.0, (n, stages))
+    discount = rng.integers(0, len(DISCOUNTS[style]), n)
+    product_u = rng.random(n)
+
+    rows = np.arange(n)
+    depth = np.cumprod(~dropped, axis=1).sum(axis=1)
+    base = p.dealWinRateBase
+    won = win_u < np.clip(base - WIN_AMOUNT_SLOPE * min(base, 1.0 - base) * z, 0.0, 1.0)
+
+    transitions = np.where(won, stages, lost_at + 1)
+    weights = split * (np.arange(stages) < transitions[:, None])
+    shares = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)
+    lifecycle = np.empty((n, 5), dtype=np.int64)
+    lifecycle[:, 0] = arrival
+    lifecycle[:, 1:5] = arrival[:, None] + np.cumsum(dwell, axis=1)
+    created = lifecycle[:, 4]
+    deal_times = np.empty((n, stages + 1), dtype=np.int64)
+    deal_times[:, 0] = created
+    deal_times[:, 1:] = created[:, None] + np.floor(cycle[:, None] * shares).astype(np.int64)
+    step = np.arange(stages + 1)
+    deal_times = np.maximum.accumulate(deal_times - step, axis=1) + step  # strictly increasing seconds
+    close_time = deal_times[rows, transitions]
+    deal_codes = np.broadcast_to(step, (n, stages + 1)).copy()
+    deal_codes[rows, transitions] = np.where(won, won_code, lost_code)
+
+    amount = p.dealAmount
+    product = quantity = amount_cents = np.empty(0, dtype=np.int64)
+    if amounts:
+        target = np.clip(np.exp(amount.mu + amount.sigma * z), amount.min, amount.max)
+        product, quantity, priced = _fit_prices(style, target, discount, product_u)
+        low, high = round(amount.min * 100), round(amount.max * 100)
+        amount_cents = np.clip(np.rint(priced * 100), low, high).astype(np.int64)
+
+    return LeadTimelines(
+        depth=depth,
+        lifecycle=lifecycle,
+        won=won,
+        transitions=transitions,
+        deal_times=deal_times,
+        deal_codes=deal_codes,
+        close_time=close_time,
+        amount_cents=amount_cents,
+        product=product,
+        discount=discount,
+        quantity=quantity,
+    )
 
 
 @dataclass(frozen=True)
 class SlotStructure:
-    """The slot's timelines. Columns of the (n, 6) matrices are event sequence numbers; a ``*_kept`` mask
-    is a prefix of each row (events are strictly increasing in time and the window cuts them)."""
+    """The slot's timelines. ``*_kept`` masks are prefixes of each row (events are strictly increasing in time
+    and the window cuts them)."""
 
     lo: int
     hi: int
     keys: np.ndarray
     arrival: np.ndarray
+    timelines: LeadTimelines
+    deal_of: np.ndarray
+    """Key of the deal each lead is on (its own or one it joined), -1 for none."""
     lifecycle_times: np.ndarray
     lifecycle_kept: np.ndarray
     final_stage: np.ndarray
     deal_kept: np.ndarray
-    deal_times: np.ndarray
-    deal_codes: np.ndarray
+    """The lead opened a deal (inside the window): the slot writes it."""
     deal_events_kept: np.ndarray
     deal_final_code: np.ndarray
-    close_time: np.ndarray
     closed: np.ndarray
-    won: np.ndarray
-    amount_cents: np.ndarray
     activity_lead: np.ndarray
-    """Slot-local lead index of every kept activity (unsorted: grouped by lead, kinds in order)."""
+    """Slot-local lead index of every kept activity (grouped by lead, kinds in order)."""
     activity_kind: np.ndarray
     activity_time: np.ndarray
 
@@ -74,118 +208,80 @@ class SlotStructure:
     def last_event_at(self) -> int:
         times = [self.lifecycle_times[self.lifecycle_kept].max()]
         if self.deal_events_kept.any():
-            times.append(self.deal_times[self.deal_events_kept].max())
+            times.append(self.timelines.deal_times[self.deal_events_kept].max())
         if self.activity_time.size:
             times.append(self.activity_time.max())
         return int(max(times))
 
 
-def slot_structure(plan: Plan, k: int) -> SlotStructure:
-    """The structure of slot k of ``plan``."""
+def slot_structure(plan, k: int, amounts: bool = True) -> SlotStructure:  # plan: engine.plan.Plan
+    """Slot k's structure; ``amounts=False`` (count mode) leaves the deal amounts out."""
     lo, hi = plan.slot_leads(k)
-    return leads_structure(plan.inputs, k, lo, plan.arrivals[lo:hi])
-
-
-def leads_structure(inputs: SimulationInputs, k: int, lo: int, arrival: np.ndarray) -> SlotStructure:
-    """The structure of slot k, whose leads start at index ``lo`` and arrive at ``arrival`` (the plan's
-    ``arrivals[lo:hi]``). Needs no company step: the preview's sample calls it with the arrivals alone."""
-    hi = lo + arrival.size
     n = hi - lo
-    p = inputs.parameters
-    end = inputs.end
-    rng = stream(inputs.seed, SLOT_STRUCTURE, k)
-    cycle_seconds = p.avgSalesCycleDays * DAY
-
-    dropped = rng.random((n, 4)) < np.asarray(p.dropProbabilities)
-    dwell = np.maximum(1, np.rint(rng.exponential(DWELL_FRACTION * cycle_seconds, (n, 4)))).astype(np.int64)
-    win_u = rng.random(n)
-    lost_at = rng.integers(0, 5, n)
-    cycle = rng.gamma(CYCLE_SHAPE, cycle_seconds / CYCLE_SHAPE, n)
-    split = rng.exponential(1.0, (n, 5))
-    z = rng.standard_normal(n)
-    bounds = np.array([p.notesPerLead, p.tasksPerLead, p.callsPerLead], dtype=np.int64)
-    counts = rng.integers(bounds[:, 0], bounds[:, 1] + 1, (n, ACTIVITY_KINDS))
-    activity_u = rng.random(int(counts.sum()))
-
+    p = plan.inputs.parameters
+    end = plan.inputs.end
+    style = plan.scenario_style
+    arrival = plan.arrivals[lo:hi]
+    t = lead_timelines(plan.inputs, style, arrival, k, amounts)
+    keys = np.arange(lo, hi, dtype=np.int64)
     rows = np.arange(n)
-    depth = np.cumprod(~dropped, axis=1).sum(axis=1)  # funnel steps passed, 4 = opportunity
-    has_deal = depth == 4
-    won = has_deal & (win_u < p.dealWinRateBase)
 
-    # Deal pipeline: m transitions after "appointmentscheduled" (5 when won, lost_at + 1 when lost).
-    transitions = np.where(won, 5, lost_at + 1)
-    weights = split * (np.arange(5) < transitions[:, None])
-    shares = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)
+    deal_of = plan.deal_of[lo:hi]
+    on_deal = deal_of >= 0
+    deal_index = np.where(on_deal, deal_of, 0)
+    close = np.where(on_deal, plan.deal_close[deal_index], NEVER)
+    won = on_deal & plan.deal_won[deal_index]
+    opener = deal_of == keys
+
     lifecycle = np.empty((n, 6), dtype=np.int64)
-    lifecycle[:, 0] = arrival
-    lifecycle[:, 1:5] = arrival[:, None] + np.cumsum(dwell, axis=1)
-    created = lifecycle[:, 4]
-    deal_times = np.empty((n, 6), dtype=np.int64)
-    deal_times[:, 0] = created
-    deal_times[:, 1:] = created[:, None] + np.floor(cycle[:, None] * shares).astype(np.int64)
-    step = np.arange(6)
-    deal_times = np.maximum.accumulate(deal_times - step, axis=1) + step  # strictly increasing seconds
-    close_time = deal_times[rows, transitions]
-    lifecycle[:, 5] = close_time
-
-    lifecycle_valid = np.empty((n, 6), dtype=bool)
-    lifecycle_valid[:, 0] = True
-    lifecycle_valid[:, 1:5] = depth[:, None] >= np.arange(1, 5)
-    lifecycle_valid[:, 5] = won
-    lifecycle_kept = lifecycle_valid & (lifecycle < end)
+    lifecycle[:, :5] = t.lifecycle
+    lifecycle[:, 5] = close
+    valid = np.empty((n, 6), dtype=bool)
+    valid[:, 0] = True
+    valid[:, 1:5] = t.depth[:, None] >= np.arange(1, 5)
+    valid[:, 5] = won
+    lifecycle_kept = valid & (lifecycle < end)
     final_stage = lifecycle_kept.sum(axis=1) - 1
 
-    deal_kept = has_deal & (created < end)
-    deal_codes = np.broadcast_to(step, (n, 6)).copy()
-    deal_codes[rows, transitions] = np.where(won, CLOSED_WON, CLOSED_LOST)
-    deal_events_kept = deal_kept[:, None] & (step <= transitions[:, None]) & (deal_times < end)
-    deal_final_code = deal_codes[rows, np.maximum(deal_events_kept.sum(axis=1) - 1, 0)]
-    closed = deal_kept & (close_time < end)
+    step = np.arange(t.deal_times.shape[1])
+    deal_events_kept = opener[:, None] & (step <= t.transitions[:, None]) & (t.deal_times < end)
+    deal_final_code = t.deal_codes[rows, np.maximum(deal_events_kept.sum(axis=1) - 1, 0)]
+    closed = opener & (t.close_time < end)
 
-    amount = np.clip(np.exp(p.dealAmount.mu + p.dealAmount.sigma * z), p.dealAmount.min, p.dealAmount.max)
-    amount_cents = np.rint(amount * 100).astype(np.int64)
-
-    # Activities fall uniformly in the lead's active span: arrival to deal close, or for a lead that
-    # stopped at stage s, to when it would have taken its next step (its last dwell).
-    span_end = np.where(has_deal, close_time, lifecycle[rows, np.minimum(depth + 1, 4)])
-    span = span_end - arrival
+    # Activities fall uniformly in the lead's active span: arrival to its deal's close, or, for a lead not on
+    # a deal that stopped at stage s, to when it would have taken its next step (its last dwell). Meetings
+    # fall in the deal part of the span (from the lead's opportunity on).
+    rng = stream(plan.inputs.seed, SLOT_ACTIVITIES, k)
+    style_emails, style_meetings = EMAILS_PER_LEAD[style], MEETINGS_PER_DEAL[style]
+    bounds = np.array([p.notesPerLead, p.tasksPerLead, p.callsPerLead, style_emails, style_meetings], dtype=np.int64)
+    counts = rng.integers(bounds[:, 0], bounds[:, 1] + 1, (n, ACTIVITY_KINDS))
+    counts[:, MEETING] *= on_deal
+    activity_u = rng.random(int(counts.sum()))
+    span_end = np.where(on_deal, close, lifecycle[rows, np.minimum(t.depth + 1, 4)])
+    span_start = np.broadcast_to(arrival[:, None], (n, ACTIVITY_KINDS)).copy()
+    span_start[:, MEETING] = t.lifecycle[:, 4]
     per_lead = counts.ravel()
     activity_lead = np.repeat(np.repeat(rows, ACTIVITY_KINDS), per_lead)
     activity_kind = np.repeat(np.tile(np.arange(ACTIVITY_KINDS), n), per_lead)
-    activity_time = arrival[activity_lead] + np.floor(activity_u * span[activity_lead]).astype(np.int64)
+    begin = span_start[activity_lead, activity_kind]
+    activity_time = begin + np.floor(activity_u * (span_end[activity_lead] - begin)).astype(np.int64)
     kept = activity_time < end
 
     return SlotStructure(
         lo=lo,
         hi=hi,
-        keys=np.arange(lo, hi, dtype=np.int64),
+        keys=keys,
         arrival=arrival,
+        timelines=t,
+        deal_of=deal_of,
         lifecycle_times=lifecycle,
         lifecycle_kept=lifecycle_kept,
         final_stage=final_stage,
-        deal_kept=deal_kept,
-        deal_times=deal_times,
-        deal_codes=deal_codes,
+        deal_kept=opener,
         deal_events_kept=deal_events_kept,
         deal_final_code=deal_final_code,
-        close_time=close_time,
         closed=closed,
-        won=won,
-        amount_cents=amount_cents,
         activity_lead=activity_lead[kept],
         activity_kind=activity_kind[kept],
         activity_time=activity_time[kept],
-    )
-
-
-def structure_counts(plan: Plan, k: int, s: SlotStructure) -> tuple[int, int, int, int, int, int]:
-    """Rows per RECORD_TYPES for slot k (companies: only those it owns)."""
-    first, last = plan.slot_companies(k)
-    return (
-        last - first,
-        s.size,
-        int(s.deal_kept.sum()),
-        int(s.activity_time.size),
-        int(s.lifecycle_kept.sum()),
-        int(s.deal_events_kept.sum()),
     )

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 
 from crmsim.errors import InvalidInput
-from crmsim.vocabulary import MAX_SEED, MAX_TIME_SCALE, PACES, SEED_RANGE_TEXT, seed_in_range
+from crmsim.vocabulary import MAX_SEED, MAX_TIME_SCALE, MIN_TIME_SCALE, PACES, SEED_RANGE_TEXT, seed_in_range
 from scenarios.models import ScenarioPreset
 from scenarios.parameters import InvalidParameters, ScenarioParameters
 from scenarios.services import resolve_parameters
@@ -94,8 +94,8 @@ def validate_request(request: SimulationRequest) -> ValidatedRequest:
         errors["seed"] = [f"Must be in {SEED_RANGE_TEXT}."]
     if request.pace not in PACES:
         errors["pace"] = [f"Must be one of {', '.join(PACES)}."]
-    if not 0 < request.time_scale <= MAX_TIME_SCALE:
-        errors["timeScale"] = [f"Must be in (0, {MAX_TIME_SCALE:g}]."]
+    if not MIN_TIME_SCALE <= request.time_scale <= MAX_TIME_SCALE:
+        errors["timeScale"] = [f"Must be in [{MIN_TIME_SCALE:g}, {MAX_TIME_SCALE:g}]."]
     if errors:
         raise InvalidInput(errors)
     assert preset is not None and parameters is not None

@@ -23,15 +23,18 @@ TIME_COLUMN = {
     "companies": "created_at",
     "contacts": "created_at",
     "deals": "created_at",
+    "deal_contacts": "associated_at",
     "activities": "occurred_at",
     "lifecycle_events": "occurred_at",
     "deal_stage_events": "occurred_at",
 }
 
 STATE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "contacts": ("lifecycle_stage", "stage_seq"),
-    "deals": ("dealstage", "stage_seq", "closed_at", "is_won"),
+    "contacts": ("lifecycle_stage", "lead_status", "stage_seq"),
+    "deals": ("dealstage", "probability", "close_date", "lost_reason", "stage_seq", "closed_at", "is_won"),
 }
+"""Current-state columns, set by the latest event (its hidden columns carry lead_status, probability,
+close_date and lost_reason)."""
 
 
 INSERT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -53,7 +56,11 @@ class Batch:
 
     def event_times(self) -> np.ndarray:
         """Simulated times of every inserted row (for lag measurement)."""
-        parts = [cols[TIME_COLUMN[t]] for t, cols in self.inserts.items() if t != "companies" and cols]
+        parts = [
+            cols[TIME_COLUMN[t]]
+            for t, cols in self.inserts.items()
+            if t not in ("owners", "companies", "deal_contacts") and cols
+        ]
         return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
 
 
@@ -61,28 +68,36 @@ def _take(columns: Columns, mask: np.ndarray, names: tuple[str, ...]) -> Columns
     return {name: columns[name][mask] for name in names if name in columns}
 
 
-def _state_as_of(
-    owner_keys: np.ndarray, event_keys: np.ndarray, event_seq: np.ndarray, event_to: np.ndarray, visible: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """For each owner key, the (to_stage, seq) of its last visible event (events sorted by key, seq).
+def _last_visible(owner_keys: np.ndarray, event_keys: np.ndarray, visible: np.ndarray) -> np.ndarray | None:
+    """For each owner key, the index of its last visible event (events sorted by key, seq); None if no event is
+    visible.
 
     Every owner has its seq-0 event at its own creation time, so an owner created before ``until`` always has
     one; the result for owners created later is meaningless and callers never use it.
     """
-    keys, seq, to = event_keys[visible], event_seq[visible], event_to[visible]
-    if len(keys) == 0:
-        return np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
+    positions = np.flatnonzero(visible)
+    if positions.size == 0:
+        return None
+    keys = event_keys[positions]
     last = np.r_[keys[1:] != keys[:-1], True]
     last_keys = keys[last]
-    position = np.minimum(np.searchsorted(last_keys, owner_keys), len(last_keys) - 1)
-    return to[last][position], seq[last][position]
+    found = np.minimum(np.searchsorted(last_keys, owner_keys), len(last_keys) - 1)
+    return positions[last][found]
 
 
 def cut_batch(data: SlotData, since: int, until: int) -> Batch:
     """The rows of ``data`` with simulated time in ``[since, until)``, contact/deal states as of ``until``."""
     batch = Batch()
     pending: list[np.int64] = []
-    for record_type in ("companies", "activities", "lifecycle_events", "deal_stage_events", "contacts", "deals"):
+    for record_type in (
+        "companies",
+        "activities",
+        "lifecycle_events",
+        "deal_stage_events",
+        "deal_contacts",
+        "contacts",
+        "deals",
+    ):
         columns: Columns = getattr(data, record_type)
         times = columns[TIME_COLUMN[record_type]]
         in_range = (times >= since) & (times < until)
@@ -96,56 +111,58 @@ def cut_batch(data: SlotData, since: int, until: int) -> Batch:
             referenced = data.contacts["company_key"][(contact_times >= since) & (contact_times < until)]
             in_range = np.isin(columns["key"], referenced)
         batch.inserts[record_type] = _take(columns, in_range, INSERT_COLUMNS[record_type])
+    # The team is offered with every step that writes contacts (every slot has some), so it exists as soon
+    # as anything refers to it.
+    offer = len(batch.inserts["contacts"]["key"]) > 0
+    batch.inserts["owners"] = _take(data.owners, np.full(data.rows("owners"), offer), INSERT_COLUMNS["owners"])
     _contact_states(data, since, until, batch)
     _deal_states(data, since, until, batch)
     batch.next_due = int(min(pending)) if pending else None
     return batch
 
 
+def _state(
+    owner_keys: np.ndarray, events: Columns, key: str, visible: np.ndarray, names: tuple[str, ...]
+) -> dict[str, np.ndarray]:
+    """Per owner, ``names`` from its last visible event (``stage_seq`` from its seq, the stage from to_stage)."""
+    position = _last_visible(owner_keys, events[key], visible)
+    state: dict[str, np.ndarray] = {}
+    for name in names:
+        source = {"stage_seq": "seq", "lifecycle_stage": "to_stage", "dealstage": "to_stage"}.get(name, name)
+        column = events[source]
+        state[name] = column[position] if position is not None else np.zeros(len(owner_keys), dtype=column.dtype)
+    return state
+
+
 def _contact_states(data: SlotData, since: int, until: int, batch: Batch) -> None:
     events = data.lifecycle_events
     visible = events["occurred_at"] < until
     contacts = data.contacts
-    to, seq = _state_as_of(contacts["key"], events["contact_key"], events["seq"], events["to_stage"], visible)
+    state = _state(contacts["key"], events, "contact_key", visible, STATE_COLUMNS["contacts"])
     created = contacts["created_at"]
-    if len(to) == 0:
-        to = np.empty(len(created), dtype=object)
-        seq = np.zeros(len(created), dtype=np.int64)
     new = (created >= since) & (created < until)
     inserts = batch.inserts["contacts"]
-    inserts["lifecycle_stage"] = to[new]
-    inserts["stage_seq"] = seq[new]
+    for name, values in state.items():
+        inserts[name] = values[new]
     moved_keys = events["contact_key"][(events["occurred_at"] >= since) & visible]
     earlier = (created < since) & np.isin(contacts["key"], moved_keys)
-    batch.updates["contacts"] = {
-        "key": contacts["key"][earlier],
-        "lifecycle_stage": to[earlier],
-        "stage_seq": seq[earlier],
-    }
+    batch.updates["contacts"] = {"key": contacts["key"][earlier], **{n: v[earlier] for n, v in state.items()}}
 
 
 def _deal_states(data: SlotData, since: int, until: int, batch: Batch) -> None:
     events = data.deal_stage_events
     visible = events["occurred_at"] < until
     deals = data.deals
-    to, seq = _state_as_of(deals["key"], events["deal_key"], events["seq"], events["to_stage"], visible)
-    if len(to) == 0:
-        to = np.empty(len(deals["key"]), dtype=object)
-        seq = np.zeros(len(deals["key"]), dtype=np.int64)
+    state = _state(deals["key"], events, "deal_key", visible, ("dealstage", "probability", "close_date", "lost_reason"))
+    state["stage_seq"] = _state(deals["key"], events, "deal_key", visible, ("stage_seq",))["stage_seq"]
     closed = (deals["closed_at"] != NULL) & (deals["closed_at"] < until)
-    closed_at = np.where(closed, deals["closed_at"], NULL)
-    is_won = np.where(closed, deals["is_won"], NULL).astype(np.int8)
+    state["closed_at"] = np.where(closed, deals["closed_at"], NULL)
+    state["is_won"] = np.where(closed, deals["is_won"], NULL).astype(np.int8)
     created = deals["created_at"]
     new = (created >= since) & (created < until)
     inserts = batch.inserts["deals"]
-    inserts["dealstage"], inserts["stage_seq"] = to[new], seq[new]
-    inserts["closed_at"], inserts["is_won"] = closed_at[new], is_won[new]
+    for name in STATE_COLUMNS["deals"]:
+        inserts[name] = state[name][new]
     moved_keys = events["deal_key"][(events["occurred_at"] >= since) & visible]
     earlier = (created < since) & np.isin(deals["key"], moved_keys)
-    batch.updates["deals"] = {
-        "key": deals["key"][earlier],
-        "dealstage": to[earlier],
-        "stage_seq": seq[earlier],
-        "closed_at": closed_at[earlier],
-        "is_won": is_won[earlier],
-    }
+    batch.updates["deals"] = {"key": deals["key"][earlier], **{n: state[n][earlier] for n in STATE_COLUMNS["deals"]}}

@@ -75,13 +75,18 @@ def materialize_slot(*, slot_id: int, until: int | None = None, now: dt.datetime
     writer = writer_for_connection()
     writer.begin()
     written: dict[str, int] = {}
-    for record_type in RECORD_TYPES[1:]:
-        written[record_type] = writer.insert(RECORD_MODELS[record_type], simulation.pk, batch.inserts[record_type])
+    shared = ("owners", "companies")
+    for record_type in RECORD_TYPES:
+        if record_type not in shared:
+            columns = batch.inserts[record_type]
+            written[record_type] = writer.insert(RECORD_MODELS[record_type], simulation.pk, columns)
     for record_type, columns in batch.updates.items():
         writer.update_state(RECORD_MODELS[record_type], simulation.pk, columns)
-    # Companies last: a company several slots reference is row-locked by the first inserter until it commits,
-    # and other slots' ON CONFLICT waits on that lock; inserting just before commit keeps the wait short.
-    written["companies"] = writer.insert_missing(RECORD_MODELS["companies"], simulation.pk, batch.inserts["companies"])
+    # Owners and companies last: a row several slots offer is row-locked by the first inserter until it
+    # commits, and other slots' ON CONFLICT waits on that lock; inserting just before commit keeps it short.
+    for record_type in shared:
+        columns = batch.inserts[record_type]
+        written[record_type] = writer.insert_missing(RECORD_MODELS[record_type], simulation.pk, columns)
 
     for record_type, count in written.items():
         setattr(slot, f"processed_{record_type}", getattr(slot, f"processed_{record_type}") + count)

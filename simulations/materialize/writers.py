@@ -14,9 +14,11 @@ from typing import Any, Protocol, cast
 import numpy as np
 from django.db import connection, models
 
+from simulations.engine import NULLABLE as NULLABLE_FIELDS
 from simulations.materialize.batches import NULL, Columns
 
-NULLABLE = {"closed_at", "deal_key", "is_won"}
+NULLABLE = {name for _, name in NULLABLE_FIELDS}
+"""Columns whose -1 sentinel is written as NULL (closed_at, is_won, deal_key, employees, ...)."""
 
 
 def _is_time(model: type[models.Model], name: str) -> bool:
@@ -52,8 +54,9 @@ def _text_column(
     """
     out: list[str | None]
     if _is_time(model, name):
-        text = np.datetime_as_string(values.astype(np.int64).astype("datetime64[s]"), unit="s")
-        out = (np.char.replace(text, "T", " ") if time_format == "sqlite" else np.char.add(text, "+00")).tolist()
+        text = np.datetime_as_string(values.astype(np.int64).astype("datetime64[s]"), unit="s").tolist()
+        # List comprehensions beat numpy's np.char functions (Python-level loops per element) by ~2x here.
+        out = [t.replace("T", " ") for t in text] if time_format == "sqlite" else [t + "+00" for t in text]
     elif _is_bool(model, name):
         out = np.where(values == 1, "1", "0").tolist()
     elif values.dtype == object:
@@ -62,7 +65,7 @@ def _text_column(
         if any(ch in joined for ch in _COPY_SPECIAL):
             out = [_copy_escape(v) for v in out]  # type: ignore[arg-type]
     else:
-        out = values.astype(str).tolist()
+        out = list(map(str, values.tolist()))  # str of Python ints/floats: what the digest prints, and fast
     if name in NULLABLE:
         is_null = np.asarray(values) == NULL
         if is_null.any():

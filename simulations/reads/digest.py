@@ -20,7 +20,7 @@ def digest_rows(simulation: Simulation, record_type: str, chunk_size: int = 20_0
     model = RECORD_MODELS[record_type]
     fields = list(engine.DIGEST_FIELDS[record_type])
     order = NATURAL_ORDER[record_type]
-    times = [i for i, f in enumerate(fields) if f.endswith("_at")]
+    times = [i for i, f in enumerate(fields) if engine.is_time_field(f)]
     queryset = model._default_manager.filter(simulation=simulation).order_by(*order).values_list(*fields)
     for row in queryset.iterator(chunk_size=chunk_size):
         values = list(row)

@@ -24,7 +24,7 @@ from typing import Any
 
 from crm.models import NATURAL_ORDER, RECORD_MODELS
 from crmsim.vocabulary import RECORD_TYPES
-from simulations.engine import DIGEST_FIELDS, format_amount, format_timestamp
+from simulations.engine import DIGEST_FIELDS, format_amount, format_timestamp, is_time_field
 from simulations.models import Simulation
 
 FORMATS = ("csv", "ndjson")
@@ -70,7 +70,7 @@ def _converters(record_type: str) -> list[Callable[[Any], Any]]:
     """Per column: database value -> exported value (str, int, bool or None)."""
     converters: list[Callable[[Any], Any]] = []
     for column in EXPORT_COLUMNS[record_type]:
-        if column.endswith("_at"):
+        if is_time_field(column):
             converters.append(_timestamp)
         elif column == "amount":
             converters.append(format_amount)

@@ -60,13 +60,55 @@ def test_a_deal_speaks_camel_case_with_a_decimal_amount_and_utc_times(
         "key": deal.key,
         "contactKey": deal.contact_key,
         "companyKey": deal.company_key,
+        "ownerKey": deal.owner_key,
         "name": deal.name,
+        "pipeline": "default",
         "amount": f"{deal.amount:.2f}",
         "dealstage": "closedwon",
+        "dealType": deal.deal_type,
+        "probability": 1.0,
+        "closeDate": deal.closed_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "lostReason": "",
         "isWon": True,
         "createdAt": deal.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "closedAt": deal.closed_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
+
+
+def test_records_filter_by_owner_lead_status_source_pipeline_and_type(
+    actors: Actors, completed_simulation: Simulation
+) -> None:
+    client, pk = actors.client("a"), completed_simulation.pk
+    contact = Contact.objects.filter(simulation=completed_simulation).exclude(lead_status="").order_by("key").first()
+    assert contact is not None
+    cases = [
+        ("contacts", f"ownerKey={contact.owner_key}", Contact.objects.filter(owner_key=contact.owner_key)),
+        ("contacts", f"leadStatus={contact.lead_status}", Contact.objects.filter(lead_status=contact.lead_status)),
+        ("contacts", f"source={contact.source}", Contact.objects.filter(source=contact.source)),
+        ("deals", "pipeline=default", Deal.objects.filter(pipeline="default")),
+        ("deals", "dealType=newbusiness", Deal.objects.filter(deal_type="newbusiness")),
+        ("deals", f"ownerKey={contact.owner_key}", Deal.objects.filter(owner_key=contact.owner_key)),
+        ("activities", "type=meeting", Activity.objects.filter(type="meeting")),
+        ("activities", f"ownerKey={contact.owner_key}", Activity.objects.filter(owner_key=contact.owner_key)),
+    ]
+    for kind, query, expected in cases:
+        keys = set(expected.filter(simulation=completed_simulation).values_list("key", flat=True))
+        assert keys, (kind, query)
+        assert _keys(client, f"/api/simulations/{pk}/{kind}/?{query}&pageSize=500") == keys, (kind, query)
+    assert client.get(f"/api/simulations/{pk}/contacts/?leadStatus=nope").status_code == 400
+
+
+def test_owners_and_a_deals_committee_are_listed(actors: Actors, completed_simulation: Simulation) -> None:
+    client, pk = actors.client("a"), completed_simulation.pk
+    owners = client.get(f"/api/simulations/{pk}/owners/").json()
+    assert [o["key"] for o in owners] == list(range(len(owners))) and len(owners) >= 4
+    assert {"firstName", "lastName", "email", "team", "role", "timezone"} <= set(owners[0])
+    deal = Deal.objects.filter(simulation=completed_simulation).order_by("key").first()
+    assert deal is not None
+    committee = client.get(f"/api/simulations/{pk}/deals/{deal.key}/contacts/").json()
+    assert committee[0] == {"contactKey": deal.contact_key, "role": committee[0]["role"], "isPrimary": True}
+    assert [m["isPrimary"] for m in committee].count(True) == 1
+    assert client.get(f"/api/simulations/{pk}/deals/999999999/contacts/").status_code == 404
 
 
 def _keys(client: APIClient, url: str) -> set[int]:

@@ -25,7 +25,7 @@ from tests.api.conftest import BODY, QUARTER, Actors
 
 pytestmark = pytest.mark.django_db
 PREVIEW_BODY = {k: v for k, v in BODY.items() if k != "scenario"}
-CAMEL = {"lifecycle_events": "lifecycleEvents", "deal_stage_events": "dealStageEvents"}
+CAMEL = {"lifecycle_events": "lifecycleEvents", "deal_stage_events": "dealStageEvents", "deal_contacts": "dealContacts"}
 
 
 def _camel(counts: dict[str, int]) -> dict[str, int]:
@@ -55,7 +55,8 @@ def test_a_preview_beyond_the_exact_size_says_it_is_estimated_and_over_how_many_
     got = actors.client("a").post("/api/scenarios/b2b/preview/", body, format="json").json()
     assert got["leads"] == 225_000 > engine.PREVIEW_EXACT_LEADS
     assert got["estimated"] is True
-    assert got["sampledLeads"] == engine.PREVIEW_SAMPLE_SLOTS * engine.SLOT_SIZE
+    inputs = validate_request(SimulationRequest(scenario="b2b", records=300_000, seed=7, **QUARTER)).inputs
+    assert got["sampledLeads"] == engine.lead_count(engine.preview_inputs(inputs)) <= engine.PREVIEW_EXACT_LEADS
     assert sum(got["arrivals"]["counts"]) == got["planned"]["contacts"] == 225_000
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from rest_framework.test import APIClient
 
 from crm.models import Activity, Contact, Deal
-from crmsim.vocabulary import MAX_SEED, MAX_TIME_SCALE
+from crmsim.vocabulary import MAX_SEED, MAX_TIME_SCALE, MIN_TIME_SCALE
 from simulations.models import Simulation
 from tests.api.conftest import Actors
+
+pytestmark = pytest.mark.django_db  # the autouse throttle reset clears the cache, a table on SQLite
 
 
 def test_it_serves_stages_types_paces_and_limits_with_labels(actors: Actors, settings: Any) -> None:
@@ -29,20 +32,28 @@ def test_it_serves_stages_types_paces_and_limits_with_labels(actors: Actors, set
     assert body["dealStages"][0] == {"value": "appointmentscheduled", "label": "Appointment scheduled"}
     assert [s["value"] for s in body["dealStages"]][-2:] == ["closedwon", "closedlost"]
     assert [t["value"] for t in body["recordTypes"]] == [
+        "owners",
         "companies",
         "contacts",
         "deals",
+        "dealContacts",
         "activities",
         "lifecycleEvents",
         "dealStageEvents",
     ]
-    assert body["recordTypes"][4]["label"] == "Lifecycle events"
+    assert body["recordTypes"][6]["label"] == "Lifecycle events"
+    assert body["leadStatuses"][0] == {"value": "NEW", "label": "New"}
+    assert {"ORGANIC_SEARCH", "PAID_SOCIAL", "OFFLINE"} <= {t["value"] for t in body["sources"]}
+    assert [t["value"] for t in body["pipelines"]] == ["default", "consumer"]
+    assert [t["value"] for t in body["dealTypes"]] == ["newbusiness", "existingbusiness"]
+    assert "decision_maker" in {t["value"] for t in body["committeeRoles"]}
     assert body["activityTypes"][0] == {"value": "note", "label": "Note"}
     assert body["paces"] == [{"value": "backfill", "label": "Backfill"}, {"value": "live", "label": "Live"}]
     assert body["limits"] == {
         "maxSeed": "9223372036854775807",
         "maxRecords": 1234,
         "maxWindowDays": 99,
+        "minTimeScale": MIN_TIME_SCALE,
         "maxTimeScale": MAX_TIME_SCALE,
     }
     assert int(body["limits"]["maxSeed"]) == MAX_SEED == 2**63 - 1

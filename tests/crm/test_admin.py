@@ -36,14 +36,16 @@ def client() -> Client:
 
 
 CHANGELIST_FILTERS = {
-    "company": {"industry": "Software"},
-    "contact": {"lifecycle_stage": "lead"},
-    "deal": {"dealstage": "closedwon", "is_won__exact": True},
-    "activity": {"type": "call"},
+    "owner": {"role": "Account Executive"},
+    "company": {"industry": "COMPUTER_SOFTWARE"},
+    "contact": {"lifecycle_stage": "lead", "source": "ORGANIC_SEARCH"},
+    "deal": {"dealstage": "closedwon", "is_won__exact": True, "deal_type": "newbusiness"},
+    "dealcontact": {"is_primary__exact": True},
+    "activity": {"type": "call", "direction": "OUTBOUND"},
     "lifecycleevent": {"to_stage": "customer"},
     "dealstageevent": {"to_stage": "closedlost"},
 }
-SEARCHES = {"company": "com", "contact": "a", "deal": "-", "activity": "call"}
+SEARCHES = {"owner": "a", "company": "a", "contact": "a", "deal": "-", "activity": "call"}
 
 
 def _model(name: str) -> type[Model]:

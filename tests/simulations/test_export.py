@@ -20,15 +20,40 @@ from simulations.reads.export import EXPORT_COLUMNS, export_rows
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 AMOUNT = re.compile(r"^\d+\.\d\d$")
-HEADERS = {
-    "companies": "key,name,domain,industry,employees,created_at",
-    "contacts": "key,company_key,first_name,last_name,email,phone,job_title,lifecycle_stage,created_at",
-    "deals": "key,contact_key,company_key,name,amount,dealstage,created_at,closed_at,is_won",
-    "activities": "key,contact_key,deal_key,type,subject,occurred_at",
+CONTRACT = {
+    "owners": "key,first_name,last_name,email,team,role,timezone",
+    "companies": "key,kind,name,domain,industry,employees,annual_revenue,country,city,timezone,owner_key,created_at",
+    "contacts": "key,company_key,owner_key,first_name,last_name,email,phone,job_title,country,timezone,"
+    "lifecycle_stage,lead_status,source,created_at",
+    "deals": "key,company_key,owner_key,name,pipeline,dealstage,deal_type,probability,amount,close_date,lost_reason,"
+    "is_won,closed_at,created_at",
+    "deal_contacts": "deal_key,contact_key,role,is_primary",
+    "activities": "key,type,contact_key,deal_key,company_key,owner_key,subject,body,direction,status,duration_seconds,"
+    "due_at,occurred_at",
     "lifecycle_events": "contact_key,seq,from_stage,to_stage,occurred_at",
     "deal_stage_events": "deal_key,seq,from_stage,to_stage,occurred_at",
 }
-NATURAL_KEY = {"lifecycle_events": ("contact_key", "seq"), "deal_stage_events": ("deal_key", "seq")}
+"""The export contract of issue 13, column names exact and in order."""
+KEPT = {"deals": {"contact_key"}, "activities": {"priority"}}
+"""Columns beyond the contract: the deal's primary contact (an existing column keeps its name and meaning) and
+the task priority."""
+HEADERS = {
+    **CONTRACT,
+    "deals": "key,contact_key,company_key,owner_key,name,pipeline,dealstage,deal_type,probability,amount,close_date,"
+    "lost_reason,is_won,closed_at,created_at",
+    "activities": CONTRACT["activities"] + ",priority",
+}
+NATURAL_KEY = {
+    "lifecycle_events": ("contact_key", "seq"),
+    "deal_stage_events": ("deal_key", "seq"),
+    "deal_contacts": ("deal_key", "contact_key"),
+}
+
+
+def test_exported_columns_are_the_contract_plus_only_the_kept_columns() -> None:
+    for record_type, contract in CONTRACT.items():
+        columns = list(EXPORT_COLUMNS[record_type])
+        assert [c for c in columns if c not in KEPT.get(record_type, set())] == contract.split(",")
 
 
 @pytest.fixture

@@ -244,9 +244,10 @@ def test_wizard_runs_a_backfill_to_a_completed_dashboard_and_a_contact_timeline(
     assert page.locator("#sim-digest").inner_text() == report["digest"]
     assert page.locator("#calibration-table tbody tr").count() == len(report["calibration"])
     assert page.locator("#sim-pause").is_disabled() and page.locator("#sim-cancel").is_disabled()
-    export = page.locator("#exports a", has_text="CSV").first
+    export = page.locator("#exports a[href*='type=companies']", has_text="CSV").first
     csv = page.request.get(f"{base}{export.get_attribute('href')}")
     assert csv.ok and csv.text().count("\n") == progress["planned"]["companies"] + 1
+    assert page.locator("#exports a[href*='type=owners']", has_text="CSV").count() == 1
     page.wait_for_timeout(300)  # the bars' width transition
     shot(page, "06-dashboard")
     shot(page, "06-dashboard-viewport", full_page=False)
@@ -287,6 +288,12 @@ def test_wizard_runs_a_backfill_to_a_completed_dashboard_and_a_contact_timeline(
         1 for item in timeline["items"] if item["kind"] == "dealStage"
     )
     assert page.locator("[data-fact=stage]").inner_text() == "Customer"
+    # Engine 2's fields: the contact's HubSpot properties and each engagement's content.
+    words = page.request.get(f"{base}/api/vocabulary/").json()
+    source = next(t["label"] for t in words["sources"] if t["value"] == timeline["contact"]["source"])
+    assert page.locator("[data-fact=source]").inner_text() == source
+    assert page.locator("#timeline .event-body").count() == sum(1 for item in timeline["items"] if item.get("body"))
+    assert page.locator("#timeline .event-body").count() > 0
     shot(page, "08-timeline")
 
     # Simulations list shows it completed; a reload of the wizard restores the confirmed selections.
@@ -380,7 +387,7 @@ def test_login_errors_mute_preference_and_keyboard_only_wizard(browser: Any, liv
 def test_an_estimated_preview_marks_its_scaled_figures_with_approx(
     browser: Any, live_server: Any, ui_user: User
 ) -> None:
-    """Past PREVIEW_EXACT_LEADS the API samples; the wizard says so and marks what is scaled with "≈"."""
+    """Past PREVIEW_EXACT_LEADS the API estimates; the wizard says so and marks what is scaled with "≈"."""
     save_profile(
         user=ui_user,
         profile={"scenario": "b2b", "distribution": "linear", "records": 300_000, "seed": 7,
@@ -400,7 +407,7 @@ def test_an_estimated_preview_marks_its_scaled_figures_with_approx(
     deals = page.locator("#planned-table [data-key=deals]").inner_text()
     assert deals.startswith("≈ ") and numbers(deals.removeprefix("≈ ")) == preview["planned"]["deals"]
     assert page.locator("#deals-table [data-key=won]").inner_text().startswith("≈ ")
-    for exact in ("leads", "companies", "contacts"):
+    for exact in ("leads", "owners", "companies", "contacts"):
         text = page.locator(f"#planned-table [data-key={exact}]").inner_text()
         assert not text.startswith("≈") and numbers(text) == (preview["leads"] if exact == "leads" else
                                                               preview["planned"][exact])  # fmt: skip

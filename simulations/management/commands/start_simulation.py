@@ -41,7 +41,12 @@ class Command(BaseCommand):
         parser.add_argument("--user", default=settings.CRMSIM_DEMO_USERNAME, help="Owner (created if missing).")
         parser.add_argument("--no-wait", action="store_true", help="With a broker: enqueue and return at once.")
         parser.add_argument("--json", action="store_true", help="Print one JSON object last instead of tables.")
-        parser.add_argument("--resume", type=int, metavar="ID", help="Continue a paused (or interrupted) simulation.")
+        parser.add_argument(
+            "--resume",
+            type=int,
+            metavar="ID",
+            help="Continue a paused (or interrupted) simulation; follow a running one; summarize a completed one.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         resume = options["resume"]
@@ -86,8 +91,13 @@ class Command(BaseCommand):
             raise usage_error(f"No simulation with id {simulation_id}.")
         if simulation.status == Simulation.Status.PAUSED:
             return resume_simulation(simulation=simulation)
-        if simulation.status != Simulation.Status.RUNNING:
-            raise usage_error(f"Simulation {simulation_id} is {simulation.status}; only a paused one can resume.")
+        # Running: follow it to the end. Completed (workers may finish it between a look and this command):
+        # nothing to resume, and the summary is what the caller wanted.
+        if simulation.status not in (Simulation.Status.RUNNING, Simulation.Status.COMPLETED):
+            raise usage_error(
+                f"Simulation {simulation_id} is {simulation.status}; only a paused, running or completed one can "
+                "be resumed or followed."
+            )
         return simulation
 
     def _follow(self, simulation: Simulation, *, quiet: bool) -> Simulation:

@@ -64,15 +64,16 @@ def generate_by_slot(inputs: SimulationInputs, order: list[int] | None = None) -
 
 
 def digest_of_slots(inputs: SimulationInputs, slots: dict[int, SlotData]) -> str:
-    """The digest the database layer would compute after committing ``slots`` in whatever order: the
+    """The digest the database layer would compute after committing ``slots`` in whatever order: owners and
     companies are the union of the slots' upserts, everything else is concatenated in key order."""
     digest = DatasetDigest()
-    upserted: dict[int, tuple] = {}
-    for slot in slots.values():
-        for row in columns_rows("companies", slot.companies):
-            assert upserted.setdefault(row[0], row) == row, "two slots disagree on a company row"
-    digest.add_rows("companies", (upserted[key] for key in sorted(upserted)))
-    for record_type in RECORD_TYPES[1:]:
+    for record_type in ("owners", "companies"):
+        upserted: dict[int, tuple] = {}
+        for slot in slots.values():
+            for row in columns_rows(record_type, getattr(slot, record_type)):
+                assert upserted.setdefault(row[0], row) == row, f"two slots disagree on a {record_type} row"
+        digest.add_rows(record_type, (upserted[key] for key in sorted(upserted)))
+    for record_type in RECORD_TYPES[2:]:
         for k in sorted(slots):
             digest.add_rows(record_type, columns_rows(record_type, getattr(slots[k], record_type)))
     return digest.hexdigest()

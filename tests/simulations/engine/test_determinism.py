@@ -75,7 +75,9 @@ def test_count_mode_matches_write_mode_slot_by_slot():
         written = {t: slot.rows(t) for t in RECORD_TYPES}
         first, last = plan.slot_companies(k)
         owned += last - first
-        assert count_slot(plan, k) == {**written, "companies": last - first}
+        owners = plan.team.size if k == 0 else 0
+        assert count_slot(plan, k) == {**written, "companies": last - first, "owners": owners}
+        assert slot.rows("owners") == plan.team.size, "every slot offers the whole team"
         assert list(counts.per_slot[k]) == [count_slot(plan, k)[t] for t in RECORD_TYPES]
         assert set(np.unique(slot.contacts["company_key"])) == set(slot.companies["key"])
         assert counts.first_event_at[k] == slot.contacts["created_at"].min()
@@ -116,7 +118,8 @@ def test_any_small_simulation_is_deterministic_and_counted_exactly(inputs: Simul
     slots = generate_by_slot(inputs)
     totals = count_plan(inputs).totals
     assert totals["companies"] == build_plan(inputs).company_count
-    for record_type in RECORD_TYPES[1:]:
+    assert totals["owners"] == build_plan(inputs).team.size
+    for record_type in RECORD_TYPES[2:]:
         assert totals[record_type] == sum(s.rows(record_type) for s in slots.values())
     reference = engine_digest(inputs)
     assert digest_of_slots(inputs, dict(reversed(list(slots.items())))) == reference

@@ -39,16 +39,24 @@ def test_the_canonical_form_is_headers_and_tab_separated_lines():
     digest.add_rows(
         "deals",
         [
-            (7, 7, 2, "Acme - Pilot", 123456, "closedwon", 0, 86400, True),
-            (9, 9, 2, "Acme - Renewal", 5, "qualifiedtobuy", 60, None, None),
+            (7, 7, 2, 1, "Acme - Pilot", "default", "closedwon", "newbusiness", 1.0, 123456, 86400, "", True, 86400, 0),
+            (9, 9, 2, 1, "Acme - Seats", "default", "qualifiedtobuy", "existingbusiness", 0.4, 5, 172800, "", None,
+             None, 60),
         ],
+    )  # fmt: skip
+    digest.add_rows("deal_contacts", [(7, 7, "champion", True), (7, 8, "decision_maker", False)])
+    digest.add_rows(
+        "activities", [(7000, "note", 7, None, 2, 1, "Budget discussed", "Spoke with Ann.", "", "", None, None, 1, "")]
     )
-    digest.add_rows("activities", [(7000, 7, None, "note", "Budget discussed", 1)])
+    day, minute = "1970-01-02T00:00:00Z", "1970-01-01T00:01:00Z"
     expected = (
-        "#companies\n#contacts\n#deals\n"
-        "7\t7\t2\tAcme - Pilot\t1234.56\tclosedwon\t1970-01-01T00:00:00Z\t1970-01-02T00:00:00Z\ttrue\n"
-        "9\t9\t2\tAcme - Renewal\t0.05\tqualifiedtobuy\t1970-01-01T00:01:00Z\t\t\n"
-        "#activities\n7000\t7\t\tnote\tBudget discussed\t1970-01-01T00:00:01Z\n"
+        "#owners\n#companies\n#contacts\n#deals\n"
+        f"7\t7\t2\t1\tAcme - Pilot\tdefault\tclosedwon\tnewbusiness\t1.0\t1234.56\t{day}\t\ttrue\t{day}\t"
+        "1970-01-01T00:00:00Z\n"
+        "9\t9\t2\t1\tAcme - Seats\tdefault\tqualifiedtobuy\texistingbusiness\t0.4\t0.05\t1970-01-03T00:00:00Z\t\t\t\t"
+        f"{minute}\n"
+        "#deal_contacts\n7\t7\tchampion\ttrue\n7\t8\tdecision_maker\tfalse\n"
+        "#activities\n7000\tnote\t7\t\t2\t1\tBudget discussed\tSpoke with Ann.\t\t\t\t\t1970-01-01T00:00:01Z\t\n"
         "#lifecycle_events\n#deal_stage_events\n"
     )
     assert digest.hexdigest() == hashlib.sha256(expected.encode()).hexdigest()
@@ -84,11 +92,15 @@ def test_slot_rows_turn_sentinels_into_nulls_and_booleans():
     assert {row[won] for row in deals} == {True, False, None}
     assert all((row[closed_at] is None) == (row[won] is None) for row in deals)
     activities = list(slot_rows(slot, "activities"))
-    assert {type(row[2]) for row in activities} == {int, type(None)}
+    for name in ("deal_key", "duration_seconds", "due_at"):
+        position = DIGEST_FIELDS["activities"].index(name)
+        assert {type(row[position]) for row in activities} == {int, type(None)}, name
+    primary = DIGEST_FIELDS["deal_contacts"].index("is_primary")
+    assert {row[primary] for row in slot_rows(slot, "deal_contacts")} == {True, False}
     for record_type in RECORD_TYPES:
         for row in slot_rows(slot, record_type):
             assert len(row) == len(DIGEST_FIELDS[record_type])
-            assert all(type(v) in (int, str, bool, type(None)) for v in row)
+            assert all(type(v) in (int, str, bool, float, type(None)) for v in row)
             assert not any(isinstance(v, str) and ("\t" in v or "\n" in v) for v in row)
 
 
@@ -105,10 +117,10 @@ def test_rows_arrive_sorted_by_natural_key():
 
 def test_the_engine_version_pins_the_dataset():
     """If this fails, the engine's output changed: bump ENGINE_VERSION and update the pinned digests."""
-    assert (ENGINE_VERSION, SLOT_SIZE) == ("1", 1000)
+    assert (ENGINE_VERSION, SLOT_SIZE) == ("2", 1000)
     assert engine_digest(make_inputs("b2b", records=1500, seed=1)) == PINNED_B2B
     assert engine_digest(make_inputs("b2c", records=800, seed=1, distribution="business_hours")) == PINNED_B2C
 
 
-PINNED_B2B = "1009cff9ad1510841968676c0188ced573770e053424cd5d597033f041442055"
-PINNED_B2C = "7b3aae57b6ec29b3f094cbc4aa0359ae58338b7734a2c824e6d468d37c20003f"
+PINNED_B2B = "02d89a728d154f04c710e9572752514c45574fda095ad3eba8cda63cab7596e2"
+PINNED_B2C = "efd800b85fbabde928eccb12c5bdedeef1c6f81521a70f51f757d88ef6bfb10d"

@@ -1,4 +1,4 @@
-"""The preview: exact up to PREVIEW_EXACT_LEADS, an evenly spread sample of slots scaled up beyond."""
+"""The preview: exact up to PREVIEW_EXACT_LEADS; beyond, the exact preview of a scaled-down run, scaled up."""
 
 from __future__ import annotations
 
@@ -8,21 +8,26 @@ import numpy as np
 import pytest
 
 from simulations.engine import (
+    PREVIEW_EXACT_LEADS,
     RECORD_TYPES,
     SLOT_SIZE,
     SimulationInputs,
     build_plan,
     count_plan,
+    lead_count,
     preview,
-    preview_sample,
+    preview_inputs,
 )
 from simulations.engine.distributions import pick_bins
 from simulations.engine.plan import plan_arrivals, plan_company_count
+from simulations.engine.slots import structure_counts
 from simulations.engine.trajectories import slot_structure
 
 from .support import make_inputs
 
 STANDARD_ERRORS = 4
+EXACT_TYPES = ("owners", "companies", "contacts")
+"""Record types an estimate keeps exact (the plan's arrivals and company sizes, and the team they size)."""
 
 
 def _cents(amount: str) -> int:
@@ -31,33 +36,33 @@ def _cents(amount: str) -> int:
 
 
 def _per_slot(inputs: SimulationInputs) -> dict[str, np.ndarray]:
-    """Exact per-slot values of everything the preview scales, by its response key."""
+    """Exact per-slot values of everything an estimate scales, by its response key."""
     plan = build_plan(inputs)
     rows: list[tuple[int, ...]] = []
     for k in range(plan.slot_count):
         s = slot_structure(plan, k)
-        won, lost, still_open = s.closed & s.won, s.closed & ~s.won, s.deal_kept & ~s.closed
+        won = s.closed & s.timelines.won
+        lost = s.closed & ~s.timelines.won
+        still_open = s.deal_kept & ~s.closed
+        counts = dict(zip(RECORD_TYPES, structure_counts(plan, k, s), strict=True))
         rows.append(
             (
-                int(s.deal_kept.sum()),
-                int(s.activity_time.size),
-                int(s.lifecycle_kept.sum()),
-                int(s.deal_events_kept.sum()),
+                *(counts[t] for t in RECORD_TYPES if t not in EXACT_TYPES),
                 int(won.sum()),
                 int(lost.sum()),
                 int(still_open.sum()),
-                int(s.amount_cents[won].sum()),
-                int(s.amount_cents[still_open].sum()),
+                int(s.timelines.amount_cents[won].sum()),
+                int(s.timelines.amount_cents[still_open].sum()),
             )
         )
-    names = (*RECORD_TYPES[2:], "won", "lost", "open", "wonAmount", "pipelineAmount")
+    names = (*(t for t in RECORD_TYPES if t not in EXACT_TYPES), "won", "lost", "open", "wonAmount", "pipelineAmount")
     return dict(zip(names, np.array(rows, dtype=np.float64).T, strict=True))
 
 
 def _estimates(result: dict) -> dict[str, int]:
     deals = result["deals"]
     return {
-        **{t: result["planned"][t] for t in RECORD_TYPES[2:]},
+        **{t: result["planned"][t] for t in RECORD_TYPES if t not in EXACT_TYPES},
         "won": deals["won"],
         "lost": deals["lost"],
         "open": deals["open"],
@@ -83,12 +88,14 @@ def test_the_plan_helpers_equal_the_plan(scenario: str) -> None:
     assert plan_company_count(inputs) == plan.company_count
 
 
-def test_the_sample_is_the_middle_slot_of_equal_strata() -> None:
-    assert preview_sample(10, 5).tolist() == [1, 3, 5, 7, 9]
-    assert preview_sample(3, 5).tolist() == [0, 1, 2]
-    for slots, size in [(3600, 200), (1501, 200), (201, 200)]:
-        sample = preview_sample(slots, size)
-        assert sample.size == size and np.all(np.diff(sample) > 0) and sample[0] >= 0 and sample[-1] < slots
+@pytest.mark.parametrize(("scenario", "records"), [("b2b", 2_000_000), ("b2c", 2_000_000), ("b2c", 7)])
+def test_the_scaled_down_run_keeps_everything_but_the_size(scenario: str, records: int) -> None:
+    inputs = make_inputs(scenario, records=records, seed=3)
+    small = preview_inputs(inputs, 10_000)
+    assert small.parameters == inputs.parameters and small.seed == inputs.seed
+    assert (small.start, small.end, small.distribution) == (inputs.start, inputs.end, inputs.distribution)
+    assert lead_count(small) <= max(10_000, lead_count(inputs))
+    assert lead_count(small) >= min(10_000 - 2, lead_count(inputs))
 
 
 def test_an_exact_preview_counts_every_slot() -> None:
@@ -99,43 +106,50 @@ def test_an_exact_preview_counts_every_slot() -> None:
     assert result["planned"] == count_plan(inputs).totals
 
 
-def test_an_estimate_is_deterministic_and_keeps_leads_companies_contacts_and_arrivals_exact() -> None:
+def test_an_estimate_is_deterministic_and_keeps_leads_owners_companies_contacts_and_arrivals_exact() -> None:
     inputs = make_inputs("b2b", records=40_000, seed=11)
     exact = preview(inputs)
-    estimate = preview(inputs, exact_leads=0, sample_slots=6)
-    assert estimate == preview(inputs, exact_leads=0, sample_slots=6)
-    assert estimate["estimated"] is True and estimate["sampledLeads"] == 6 * SLOT_SIZE
+    estimate = preview(inputs, exact_leads=6_000)
+    assert estimate == preview(inputs, exact_leads=6_000)
+    assert estimate["estimated"] is True and estimate["sampledLeads"] == lead_count(preview_inputs(inputs, 6_000))
     assert estimate["leads"] == exact["leads"]
     assert estimate["arrivals"] == exact["arrivals"]
-    for exact_type in RECORD_TYPES[:2]:
+    for exact_type in EXACT_TYPES:
         assert estimate["planned"][exact_type] == exact["planned"][exact_type]
-    assert estimate["planned"] != exact["planned"], "six slots of thirty cannot hit every count exactly"
+    assert estimate["planned"] != exact["planned"], "a run of 6,000 leads scaled by 5 cannot hit every count"
 
 
 @pytest.mark.parametrize("scenario", ["b2b", "b2c"])
 def test_an_estimate_is_within_four_standard_errors_of_the_exact_counts(scenario: str) -> None:
-    """Each estimate is slot_count x the mean of the sampled slots' values; its standard error for a simple
-    random sample of S of the slots without replacement is slot_count x sd x sqrt((1 - S / slot_count) / S),
-    an upper bound for the evenly spread sample (the window's trend adds to sd, not to a systematic sample's
-    error). Whole slots only: the lead counts below are multiples of SLOT_SIZE."""
-    records = 120_000 if scenario == "b2b" else 50_000  # 90 slots either way (lead multipliers 0.75, 1.8)
+    """An estimate is N x (the scaled-down run's total / its n leads), the exact value N x (the full run's total
+    / N): both average per-lead values of the same model over the same window (so the same trend) with accounts
+    of the same sizes, so their difference has standard error at most N x sigma x sqrt(1/n + 1/N), sigma the
+    per-lead sd (the runs share their seed, which correlates them positively and only narrows it). Leads
+    interact inside an account, so sigma comes from whole slots of the exact run: the successive-difference
+    estimate of the per-slot sd (sqrt(mean(diff^2) / 2), which removes the window's smooth trend: the trend is
+    the same in both runs, not noise) over sqrt(SLOT_SIZE)."""
+    records = 120_000 if scenario == "b2b" else 50_000  # 90,000 leads either way (lead multipliers 0.75, 1.8)
     inputs = make_inputs(scenario, records=records, seed=5)
+    leads = lead_count(inputs)
     per_slot = _per_slot(inputs)
-    slot_count = next(iter(per_slot.values())).size
-    assert slot_count == 90
-    sample = 18
-    estimate = _estimates(preview(inputs, exact_leads=0, sample_slots=sample))
-    assert preview(inputs)["planned"] == count_plan(inputs).totals, "the exact path stays exact at this size"
+    result = preview(inputs, exact_leads=9_000)
+    sampled = result["sampledLeads"]
+    assert result["estimated"] is True and 8_990 <= sampled <= 9_000
+    assert leads == 90 * SLOT_SIZE, "whole slots: every per-slot total covers SLOT_SIZE leads"
+    estimate = _estimates(result)
+    exact_preview = preview(inputs, exact_leads=leads)
+    assert exact_preview["estimated"] is False and exact_preview["planned"] == count_plan(inputs).totals
     for name, values in per_slot.items():
         exact = values.sum()
-        error = slot_count * values.std(ddof=1) * math.sqrt((1 - sample / slot_count) / sample)
+        sigma = math.sqrt(float(np.mean(np.diff(values) ** 2)) / 2) / math.sqrt(SLOT_SIZE)
+        error = leads * sigma * math.sqrt(1 / sampled + 1 / leads)
         assert abs(estimate[name] - exact) <= STANDARD_ERRORS * error + 1, (name, estimate[name], exact, error)
 
 
-def test_at_the_maximum_size_the_preview_reads_a_bounded_sample() -> None:
+def test_at_the_maximum_size_the_preview_reads_a_bounded_run() -> None:
     inputs = make_inputs("b2c", records=2_000_000)
     result = preview(inputs)
     assert result["estimated"] is True
     assert result["leads"] == 3_600_000
-    assert result["sampledLeads"] == 200 * SLOT_SIZE
+    assert PREVIEW_EXACT_LEADS - 2 <= result["sampledLeads"] <= PREVIEW_EXACT_LEADS
     assert sum(result["arrivals"]["counts"]) == result["leads"]

@@ -3,7 +3,8 @@
 import { ApiError, api } from "./api.js";
 import { emptyState, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
 import { fmtAmount, fmtDateTime, fmtInt } from "./format.js";
-import { activityLabel, stageLabel } from "./vocabulary.js";
+import { activityDetails } from "./records/types.js";
+import { activityLabel, leadStatusLabel, roleLabel, sourceLabel, stageLabel } from "./vocabulary.js";
 
 function fact(label, value, key) {
   return h("div", {}, h("dt", {}, label), h("dd", { dataset: { fact: key } }, value));
@@ -16,10 +17,12 @@ function timelineItem(item) {
     title = item.fromStage ? `${stageLabel(item.fromStage)} → ${stageLabel(item.toStage)}` : `Arrived as ${stageLabel(item.toStage)}`;
   } else if (item.kind === "dealStage") {
     title = item.fromStage ? `Deal ${stageLabel(item.fromStage)} → ${stageLabel(item.toStage)}` : `Deal opened: ${stageLabel(item.toStage)}`;
-    detail = `${item.dealName} · ${fmtAmount(item.amount)}`;
+    detail = `${item.dealName} · ${fmtAmount(item.amount)}${item.role ? ` · ${roleLabel(item.role)}` : ""}`;
   } else {
     title = `${activityLabel(item.type)}: ${item.subject}`;
-    detail = item.dealKey === null ? null : `on deal ${fmtInt(item.dealKey)}`;
+    const fields = activityDetails(item);
+    const parts = [fields === "—" ? null : fields, item.dealKey === null ? null : `on deal ${fmtInt(item.dealKey)}`, `owner ${fmtInt(item.ownerKey)}`];
+    detail = parts.filter(Boolean).join(" · ");
   }
   return h(
     "li",
@@ -28,6 +31,7 @@ function timelineItem(item) {
     h("span", { class: "event-kind" }, item.kind === "dealStage" ? "deal" : item.kind === "activity" ? item.type : "lifecycle"),
     h("span", { class: "event-title" }, title),
     detail ? h("span", { class: "event-detail muted" }, detail) : null,
+    item.body ? h("p", { class: "event-body" }, item.body) : null,
   );
 }
 
@@ -63,8 +67,12 @@ export async function renderTimeline(root, ctx, sim, key) {
       { class: "stats card", id: "contact-facts" },
       fact("Stage", stageLabel(c.lifecycleStage), "stage"),
       fact("Email", c.email, "email"),
-      fact("Phone", c.phone, "phone"),
-      fact("Job title", c.jobTitle, "jobTitle"),
+      fact("Lead status", leadStatusLabel(c.leadStatus), "leadStatus"),
+      fact("Source", sourceLabel(c.source), "source"),
+      fact("Phone", c.phone || "—", "phone"),
+      fact("Job title", c.jobTitle || "—", "jobTitle"),
+      fact("Country", [c.country, c.timezone].filter(Boolean).join(" · ") || "—", "country"),
+      fact("Owner", fmtInt(c.ownerKey), "owner"),
       fact("Company", h("a", { href: `#/simulations/${sim}/contacts?companyKey=${c.companyKey}` }, `${fmtInt(c.companyKey)} (its contacts)`), "company"),
       fact("Key", fmtInt(c.key), "key"),
       fact("Arrived", fmtDateTime(c.createdAt), "arrived"),

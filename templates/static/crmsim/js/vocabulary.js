@@ -48,6 +48,11 @@ export const lifecycleStages = () => vocabulary().lifecycleStages;
 export const dealStages = () => vocabulary().dealStages;
 export const activityTypes = () => vocabulary().activityTypes;
 export const paces = () => vocabulary().paces;
+export const leadStatuses = () => vocabulary().leadStatuses;
+export const sources = () => vocabulary().sources;
+export const pipelines = () => vocabulary().pipelines;
+export const dealTypes = () => vocabulary().dealTypes;
+export const committeeRoles = () => vocabulary().committeeRoles;
 
 /** [{value, label, key}]: `value` as the export's ?type= spells it, `key` as progress and preview counts do. */
 export const recordTypes = () => vocabulary().recordTypes;
@@ -69,12 +74,18 @@ function labelIn(list, value) {
 export const activityLabel = (type) => labelIn(activityTypes(), type);
 export const paceLabel = (pace) => labelIn(paces(), pace);
 export const recordTypeLabel = (type) => labelIn(recordTypes(), type);
+/** HubSpot property values' labels ("Organic search", "New business"); blanks as "—". */
+export const leadStatusLabel = (value) => (value ? labelIn(leadStatuses(), value) : "—");
+export const sourceLabel = (value) => (value ? labelIn(sources(), value) : "—");
+export const pipelineLabel = (value) => labelIn(pipelines(), value);
+export const dealTypeLabel = (value) => labelIn(dealTypes(), value);
+export const roleLabel = (value) => labelIn(committeeRoles(), value);
 
 /** The pace that plays in (compressed) real time and so takes a time scale. */
 export const LIVE = "live";
 
-/** {maxRecords, maxWindowDays, maxTimeScale} as numbers and maxSeed as a BigInt (it exceeds 2^53). */
+/** {maxRecords, maxWindowDays, minTimeScale, maxTimeScale} as numbers and maxSeed as a BigInt (it exceeds 2^53). */
 export function limits() {
-  const { maxSeed, maxRecords, maxWindowDays, maxTimeScale } = vocabulary().limits;
-  return { maxSeed: BigInt(maxSeed), maxRecords, maxWindowDays, maxTimeScale };
+  const { maxSeed, maxRecords, maxWindowDays, minTimeScale, maxTimeScale } = vocabulary().limits;
+  return { maxSeed: BigInt(maxSeed), maxRecords, maxWindowDays, minTimeScale, maxTimeScale };
 }

@@ -2,29 +2,53 @@
 
 import { h } from "../dom.js";
 import { fmtAmount, fmtDateTime, fmtInt } from "../format.js";
-import { activityTypes, browsableTypes, dealStages, lifecycleStages, stageLabel } from "../vocabulary.js";
+import {
+  activityTypes,
+  browsableTypes,
+  dealStages,
+  dealTypeLabel,
+  dealTypes,
+  leadStatusLabel,
+  leadStatuses,
+  lifecycleStages,
+  pipelineLabel,
+  pipelines,
+  sourceLabel,
+  sources,
+  stageLabel,
+} from "../vocabulary.js";
 
 const choices = (items) => items.map(({ value, label }) => [value, label]);
+const blank = (value) => (value === null || value === "" ? "—" : value);
+const ownerFilter = { name: "ownerKey", label: "Owner key", type: "number" };
 
 // Per type: its filters (as the API names them) and its columns.
 const columnsAndFilters = () => ({
   companies: {
     filters: [
+      ownerFilter,
       { name: "createdAfter", label: "Created on or after", type: "date" },
       { name: "createdBefore", label: "Created before", type: "date" },
     ],
     columns: [
       ["Key", (r, sim) => h("a", { href: `#/simulations/${sim}/contacts?companyKey=${r.key}`, "aria-label": `Company ${r.key}: show its contacts` }, fmtInt(r.key)), "num"],
       ["Name", (r) => r.name],
-      ["Domain", (r) => r.domain],
-      ["Industry", (r) => r.industry],
-      ["Employees", (r) => fmtInt(r.employees), "num"],
+      ["Kind", (r) => r.kind],
+      ["Domain", (r) => blank(r.domain)],
+      ["Industry", (r) => blank(r.industry)],
+      ["Employees", (r) => (r.employees === null ? "—" : fmtInt(r.employees)), "num"],
+      ["Revenue", (r) => (r.annualRevenue === null ? "—" : fmtInt(r.annualRevenue)), "num"],
+      ["Location", (r) => [r.city, r.country].filter(Boolean).join(", ") || "—"],
+      ["Owner", (r) => fmtInt(r.ownerKey), "num"],
       ["Created (UTC)", (r) => fmtDateTime(r.createdAt), "nowrap"],
     ],
   },
   contacts: {
     filters: [
       { name: "lifecycleStage", label: "Lifecycle stage", type: "select", options: choices(lifecycleStages()) },
+      { name: "leadStatus", label: "Lead status", type: "select", options: choices(leadStatuses()) },
+      { name: "source", label: "Original source", type: "select", options: choices(sources()) },
+      ownerFilter,
       { name: "companyKey", label: "Company key", type: "number" },
       { name: "createdAfter", label: "Created on or after", type: "date" },
       { name: "createdBefore", label: "Created before", type: "date" },
@@ -33,15 +57,23 @@ const columnsAndFilters = () => ({
       ["Key", (r) => fmtInt(r.key), "num"],
       ["Name", (r, sim) => h("a", { href: `#/simulations/${sim}/contacts/${r.key}/timeline` }, `${r.firstName} ${r.lastName}`), "nowrap"],
       ["Email", (r) => r.email],
-      ["Job title", (r) => r.jobTitle],
+      ["Phone", (r) => blank(r.phone), "nowrap"],
+      ["Job title", (r) => blank(r.jobTitle)],
+      ["Country", (r) => blank(r.country)],
       ["Stage", (r) => stageLabel(r.lifecycleStage)],
+      ["Lead status", (r) => leadStatusLabel(r.leadStatus)],
+      ["Source", (r) => sourceLabel(r.source)],
+      ["Owner", (r) => fmtInt(r.ownerKey), "num"],
       ["Company", (r, sim) => h("a", { href: `#/simulations/${sim}/contacts?companyKey=${r.companyKey}`, "aria-label": `Contacts of company ${r.companyKey}` }, fmtInt(r.companyKey)), "num"],
       ["Created (UTC)", (r) => fmtDateTime(r.createdAt), "nowrap"],
     ],
   },
   deals: {
     filters: [
+      { name: "pipeline", label: "Pipeline", type: "select", options: choices(pipelines()) },
       { name: "dealstage", label: "Deal stage", type: "select", options: choices(dealStages()) },
+      { name: "dealType", label: "Deal type", type: "select", options: choices(dealTypes()) },
+      ownerFilter,
       { name: "isWon", label: "Outcome", type: "select", options: [["true", "Won"], ["false", "Lost"], ["open", "Open"]] },
       { name: "companyKey", label: "Company key", type: "number" },
       { name: "createdAfter", label: "Created on or after", type: "date" },
@@ -51,8 +83,14 @@ const columnsAndFilters = () => ({
       ["Key", (r) => fmtInt(r.key), "num"],
       ["Name", (r) => r.name],
       ["Amount", (r) => fmtAmount(r.amount), "num"],
+      ["Pipeline", (r) => pipelineLabel(r.pipeline)],
       ["Stage", (r) => stageLabel(r.dealstage)],
+      ["Probability", (r) => `${Math.round(r.probability * 100)}%`, "num"],
+      ["Type", (r) => dealTypeLabel(r.dealType)],
       ["Outcome", (r) => (r.isWon === null ? "open" : r.isWon ? "won" : "lost")],
+      ["Close date", (r) => fmtDateTime(r.closeDate), "nowrap"],
+      ["Lost reason", (r) => blank(r.lostReason)],
+      ["Owner", (r) => fmtInt(r.ownerKey), "num"],
       ["Contact", (r, sim) => h("a", { href: `#/simulations/${sim}/contacts/${r.contactKey}/timeline`, "aria-label": `Timeline of contact ${r.contactKey}` }, fmtInt(r.contactKey)), "num"],
       ["Created (UTC)", (r) => fmtDateTime(r.createdAt), "nowrap"],
       ["Closed (UTC)", (r) => fmtDateTime(r.closedAt), "nowrap"],
@@ -61,6 +99,7 @@ const columnsAndFilters = () => ({
   activities: {
     filters: [
       { name: "type", label: "Type", type: "select", options: choices(activityTypes()) },
+      ownerFilter,
       { name: "contactKey", label: "Contact key", type: "number" },
       { name: "occurredAfter", label: "On or after", type: "date" },
       { name: "occurredBefore", label: "Before", type: "date" },
@@ -69,12 +108,23 @@ const columnsAndFilters = () => ({
       ["Key", (r) => fmtInt(r.key), "num"],
       ["Type", (r) => r.type],
       ["Subject", (r) => r.subject],
+      ["Details", (r) => activityDetails(r)],
+      ["Body", (r) => blank(r.body)],
+      ["Owner", (r) => fmtInt(r.ownerKey), "num"],
       ["Contact", (r, sim) => h("a", { href: `#/simulations/${sim}/contacts/${r.contactKey}/timeline`, "aria-label": `Timeline of contact ${r.contactKey}` }, fmtInt(r.contactKey)), "num"],
       ["Deal", (r) => (r.dealKey === null ? "—" : fmtInt(r.dealKey)), "num"],
       ["When (UTC)", (r) => fmtDateTime(r.occurredAt), "nowrap"],
     ],
   },
 });
+
+/** The type's own fields in one line: direction, status, duration, due date, priority (those it has). */
+export function activityDetails(r) {
+  const parts = [r.direction, r.status, r.priority];
+  if (r.durationSeconds !== null && r.durationSeconds !== undefined) parts.push(`${Math.round(r.durationSeconds / 60)} min`);
+  if (r.dueAt) parts.push(`due ${fmtDateTime(r.dueAt)}`);
+  return parts.filter(Boolean).join(" · ") || "—";
+}
 
 /** {type: {label, filters, columns}} for every browsable record type, labels from the vocabulary. */
 export function recordSpecs() {

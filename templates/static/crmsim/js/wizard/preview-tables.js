@@ -21,12 +21,12 @@ function flatten(value, prefix = "", out = []) {
 
 const row = (label, value, key) => h("tr", {}, h("th", { scope: "row" }, label), h("td", key ? { dataset: { key } } : {}, value));
 
-// What an estimated preview (data.estimated) still counts exactly; every other figure is scaled from a sample.
-const EXACT_TYPES = new Set(["companies", "contacts"]);
+// What an estimated preview (data.estimated) still counts exactly; every other figure is scaled from a smaller run.
+const EXACT_TYPES = new Set(["owners", "companies", "contacts"]);
 
 function plannedCard(data) {
   const deals = data.deals;
-  // "≈ " marks a figure scaled up from data.sampledLeads leads (only when data.estimated).
+  // "≈ " marks a figure scaled up from a run of data.sampledLeads leads (only when data.estimated).
   const approx = (text) => (data.estimated ? `≈ ${text}` : text);
   const realized = deals.realizedWinRate === null ? "—" : approx(fmtPercent(100 * deals.realizedWinRate));
   return h(
@@ -37,7 +37,7 @@ function plannedCard(data) {
       ? h(
           "p",
           { class: "hint", id: "preview-estimated" },
-          `Estimated: figures marked ≈ are scaled up from ${fmtInt(data.sampledLeads)} of the ${fmtInt(data.leads)} leads (evenly spread); leads, companies, contacts and arrivals are exact.`,
+          `Estimated: figures marked ≈ are scaled up from the same simulation run at ${fmtInt(data.sampledLeads)} leads instead of ${fmtInt(data.leads)}; leads, owners, companies, contacts and arrivals are exact.`,
         )
       : null,
     h(
