@@ -11,6 +11,7 @@ Run on their own (the suite's group for the same measurement in brackets):
     python -m benchmarks.engine [--leads 1000000] [--scenario b2b|b2c]   # engine alone, no database [planning]
     python -m benchmarks.distributed [--leads 75000] [--workers 2]       # Celery backfill, digest check [celery]
     python -m benchmarks.progress_api [--transport http|client] [--writer process|thread]   # progress latency [api]
+    python -m benchmarks.request_load --scratch [--operations preview,create,report]   # heavy requests vs /healthz
     python -m benchmarks.plot RESULTS.json OUT.png                       # rows/s vs N from a results file
 
 Children the suite starts (each prints one ``BENCH_RESULT`` JSON line; run alone, they need ``DATABASE_URL`` on

@@ -93,6 +93,23 @@ def scratch_database(label: str) -> Iterator[str]:
         drop_database(name)
 
 
+@contextmanager
+def migrated_database(label: str) -> Iterator[str]:
+    """``crmsim_bench_<label>`` created and migrated on its own (no shared template: safe next to another suite
+    run on the same server); dropped afterwards."""
+    name = f"{PREFIX}{label}"
+    drop_database(name)
+    _admin(f'CREATE DATABASE "{name}"')
+    try:
+        url = database_url(name)
+        subprocess.run(
+            [PYTHON, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=child_env(url), check=True
+        )
+        yield url
+    finally:
+        drop_database(name)
+
+
 @dataclass(frozen=True)
 class ChildRun:
     result: dict[str, Any]

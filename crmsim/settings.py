@@ -222,6 +222,7 @@ CELERY_TASK_ROUTES = {
     "simulations.dispatch": {"queue": "dispatch"},
     "simulations.materialize_slot": {"queue": "materialize"},
     "simulations.plan_simulation": {"queue": "plan"},
+    "simulations.store_results": {"queue": "materialize"},
 }
 # --- end issue #5 block ------------------------------------------------------------------------------------
 

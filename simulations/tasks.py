@@ -18,6 +18,7 @@ from django.db import InterfaceError, OperationalError
 
 from simulations.drivers import dispatcher
 from simulations.engine.pools import pools
+from simulations.lifecycle import results
 from simulations.lifecycle.control import plan_submitted_simulation
 
 RETRYABLE = (
@@ -29,13 +30,7 @@ RETRYABLE = (
     ConnectionError,
 )
 """Transient failures (database or broker unreachable, deadlock detected): retried with backoff."""
-
-
-def send_claim(claim: dispatcher.Claim) -> None:
-    materialize_slot.apply_async(args=(claim.slot_id, claim.attempt), eta=claim.eta)
-
-
-RETRY_WITH_BACKOFF: dict[str, Any] = {
+RETRY_TRANSIENT: dict[str, Any] = {
     "autoretry_for": RETRYABLE,
     "retry_backoff": 1,
     "retry_backoff_max": 30,
@@ -44,7 +39,11 @@ RETRY_WITH_BACKOFF: dict[str, Any] = {
 }
 
 
-@shared_task(name="simulations.materialize_slot", **RETRY_WITH_BACKOFF)
+def send_claim(claim: dispatcher.Claim) -> None:
+    materialize_slot.apply_async(args=(claim.slot_id, claim.attempt), eta=claim.eta)
+
+
+@shared_task(name="simulations.materialize_slot", **RETRY_TRANSIENT)
 def materialize_slot(slot_id: int, attempt: int | None = None) -> dict[str, Any]:
     """Write what is due of one slot (and, in live pace, claim its next rows)."""
     try:
@@ -57,11 +56,17 @@ def materialize_slot(slot_id: int, attempt: int | None = None) -> dict[str, Any]
     return {"slot": slot_id, "attempt": attempt, "written": sum(result.written.values()), "skipped": result.skipped}
 
 
-@shared_task(name="simulations.plan_simulation", **RETRY_WITH_BACKOFF)
+@shared_task(name="simulations.plan_simulation", **RETRY_TRANSIENT)
 def plan_simulation(simulation_id: int) -> dict[str, Any]:
     """Plan a simulation the API left ``planning`` (and start it if its creator asked for autoStart)."""
     simulation = plan_submitted_simulation(simulation_id=simulation_id)
     return {"simulation": simulation_id, "status": None if simulation is None else simulation.status}
+
+
+@shared_task(name="simulations.store_results", **RETRY_TRANSIENT)
+def store_results(simulation_id: int) -> bool:
+    """Compute and store a completed simulation's report and digest (idempotent: stores once)."""
+    return results.store_results(simulation_id=simulation_id)
 
 
 @shared_task(name="simulations.dispatch")

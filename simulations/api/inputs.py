@@ -3,6 +3,10 @@ preview of a request (validated like a create by ``lifecycle.requests.validate_r
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
+from django.core.cache import cache
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -131,9 +135,32 @@ class PreviewSerializer(serializers.Serializer):
     seed = serializers.IntegerField(help_text="The seed used (drawn when none was given): reuse it to reproduce.")
     parameters = serializers.JSONField(help_text="The resolved parameters (preset + overrides).")
     leads = serializers.IntegerField()
+    estimated = serializers.BooleanField(
+        help_text=(
+            f"False: every count is exact. True (more than {engine.PREVIEW_EXACT_LEADS:,} leads): deals, deal "
+            "contacts, activities, events and deal outcomes are estimated from the same simulation run at "
+            "`sampledLeads` leads, scaled up; leads, owners, companies, contacts and the arrivals histogram stay "
+            "exact."
+        )
+    )
+    sampledLeads = serializers.IntegerField(help_text="Leads of the run the counts come from (all when exact).")
     planned = CountsSerializer()
     arrivals = ArrivalsSerializer()
     deals = DealOutcomesSerializer()
+
+
+PREVIEW_CACHE_SECONDS = 3600
+
+
+def cached_preview(inputs: engine.SimulationInputs) -> dict[str, Any]:
+    """``engine.preview(inputs)``, kept in Django's cache (shared by the web processes) under a hash of the
+    inputs and the engine version: the same inputs give the same answer, computed once an hour at most."""
+    key = "preview:" + hashlib.sha256(f"{engine.ENGINE_VERSION}|{inputs!r}".encode()).hexdigest()
+    result: dict[str, Any] | None = cache.get(key)
+    if result is None:
+        result = engine.preview(inputs)
+        cache.set(key, result, PREVIEW_CACHE_SECONDS)
+    return result
 
 
 class PreviewView(ThrottleCreates):
@@ -146,13 +173,14 @@ class PreviewView(ThrottleCreates):
     def post(self, request: Request, slug: str) -> Response:
         """What a simulation of this scenario would produce: planned counts, arrivals histogram, deal outcomes.
 
-        Same validation as creating a simulation; nothing is stored.
+        Same validation as creating a simulation; nothing is stored. Exact up to PREVIEW_EXACT_LEADS leads,
+        estimated beyond from the same simulation run smaller (``estimated``, ``sampledLeads``); cached by its inputs.
         """
         get_object_or_404(ScenarioPreset, slug=slug)
         serializer = SimulationInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         valid = validate_request(serializer.to_request(slug))
-        result = engine.preview(valid.inputs)
+        result = cached_preview(valid.inputs)
         return Response(
             PreviewSerializer(
                 {"scenario": slug, "seed": valid.seed, "parameters": valid.parameters.to_json(), **result}

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
@@ -16,16 +16,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from crmsim.api import (
+    CONFLICT,
     OBJECT_ERRORS,
     VALIDATION_ERROR,
 )
+from crmsim.errors import StateConflict
 from crmsim.vocabulary import RECORD_TYPES
 from simulations.api.counts import CountsSerializer
 from simulations.api.endpoint import SimulationEndpoint
+from simulations.lifecycle.results import owe_results
 from simulations.models import Simulation
 from simulations.reads.export import EXPORT_COLUMNS, export_filename, export_rows
 from simulations.reads.progress import progress
-from simulations.reads.report import calibration_report
 
 # --- progress, report, export ------------------------------------------------------------------------------
 
@@ -58,15 +60,41 @@ class ProgressView(SimulationEndpoint):
         return Response(ProgressSerializer(progress(self.simulation)).data)
 
 
+REPORT_RETRY_SECONDS = 2
+REPORT_PENDING = OpenApiResponse(
+    CONFLICT.response,  # {"detail": ...}
+    description="Completed, and its report is being computed (once, after completion): retry after Retry-After.",
+)
+
+
 class ReportView(SimulationEndpoint):
     @extend_schema(
         operation_id="simulations_report",
         tags=["simulations"],
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The calibration report."), **OBJECT_ERRORS},
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The calibration report."),
+            202: REPORT_PENDING,
+            **OBJECT_ERRORS,
+            409: CONFLICT,
+        },
     )
     def get(self, request: Request, pk: int) -> Response:
-        """Calibration: the generated data's statistics against the scenario's parameters."""
-        return Response(calibration_report(self.simulation))
+        """Calibration: the generated data's statistics against the scenario's parameters, with the database digest.
+
+        Computed once when the simulation completes and stored: this reads it. 202 with Retry-After while it is
+        being computed; 409 before the simulation has completed.
+        """
+        simulation = self.simulation
+        if simulation.status != Simulation.Status.COMPLETED:
+            raise StateConflict(f"The report is computed once the simulation has completed; it is {simulation.status}.")
+        if simulation.report is None:
+            owe_results(simulation_id=simulation.pk, reader=True)
+            return Response(
+                {"detail": "The report is being computed; retry shortly."},
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Retry-After": str(REPORT_RETRY_SECONDS)},
+            )
+        return Response(simulation.report)
 
 
 EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}

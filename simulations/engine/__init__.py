@@ -29,7 +29,17 @@ from .distributions import (
 )
 from .inputs import ENGINE_VERSION, RECORD_TYPES, SLOT_SIZE, SimulationInputs, freeze_params, lead_count
 from .plan import Plan, build_plan, scenario_style
-from .slots import PlanCounts, SlotData, count_plan, count_slot, generate_dataset, generate_slot, preview
+from .slots import (
+    PREVIEW_EXACT_LEADS,
+    PlanCounts,
+    SlotData,
+    count_plan,
+    count_slot,
+    generate_dataset,
+    generate_slot,
+    preview,
+    preview_inputs,
+)
 
 __all__ = [
     "BOOLEAN",
@@ -39,6 +49,7 @@ __all__ = [
     "ENGINE_VERSION",
     "LIFECYCLE_STAGES",
     "NULLABLE",
+    "PREVIEW_EXACT_LEADS",
     "RECORD_TYPES",
     "SLOT_SIZE",
     "DatasetDigest",
@@ -62,6 +73,7 @@ __all__ = [
     "is_time_field",
     "lead_count",
     "preview",
+    "preview_inputs",
     "scenario_style",
     "slot_rows",
     "validate_distribution",

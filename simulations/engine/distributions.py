@@ -423,14 +423,35 @@ def sample_arrivals(
     ``shaped``. Draw order from ``rng``: the method's own draws, bin picks, offsets, then shaping."""
     grid, mass = bin_weights(name, params, start, end, rng)
     cdf = np.cumsum(mass)
-    picks = np.searchsorted(cdf, rng.random(count) * cdf[-1], side="right")
+    picks = pick_bins(cdf, rng.random(count))
     picks = np.minimum(picks, mass.size - 1)
     widths = grid.widths
     times = grid.edges[:-1][picks] + np.floor(rng.random(count) * widths[picks]).astype(np.int64)
     if DISTRIBUTIONS[name].shaped:
         times = shape_arrivals(times, start, end, rng, scenario_style)
-    times.sort(kind="stable")
+    times.sort()  # equal integers are indistinguishable: any sort gives the same array (stable was 10x slower)
     return times
+
+
+PICK_TABLE_SIZE = 1 << 16
+
+
+def pick_bins(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(cdf, u * cdf[-1], side="right")``, the same array, about 3x faster for millions of
+    uniforms ``u`` in [0, 1) over thousands of bins.
+
+    A table guesses each pick from ``u``'s bucket among PICK_TABLE_SIZE equal ones; a guess p is kept only
+    when ``cdf[p - 1] <= x < cdf[p]`` (x = u x cdf[-1]), which for a non-decreasing ``cdf`` holds for exactly
+    one p, the searchsorted answer; the rest (buckets holding a bin edge) are searched.
+    """
+    x = u * cdf[-1]
+    buckets = np.arange(PICK_TABLE_SIZE, dtype=np.float64) / PICK_TABLE_SIZE * cdf[-1]
+    table = np.searchsorted(cdf, buckets, side="right")
+    picks = table[np.minimum((u * PICK_TABLE_SIZE).astype(np.int64), PICK_TABLE_SIZE - 1)]
+    padded = np.concatenate(([-np.inf], cdf, [np.inf]))
+    wrong = np.flatnonzero((padded[picks] > x) | (x >= padded[picks + 1]))
+    picks[wrong] = np.searchsorted(cdf, x[wrong], side="right")
+    return picks
 
 
 # Scenario shaping profiles: relative weight of each UTC hour.
@@ -460,8 +481,9 @@ def shape_arrivals(
     chance = rng.random(count)
     hour_u = rng.random(count)
     second = rng.integers(0, HOUR, count)
-    day = (times // DAY) * DAY
-    weekday = (times // DAY + 3) % 7
+    days = times // DAY
+    day = days * DAY
+    weekday = (days + 3) % 7
     if scenario_style == "b2c":
         hours, weights = B2C_HOURS, B2C_HOUR_WEIGHTS
         moved = chance < np.where(weekday >= 5, B2C_EVENING_SHARE_WEEKEND, B2C_EVENING_SHARE_WEEKDAY)

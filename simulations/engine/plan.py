@@ -137,12 +137,31 @@ def company_sizes(total: int, low: int, high: int, rng: np.random.Generator) -> 
     return sizes
 
 
+def plan_arrivals(inputs: SimulationInputs) -> np.ndarray:
+    """The plan's arrivals (sorted epoch seconds, one per lead), without the company step: equal to
+    ``build_plan(inputs).arrivals``."""
+    return sample_arrivals(
+        inputs.distribution,
+        inputs.params,
+        inputs.start,
+        inputs.end,
+        lead_count(inputs),
+        stream(inputs.seed, ARRIVALS),
+        scenario_style(inputs.parameters.id),
+    )
+
+
+def plan_company_count(inputs: SimulationInputs) -> int:
+    """The plan's number of companies, equal to ``build_plan(inputs).company_count``, without drawing the
+    lead -> company permutation (the sizes are the COMPANIES stream's first draws)."""
+    low, high = inputs.parameters.contactsPerCompany
+    return int(company_sizes(lead_count(inputs), low, high, stream(inputs.seed, COMPANIES)).size)
+
+
 def _build(inputs: SimulationInputs) -> Plan:
     total = lead_count(inputs)
     style = scenario_style(inputs.parameters.id)
-    arrivals = sample_arrivals(
-        inputs.distribution, inputs.params, inputs.start, inputs.end, total, stream(inputs.seed, ARRIVALS), style
-    )
+    arrivals = plan_arrivals(inputs)
 
     rng = stream(inputs.seed, COMPANIES)
     low, high = inputs.parameters.contactsPerCompany

@@ -8,7 +8,7 @@ Life of a simulation::
                           runner calls plan_submitted_simulation later)
     start_simulation   -> running (live pace: the simulated clock starts)
     (simulations.materialize writes the rows, slot by slot)
-    complete_if_done   -> completed, exactly once, when no slot is left
+    complete_if_done   -> completed, exactly once, when no slot is left; then report + digest (lifecycle.results)
     pause / resume / cancel / fail / delete
 
 Bad input raises ``crmsim.errors.InvalidInput`` (via ``requests.validate_request``), the per-user quota
@@ -31,6 +31,7 @@ from crmsim.vocabulary import RECORD_TYPES
 from simulations import engine
 from simulations.lifecycle.clock import from_epoch, simulated_now
 from simulations.lifecycle.requests import SimulationRequest, engine_inputs, validate_request
+from simulations.lifecycle.results import owe_results
 from simulations.lifecycle.retry import retry_on_conflict
 from simulations.models import Simulation, Slot, User
 
@@ -266,11 +267,15 @@ def complete_if_done(*, simulation_id: int, now: dt.datetime | None = None) -> b
     """Mark a running simulation completed when no slot is left. True for the one call that did it.
 
     One conditional UPDATE: however many workers or dispatchers call this at once, only one sees rowcount 1.
+    That call then owes the simulation's report and digest (``lifecycle.results.owe_results``): computed here, or
+    sent as a task after commit when this runs in a Celery task.
     """
     remaining = Slot.objects.filter(simulation_id=OuterRef("pk")).exclude(status=Slot.Status.DONE)
     updated = Simulation.objects.filter(~Exists(remaining), pk=simulation_id, status=Status.RUNNING).update(
         status=Status.COMPLETED, finished_at=now or timezone.now()
     )
+    if updated == 1:
+        owe_results(simulation_id=simulation_id)
     return updated == 1
 
 

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from rest_framework.utils.encoders import JSONEncoder
 
 from crm.models import Contact
 from crmsim.vocabulary import RECORD_TYPES
 from simulations import engine
+from simulations.drivers.in_process import run_in_process
 from simulations.drivers.runner import run_round
 from simulations.lifecycle.control import start_simulation
 from simulations.lifecycle.requests import SimulationRequest, engine_inputs, validate_request
+from simulations.lifecycle.results import store_results
 from simulations.models import Simulation, Slot
 from simulations.reads.progress import processed_counts
 from tests.api.conftest import BODY, QUARTER, Actors
 
 pytestmark = pytest.mark.django_db
+PREVIEW_BODY = {k: v for k, v in BODY.items() if k != "scenario"}
 CAMEL = {"lifecycle_events": "lifecycleEvents", "deal_stage_events": "dealStageEvents", "deal_contacts": "dealContacts"}
 
 
@@ -40,6 +46,35 @@ def test_a_preview_matches_the_engine_and_stores_nothing(actors: Actors) -> None
     assert got["parameters"]["dealWinRateBase"] == 0.62
     assert got["seed"] == 7
     assert Simulation.objects.count() == 0
+
+
+def test_a_preview_beyond_the_exact_size_says_it_is_estimated_and_over_how_many_leads(actors: Actors) -> None:
+    small = actors.client("a").post("/api/scenarios/b2b/preview/", {**PREVIEW_BODY}, format="json").json()
+    assert small["estimated"] is False
+    assert small["sampledLeads"] == small["leads"] == 150
+    body = PREVIEW_BODY | {"records": 300_000}  # 225,000 leads at b2b's 0.75 leads per record
+    got = actors.client("a").post("/api/scenarios/b2b/preview/", body, format="json").json()
+    assert got["leads"] == 225_000 > engine.PREVIEW_EXACT_LEADS
+    assert got["estimated"] is True
+    inputs = validate_request(SimulationRequest(scenario="b2b", records=300_000, seed=7, **QUARTER)).inputs
+    assert got["sampledLeads"] == engine.lead_count(engine.preview_inputs(inputs)) <= engine.PREVIEW_EXACT_LEADS
+    assert sum(got["arrivals"]["counts"]) == got["planned"]["contacts"] == 225_000
+
+
+def test_a_preview_is_answered_from_the_cache_for_the_same_inputs(actors: Actors) -> None:
+    client = actors.client("a")
+    first = client.post("/api/scenarios/b2b/preview/", PREVIEW_BODY, format="json").json()
+    assert client.post("/api/scenarios/b2b/preview/", PREVIEW_BODY, format="json").json() == first
+    request = SimulationRequest(scenario="b2b", records=200, seed=7, **QUARTER)
+    inputs = validate_request(request).inputs
+    key = "preview:" + hashlib.sha256(f"{engine.ENGINE_VERSION}|{inputs!r}".encode()).hexdigest()
+    cached = cache.get(key)
+    assert cached is not None and cached["planned"] == engine.preview(inputs)["planned"]
+    # The answer comes from the cache, not from the engine: a planted entry is served.
+    cache.set(key, cached | {"leads": 123_456})
+    assert client.post("/api/scenarios/b2b/preview/", PREVIEW_BODY, format="json").json()["leads"] == 123_456
+    other = client.post("/api/scenarios/b2b/preview/", PREVIEW_BODY | {"seed": 8}, format="json").json()
+    assert other["leads"] == 150 and other["seed"] == 8
 
 
 def test_a_preview_without_a_seed_reports_the_one_it_drew(actors: Actors) -> None:
@@ -167,6 +202,45 @@ def test_the_report_is_the_calibration_report(actors: Actors, completed_simulati
     assert response.json() == expected
 
 
+def test_the_report_is_read_from_the_stored_one_not_computed_in_the_request(
+    actors: Actors, completed_simulation: Simulation
+) -> None:
+    marked = completed_simulation.report | {"scenario": "stored-copy"}  # type: ignore[operator]
+    Simulation.objects.filter(pk=completed_simulation.pk).update(report=marked)
+    response = actors.client("a").get(f"/api/simulations/{completed_simulation.pk}/report/")
+    assert response.status_code == 200
+    assert response.json() == marked
+
+
+def test_a_report_still_being_computed_answers_202_and_owes_one_computation(
+    actors: Actors, completed_simulation: Simulation, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """With a broker the request sends the task (after commit) once, however often it is polled."""
+    settings.CRMSIM_EMBEDDED = False
+    Simulation.objects.filter(pk=completed_simulation.pk).update(report=None, digest="")
+    url = f"/api/simulations/{completed_simulation.pk}/report/"
+    with django_capture_on_commit_callbacks(execute=False) as sent:
+        first = actors.client("a").get(url)
+        again = actors.client("a").get(url)
+    assert first.status_code == again.status_code == 202
+    assert first.json() == {"detail": "The report is being computed; retry shortly."}
+    assert int(first["Retry-After"]) > 0
+    assert len(sent) == 1, "one computation owed, not one per poll"
+    assert store_results(simulation_id=completed_simulation.pk)
+    response = actors.client("a").get(url)
+    assert response.status_code == 200
+    assert response.json()["digest"] == engine.engine_digest(engine_inputs(completed_simulation))
+
+
+def test_the_report_of_a_simulation_that_has_not_completed_is_a_409_with_the_reason(
+    actors: Actors, make_simulation: Callable[..., Simulation]
+) -> None:
+    simulation = start_simulation(simulation=make_simulation(actors.a))
+    response = actors.client("a").get(f"/api/simulations/{simulation.pk}/report/")
+    assert response.status_code == 409
+    assert response.json() == {"detail": "The report is computed once the simulation has completed; it is running."}
+
+
 def test_deleting_a_simulation_removes_its_rows(actors: Actors, completed_simulation: Simulation) -> None:
     assert Contact.objects.filter(simulation=completed_simulation).exists()
     assert actors.client("a").delete(f"/api/simulations/{completed_simulation.pk}/").status_code == 204
@@ -194,3 +268,21 @@ def test_put_replaces_the_profile_and_patch_merges_top_level_keys(actors: Actors
     actors.a.refresh_from_db()
     assert actors.a.simulation_profile == merged.json()
     assert client.put("/api/profile/", {}, format="json").json() == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_embedded_mode_a_report_owed_is_computed_off_the_request_and_then_served(
+    builtin_presets: None, actors: Actors, make_simulation: Callable[..., Simulation], settings: Any
+) -> None:
+    settings.CRMSIM_EMBEDDED = True
+    simulation = run_in_process(start_simulation(simulation=make_simulation(actors.a)))
+    Simulation.objects.filter(pk=simulation.pk).update(report=None, digest="")
+    url = f"/api/simulations/{simulation.pk}/report/"
+    assert actors.client("a").get(url).status_code == 202
+    deadline = time.monotonic() + 60
+    while Simulation.objects.get(pk=simulation.pk).report is None:
+        assert time.monotonic() < deadline, "the owed report was never stored"
+        time.sleep(0.1)
+    response = actors.client("a").get(url)
+    assert response.status_code == 200
+    assert response.json()["digest"] == engine.engine_digest(engine_inputs(simulation))

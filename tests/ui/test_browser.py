@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import pytest
 
 from simulations.models import User
+from simulations.wizard_profile import save_profile
 from tests.ui.conftest import ARTIFACTS, PASSWORD, ThreadedRunner
 
 pytestmark = pytest.mark.browser
@@ -388,4 +389,35 @@ def test_login_errors_mute_preference_and_keyboard_only_wizard(browser: Any, liv
     expect_step(page, 2)
     assert traffic.failures() == []
     assert session.js_errors == []
+    session.context.close()
+
+
+def test_an_estimated_preview_marks_its_scaled_figures_with_approx(
+    browser: Any, live_server: Any, ui_user: User
+) -> None:
+    """Past PREVIEW_EXACT_LEADS the API estimates; the wizard says so and marks what is scaled with "≈"."""
+    save_profile(
+        user=ui_user,
+        profile={"scenario": "b2b", "distribution": "linear", "records": 300_000, "seed": 7,
+                 "start": "2025-01-01", "end": "2025-04-01", "pace": "backfill"},
+    )  # fmt: skip
+    base = live_server.url
+    session = open_page(browser)
+    page = session.page
+    log_in(page, base, ui_user)
+    with page.expect_response(lambda r: r.url.endswith("/api/scenarios/b2b/preview/")) as answer:
+        page.goto(f"{base}/#/wizard/4")
+    preview = answer.value.json()
+    assert preview["estimated"] is True and preview["leads"] == 225_000
+    page.wait_for_selector("#planned-table")
+    note = page.locator("#preview-estimated").inner_text()
+    assert f"{preview['sampledLeads']:,}" in note and "225,000" in note
+    deals = page.locator("#planned-table [data-key=deals]").inner_text()
+    assert deals.startswith("≈ ") and numbers(deals.removeprefix("≈ ")) == preview["planned"]["deals"]
+    assert page.locator("#deals-table [data-key=won]").inner_text().startswith("≈ ")
+    for exact in ("leads", "owners", "companies", "contacts"):
+        text = page.locator(f"#planned-table [data-key={exact}]").inner_text()
+        assert not text.startswith("≈") and numbers(text) == (preview["leads"] if exact == "leads" else
+                                                              preview["planned"][exact])  # fmt: skip
+    assert not session.js_errors
     session.context.close()

@@ -1,4 +1,7 @@
-"""Print a simulation's status, planned vs processed counts, calibration table and digest (or one JSON object)."""
+"""Print a simulation's status, planned vs processed counts, calibration table and digest (or one JSON object).
+
+A completed simulation's report is the one stored at completion (``lifecycle.results``); otherwise it is computed.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +35,8 @@ class Command(BaseCommand):
         simulation = Simulation.objects.filter(pk=int(options["id"])).first() if options["id"].isdigit() else None
         if simulation is None:
             raise usage_error(f"No simulation with id {options['id']!r}.")
-        report = calibration_report(simulation)
+        # The stored report (computed once at completion) when there is one; a running simulation's is computed now.
+        report = simulation.report if simulation.report is not None else calibration_report(simulation)
         if options["json"]:
             self.stdout.write(json.dumps(report))
             return

@@ -125,7 +125,8 @@ class Command(BaseCommand):
         simulation.refresh_from_db()
         progress = simulation_progress(simulation)
         done = simulation.status == Simulation.Status.COMPLETED
-        digest = database_digest(simulation) if done else None
+        # Stored at completion from the rows (lifecycle.results); computed here when the workers have not yet.
+        digest = (simulation.digest or database_digest(simulation)) if done else None
         if as_json:
             self.stdout.write(
                 json.dumps(

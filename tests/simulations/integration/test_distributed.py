@@ -61,6 +61,10 @@ def test_same_digest_with_one_and_four_worker_processes_and_in_embedded_mode(
     cluster.kill("worker")
     cluster.start_worker(4)
     four = services.start_simulation(*BACKFILL)
+    # The worker that completed it sent simulations.store_results: the stored digest is read from the rows.
+    stored = "SELECT digest FROM simulations_simulation WHERE id = %s AND report IS NOT NULL"
+    services.db.wait_for("the stored report", lambda: bool(services.db.rows(stored, four["id"])), timeout=60)
+    assert services.db.value(stored, four["id"]) == four["digest"]
 
     sqlite = f"sqlite:///{tmp_path}/embedded.sqlite3"
     embedded_env = {k: v for k, v in services.env.items() if k != "CELERY_BROKER_URL"} | {"DATABASE_URL": sqlite}

@@ -61,7 +61,9 @@ export function seedValue(seed) {
   return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
 }
 
-export async function request(method, path, body) {
+/** One request: `{ status, data, retryAfter }` for a 2xx answer (`retryAfter` in seconds, or null); throws an
+ * ApiError otherwise. */
+export async function send(method, path, body) {
   const headers = { Accept: "application/json" };
   const init = { method, headers, credentials: "same-origin" };
   if (body !== undefined) {
@@ -89,7 +91,25 @@ export async function request(method, path, body) {
     window.location.assign(`/accounts/login/?next=${encodeURIComponent("/" + window.location.hash)}`);
   }
   if (!response.ok) throw new ApiError(response.status, data);
-  return data;
+  const retryAfter = Number.parseInt(response.headers.get("Retry-After") || "", 10);
+  return { status: response.status, data, retryAfter: Number.isNaN(retryAfter) ? null : retryAfter };
+}
+
+export async function request(method, path, body) {
+  return (await send(method, path, body)).data;
+}
+
+/** GET a resource that answers 202 + Retry-After while it is being computed: wait and ask again until it is
+ * ready (200) and return its data, up to `maxWaitMs` in all; null once `active()` turns false (the screen left). */
+export async function getWhenReady(path, { active = () => true, maxWaitMs = 600_000 } = {}) {
+  const deadline = Date.now() + maxWaitMs;
+  for (;;) {
+    const answer = await send("GET", path);
+    if (answer.status !== 202) return answer.data;
+    if (Date.now() > deadline) throw new ApiError(504, { detail: "Still being computed; try again later." });
+    if (!active()) return null;
+    await new Promise((resolve) => window.setTimeout(resolve, 1000 * Math.min(Math.max(answer.retryAfter ?? 2, 1), 30)));
+  }
 }
 
 export const api = {

@@ -1,7 +1,7 @@
 // A simulation's dashboard: status, planned vs processed per record type (polled every second while it runs),
 // lag, controls, and once completed the calibration table and the export links.
 
-import { ApiError, api } from "./api.js";
+import { ApiError, api, getWhenReady } from "./api.js";
 import { exportList, reportCard } from "./dashboard/report.js";
 import { announce, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
 import { fmtDateTime, fmtInt, fmtMs, fmtNumber, fmtPercent } from "./format.js";
@@ -129,7 +129,9 @@ export async function renderDashboard(root, ctx, id) {
     report.hidden = false;
     mount(report, h("h2", { id: "report-title" }, "Calibration"), h("p", { role: "status" }, "Computing the calibration report…"));
     try {
-      const data = await api.get(`/api/simulations/${id}/report/`);
+      // 202 + Retry-After while the report is computed (once, right after completion): wait and ask again.
+      const data = await getWhenReady(`/api/simulations/${id}/report/`, { active: () => root.isConnected });
+      if (!data || !root.isConnected) return;
       mount(report, reportCard(data));
     } catch (error) {
       mount(report, h("h2", { id: "report-title" }, "Calibration"), errorPanel(error.message, loadReport));

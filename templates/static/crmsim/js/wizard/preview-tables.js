@@ -21,13 +21,25 @@ function flatten(value, prefix = "", out = []) {
 
 const row = (label, value, key) => h("tr", {}, h("th", { scope: "row" }, label), h("td", key ? { dataset: { key } } : {}, value));
 
+// What an estimated preview (data.estimated) still counts exactly; every other figure is scaled from a smaller run.
+const EXACT_TYPES = new Set(["owners", "companies", "contacts"]);
+
 function plannedCard(data) {
   const deals = data.deals;
-  const realized = deals.realizedWinRate === null ? "—" : fmtPercent(100 * deals.realizedWinRate);
+  // "≈ " marks a figure scaled up from a run of data.sampledLeads leads (only when data.estimated).
+  const approx = (text) => (data.estimated ? `≈ ${text}` : text);
+  const realized = deals.realizedWinRate === null ? "—" : approx(fmtPercent(100 * deals.realizedWinRate));
   return h(
     "section",
     { class: "card", "aria-labelledby": "planned-title" },
     h("h2", { id: "planned-title" }, "Planned records"),
+    data.estimated
+      ? h(
+          "p",
+          { class: "hint", id: "preview-estimated" },
+          `Estimated: figures marked ≈ are scaled up from the same simulation run at ${fmtInt(data.sampledLeads)} leads instead of ${fmtInt(data.leads)}; leads, owners, companies, contacts and arrivals are exact.`,
+        )
+      : null,
     h(
       "table",
       { class: "table numbers", id: "planned-table" },
@@ -36,7 +48,7 @@ function plannedCard(data) {
         "tbody",
         {},
         row("Leads", fmtInt(data.leads), "leads"),
-        recordTypes().map(({ key, label }) => row(label, fmtInt(data.planned[key]), key)),
+        recordTypes().map(({ key, label }) => row(label, EXACT_TYPES.has(key) ? fmtInt(data.planned[key]) : approx(fmtInt(data.planned[key])), key)),
       ),
     ),
     h("h3", {}, "Deal outcomes in the window"),
@@ -46,11 +58,11 @@ function plannedCard(data) {
       h(
         "tbody",
         {},
-        row("Won", fmtInt(deals.won), "won"),
-        row("Lost", fmtInt(deals.lost), "lost"),
-        row("Still open", fmtInt(deals.open), "open"),
-        row("Won amount", fmtAmount(deals.wonAmount), "wonAmount"),
-        row("Open pipeline", fmtAmount(deals.pipelineAmount), "pipelineAmount"),
+        row("Won", approx(fmtInt(deals.won)), "won"),
+        row("Lost", approx(fmtInt(deals.lost)), "lost"),
+        row("Still open", approx(fmtInt(deals.open)), "open"),
+        row("Won amount", approx(fmtAmount(deals.wonAmount)), "wonAmount"),
+        row("Open pipeline", approx(fmtAmount(deals.pipelineAmount)), "pipelineAmount"),
         row("Win rate (expected / realized)", `${fmtPercent(100 * deals.expectedWinRate)} / ${realized}`),
       ),
     ),
