@@ -10,6 +10,7 @@ from crmsim.views import spa
 from crmsim.vocabulary_stub_view import VocabularyView
 from scenarios import api as scenarios_api
 from simulations import api as simulations_api
+from simulations.delivery import api as delivery_api
 
 simulation_patterns: list[URLPattern | URLResolver] = [
     path("", simulations_api.SimulationListView.as_view(), name="simulation-list"),
@@ -26,6 +27,14 @@ simulation_patterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/contacts/<int:key>/timeline/", crm_api.ContactTimelineView.as_view(), name="contact-timeline"),
     path("<int:pk>/deals/", crm_api.DealListView.as_view(), name="simulation-deals"),
     path("<int:pk>/activities/", crm_api.ActivityListView.as_view(), name="simulation-activities"),
+    path("<int:pk>/deliveries/", delivery_api.DeliveriesView.as_view(), name="simulation-deliveries"),
+    path("<int:pk>/deliveries/replay/", delivery_api.ReplayView.as_view(), name="simulation-deliveries-replay"),
+]
+
+sink_patterns: list[URLPattern | URLResolver] = [
+    path("", delivery_api.SinkListView.as_view(), name="sink-list"),
+    path("<int:pk>/", delivery_api.SinkDetailView.as_view(), name="sink-detail"),
+    path("<int:pk>/test/", delivery_api.SinkTestView.as_view(), name="sink-test"),
 ]
 
 api_patterns: list[URLPattern | URLResolver] = [
@@ -37,6 +46,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("profile/", simulations_api.ProfileView.as_view(), name="profile"),
     path("vocabulary/", VocabularyView.as_view(), name="vocabulary"),
     path("simulations/", include(simulation_patterns)),
+    path("sinks/", include(sink_patterns)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

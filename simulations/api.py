@@ -43,6 +43,7 @@ from crmsim.api import (
 from scenarios.models import ScenarioPreset
 from simulations import engine, selectors
 from simulations.background import run_in_background
+from simulations.delivery.services import SinkInputError, attach_sinks
 from simulations.models import RECORD_TYPES, Simulation, User
 from simulations.profile import profile_errors
 from simulations.services import (
@@ -149,6 +150,13 @@ class SimulationCreateSerializer(SimulationInputSerializer):
         default=1.0, help_text=f"Live pace: simulated seconds per wall second, in (0, {MAX_TIME_SCALE:g}]."
     )
     autoStart = serializers.BooleanField(default=False, help_text="Start right after planning.")
+    sinks = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        max_length=10,
+        help_text="Ids of your sinks (GET /api/sinks/) to stream every written row to.",
+    )
 
 
 def validated(serializer: SimulationInputSerializer, scenario: str) -> Any:
@@ -340,11 +348,14 @@ class SimulationCursor(TimeOrderedCursor):
 
 
 @transaction.atomic
-def create_for_api(*, owner: User, request: SimulationRequest, auto_start: bool) -> Simulation:
-    """create_simulation under the per-user limit of active simulations, optionally started."""
+def create_for_api(
+    *, owner: User, request: SimulationRequest, auto_start: bool, sink_ids: Iterable[int] = ()
+) -> Simulation:
+    """create_simulation under the per-user limit of active simulations, with its sinks, optionally started."""
     try:
         simulation = create_simulation(owner=owner, request=request, enforce_active_limit=True)
-    except SimulationInputError as exc:
+        attach_sinks(simulation=simulation, sink_ids=list(sink_ids))
+    except (SimulationInputError, SinkInputError) as exc:
         raise ValidationError(exc.errors) from exc
     if auto_start:
         simulation = start_simulation(simulation=simulation)
@@ -387,6 +398,7 @@ class SimulationListView(ThrottleCreates, generics.ListAPIView):
             owner=signed_in_user(request),
             request=serializer.to_request(serializer.validated_data["scenario"]),
             auto_start=serializer.validated_data["autoStart"],
+            sink_ids=serializer.validated_data["sinks"],
         )
         simulation = visible_simulation(request, simulation.pk)
         return Response(SimulationSerializer(simulation).data, status=status.HTTP_201_CREATED)
@@ -494,6 +506,9 @@ class ProgressSerializer(serializers.Serializer):
     startedAt = serializers.DateTimeField(allow_null=True)
     finishedAt = serializers.DateTimeField(allow_null=True)
     eta = serializers.DateTimeField(allow_null=True)
+    sinks = serializers.ListField(
+        child=serializers.DictField(), help_text="Per sink: delivered, failed, deadLettered, pending, lag p50/p99."
+    )
 
 
 class ProgressView(ApiView):

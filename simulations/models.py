@@ -131,3 +131,19 @@ class LagSample(models.Model):
 
     def __str__(self) -> str:
         return f"lag {self.lag_p50_ms:.0f}/{self.lag_max_ms:.0f} ms"
+
+
+# Sinks (issue 15) live in their own package; importing them here registers them with the simulations app.
+from simulations.delivery.models import DeadLetter, SimulationSink, Sink, SlotDelivery  # noqa: E402
+
+__all__ = [
+    "RECORD_TYPES",
+    "DeadLetter",
+    "LagSample",
+    "Simulation",
+    "SimulationSink",
+    "Sink",
+    "Slot",
+    "SlotDelivery",
+    "User",
+]

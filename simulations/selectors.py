@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from crm.models import NATURAL_ORDER, RECORD_MODELS
 from simulations import engine
+from simulations.delivery.selectors import delivery_progress
 from simulations.models import RECORD_TYPES, LagSample, Simulation, Slot, User
 
 LAG_WINDOW = dt.timedelta(minutes=1)
@@ -80,6 +81,7 @@ def progress(simulation: Simulation, now: dt.datetime | None = None) -> dict[str
         "startedAt": simulation.started_at,
         "finishedAt": simulation.finished_at,
         "eta": eta,
+        "sinks": delivery_progress(simulation, now),
     }
 
 

@@ -13,6 +13,8 @@ from django.db import transaction
 
 from simulations import selectors
 from simulations.cli import parse_distribution_params, parse_overrides, parse_utc, table, usage_error
+from simulations.delivery.cli import cli_webhook_sink, sink_table
+from simulations.delivery.services import SinkInputError, attach_sinks
 from simulations.models import RECORD_TYPES, Simulation, User
 from simulations.runner import run_in_process
 from simulations.services import (
@@ -45,6 +47,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-wait", action="store_true", help="With a broker: enqueue and return at once.")
         parser.add_argument("--json", action="store_true", help="Print one JSON object last instead of tables.")
         parser.add_argument("--resume", type=int, metavar="ID", help="Continue a paused (or interrupted) simulation.")
+        parser.add_argument("--sink", type=int, action="append", default=[], metavar="ID", help="Stream to this sink.")
+        parser.add_argument("--webhook", metavar="URL", help="Stream to a webhook (a sink is created for it).")
+        parser.add_argument("--webhook-secret", metavar="whsec_...", help="The webhook's signing secret.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         resume = options["resume"]
@@ -74,13 +79,21 @@ class Command(BaseCommand):
             pace=options["pace"],
             time_scale=options["time_scale"],
         )
+        if bool(options["webhook"]) != bool(options["webhook_secret"]):
+            raise usage_error("--webhook and --webhook-secret go together.")
         try:
             validate_request(request)
             with transaction.atomic():
                 owner, _ = User.objects.get_or_create(username=options["user"])
+                sink_ids = list(options["sink"])
+                if options["webhook"]:
+                    sink_ids.append(
+                        cli_webhook_sink(owner=owner, url=options["webhook"], secret=options["webhook_secret"]).pk
+                    )
                 simulation = create_simulation(owner=owner, request=request)
+                attach_sinks(simulation=simulation, sink_ids=sink_ids)
                 return start_simulation(simulation=simulation)
-        except SimulationInputError as exc:
+        except (SimulationInputError, SinkInputError) as exc:
             raise usage_error(str(exc)) from None
 
     def _resume(self, simulation_id: int) -> Simulation:
@@ -129,7 +142,9 @@ class Command(BaseCommand):
                         "planned": progress["planned"],
                         "processed": progress["processed"],
                         "digest": digest,
-                    }
+                        "sinks": progress["sinks"],
+                    },
+                    default=str,
                 )
             )
             return
@@ -145,6 +160,8 @@ class Command(BaseCommand):
         self.stdout.write(f"duration {seconds:.2f} s, {rate:,.0f} rows/s")
         if digest:
             self.stdout.write(f"digest {digest}")
+        if progress["sinks"]:
+            self.stdout.write(sink_table(progress["sinks"]))
         if simulation.error:
             self.stderr.write(f"error: {simulation.error}")
 
