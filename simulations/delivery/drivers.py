@@ -54,18 +54,19 @@ def pending_with_watermark(*, now: dt.datetime, simulation_id: int | None = None
     stale = now - dt.timedelta(seconds=settings.CRMSIM_DELIVERY_CLAIM_SECONDS)
     return behind(simulation_id=simulation_id).filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        Q(sink__held_until__isnull=True) | Q(sink__held_until__lte=now),
         Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale),
     )
 
 
 def next_wake(*, simulation_id: int) -> dt.datetime | None:
-    """The earliest scheduled retry of a simulation's deliveries (embedded mode sleeps until then)."""
-    return (
-        SlotDelivery.objects.filter(simulation_id=simulation_id, sink__enabled=True, next_attempt_at__isnull=False)
-        .order_by("next_attempt_at")
-        .values_list("next_attempt_at", flat=True)
-        .first()
-    )
+    """The earliest scheduled retry or end of a Retry-After hold of a simulation's deliveries (embedded mode
+    sleeps until then)."""
+    rows = behind(simulation_id=simulation_id)
+    retry = rows.filter(next_attempt_at__isnull=False).order_by("next_attempt_at").values_list("next_attempt_at")
+    held = rows.filter(sink__held_until__isnull=False).order_by("sink__held_until").values_list("sink__held_until")
+    moments = [row[0] for row in (retry.first(), held.first()) if row is not None and row[0] is not None]
+    return max(moments) if moments else None
 
 
 def settled(*, simulation_id: int) -> bool:

@@ -40,7 +40,7 @@ from hubspot.crm.properties import PropertyCreate
 from simulations.delivery.events import Event
 from simulations.delivery.models import Sink
 from simulations.delivery.registry import Outcome
-from simulations.delivery.targets import TargetRejected, check_target
+from simulations.delivery.targets import TargetRejected, TargetUnresolvable, check_target
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 KEY_PROPERTY = "crmsim_key"
@@ -352,9 +352,10 @@ class HubSpotClient:
         self.requests = 0
         try:
             check_target(self.base_url)
+        except TargetUnresolvable as exc:
+            return Outcome("retry", detail=str(exc), requests=0)
         except TargetRejected as exc:
-            kind = "retry" if "resolve" in str(exc) else "gone"
-            return Outcome(kind, detail=str(exc), requests=0)  # type: ignore[arg-type]
+            return Outcome("gone", detail=str(exc), requests=0)
         try:
             errors = work()
         except RateLimited as exc:

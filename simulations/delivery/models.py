@@ -32,6 +32,9 @@ class Sink(models.Model):
     secret_encrypted = models.TextField(help_text="Fernet token of the signing secret or access token.")
     secret_hint = models.CharField(max_length=16, blank=True, help_text="Masked tail of the secret, for humans.")
     enabled = models.BooleanField(default=True)
+    held_until = models.DateTimeField(
+        null=True, blank=True, help_text="The target asked to wait (429 Retry-After): no request before this."
+    )
     disabled_reason = models.CharField(max_length=300, blank=True)
     state = models.JSONField(default=dict, blank=True, help_text="Implementation state (e.g. properties created).")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -69,7 +72,8 @@ class SlotDelivery(models.Model):
     lag_p50_ms = models.FloatField(null=True, blank=True, help_text="Last request: median delivery lag.")
     lag_max_ms = models.FloatField(null=True, blank=True, help_text="Last request: worst delivery lag.")
     lag_at = models.DateTimeField(null=True, blank=True)
-    first_failure_at = models.DateTimeField(null=True, blank=True)
+    retries = models.PositiveIntegerField(default=0, help_text="Consecutive failed requests (the backoff exponent).")
+    first_failure_at = models.DateTimeField(null=True, blank=True, help_text="Start of the current failure streak.")
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claim = models.PositiveIntegerField(default=0, help_text="Claim token: progress commits only under its claim.")
     claimed_at = models.DateTimeField(null=True, blank=True)

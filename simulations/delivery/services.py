@@ -8,9 +8,10 @@
 2. regenerate the slot's events for ``[since, slot watermark)`` (``events.events_for``) and send them from
    ``offset`` on, ``client.max_events`` at a time;
 3. record each outcome in one transaction, conditional on still holding the claim: advance the watermark
-   (delivered), or schedule a retry (exponential backoff with full jitter, ``Retry-After`` honoured), or write a
-   dead letter and step past the events (failing longer than CRMSIM_DELIVERY_MAX_AGE_SECONDS, or rejected), or
-   disable the sink (gone).
+   (delivered), or schedule a retry (exponential backoff in the consecutive failures, with jitter, never sooner
+   than ``Retry-After``), or write a dead letter and step past the events (rejected, or the failure streak is
+   older than CRMSIM_DELIVERY_MAX_AGE_SECONDS: then each further failing request is dead-lettered at once until
+   one succeeds), or disable the sink (gone).
 
 Nothing is written per event; a redelivered request carries the same event ids and webhook-id.
 """
@@ -265,6 +266,9 @@ def deliver_slot(
     if not sink.enabled:
         _release(delivery)
         return DeliveryResult("disabled")
+    if sink.held_until is not None and sink.held_until > now:
+        _release(delivery)
+        return DeliveryResult("not due", retry_at=sink.held_until)
     deadline = time.monotonic() + budget_seconds if budget_seconds is not None else None
     own_client = client is None
     try:
@@ -302,6 +306,7 @@ def deliver_slot(
                     updated = _mine(delivery).update(
                         **changes,
                         delivered=F("delivered") + len(chunk),
+                        retries=0,
                         first_failure_at=None,
                         next_attempt_at=None,
                         claimed_at=moment,
@@ -325,7 +330,8 @@ def deliver_slot(
                             **changes,
                             failed=F("failed") + 1,
                             dead=F("dead") + len(chunk),
-                            first_failure_at=None,
+                            retries=F("retries") + 1,
+                            first_failure_at=first,
                             next_attempt_at=None,
                             claimed_at=moment,
                             last_error=outcome.detail[:500],
@@ -334,10 +340,14 @@ def deliver_slot(
                             transaction.set_rollback(True)
                         dead += len(chunk)
                     else:
-                        attempt = SlotDelivery.objects.filter(pk=delivery.pk).values_list("failed", flat=True)[0]
-                        retry_at = moment + dt.timedelta(seconds=backoff_seconds(attempt, outcome.retry_after))
+                        retry_at = moment + dt.timedelta(seconds=backoff_seconds(delivery.retries, outcome.retry_after))
+                        if outcome.retry_after is not None:
+                            # Retry-After speaks for the whole target: hold every slot's delivery to this sink.
+                            held = moment + dt.timedelta(seconds=outcome.retry_after)
+                            Sink.objects.filter(pk=sink.pk).update(held_until=held)
                         _mine(delivery).update(
                             failed=F("failed") + 1,
+                            retries=F("retries") + 1,
                             first_failure_at=first,
                             next_attempt_at=retry_at,
                             claimed_at=None,
@@ -347,7 +357,10 @@ def deliver_slot(
             if not updated:
                 return DeliveryResult("claimed", delivered, dead, requests)
             delivery.since, delivery.offset = changes["since"], changes["offset"]
-            delivery.first_failure_at = None
+            if outcome.kind == "delivered":
+                delivery.first_failure_at, delivery.retries = None, 0
+            else:
+                delivery.first_failure_at, delivery.retries = first, delivery.retries + 1
             if deadline is not None and time.monotonic() >= deadline:
                 _release(delivery)
                 return DeliveryResult("more", delivered, dead, requests)

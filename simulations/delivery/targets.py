@@ -20,6 +20,10 @@ class TargetRejected(ValueError):
     """The URL is not one crmsim may send to; the message says why."""
 
 
+class TargetUnresolvable(TargetRejected):
+    """The host does not resolve (now): a delivery retries, a sink being saved is refused."""
+
+
 def check_url_shape(url: str) -> tuple[str, int]:
     """http(s), a host, no credentials; return (host, port). Raise TargetRejected otherwise."""
     try:
@@ -46,7 +50,7 @@ def check_target(url: str, *, allow_private: bool | None = None) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
-        raise TargetRejected(f"Cannot resolve {host}: {exc}.") from None
+        raise TargetUnresolvable(f"Cannot resolve {host}: {exc}.") from None
     addresses = sorted({str(info[4][0]) for info in infos})
     if not allowed:
         for address in addresses:

@@ -27,7 +27,7 @@ from standardwebhooks.webhooks import Webhook
 from simulations.delivery.events import Event, render
 from simulations.delivery.models import Sink
 from simulations.delivery.registry import Outcome
-from simulations.delivery.targets import TargetRejected, check_target
+from simulations.delivery.targets import TargetRejected, TargetUnresolvable, check_target
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the format prefix, not a secret
 RETRIED_STATUSES = {408, 425, 429}
@@ -91,9 +91,9 @@ class WebhookClient:
     def _post(self, msg_id: str, body: str) -> Outcome:
         try:
             check_target(self.url)
+        except TargetUnresolvable as exc:
+            return Outcome("retry", detail=str(exc))
         except TargetRejected as exc:
-            if "resolve" in str(exc):
-                return Outcome("retry", detail=str(exc))
             return Outcome("gone", detail=str(exc))
         headers = signed_headers(self.signer, msg_id, body)
         try:

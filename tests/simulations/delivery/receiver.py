@@ -6,7 +6,8 @@ unsigned or badly signed requests, and appends each accepted event to an NDJSON 
 
 Misbehaviour is switched over HTTP, ``POST /__control`` with any of: ``fail_rate`` (share of requests answered
 500, drawn from a seeded generator), ``slow_seconds`` (delay before answering), ``status`` (answer every request
-with it, e.g. 410 or 429), ``retry_after`` (header sent with 429/503). ``GET /__state`` returns the counters.
+with it, e.g. 410 or 429; only the next ``status_count`` requests when that is set), ``retry_after`` (header sent
+with it). ``GET /__state`` returns the counters and request times.
 """
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ class State:
         self.log = open(log_path, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
         self.lock = threading.Lock()
         self.random = random.Random(seed)
-        self.control: dict[str, Any] = {"fail_rate": 0.0, "slow_seconds": 0.0, "status": None, "retry_after": None}
+        self.control: dict[str, Any] = {
+            "fail_rate": 0.0,
+            "slow_seconds": 0.0,
+            "status": None,
+            "status_count": None,
+            "retry_after": None,
+        }
         self.counts = {"requests": 0, "accepted": 0, "events": 0, "failed": 0, "unsigned": 0, "bad_signature": 0}
         self.request_times: list[float] = []
 
@@ -67,6 +74,10 @@ class Handler(BaseHTTPRequestHandler):
             state.request_times.append(time.time())
             control = dict(state.control)
             fail = state.random.random() < control["fail_rate"]
+            if state.control["status_count"] is not None:
+                state.control["status_count"] -= 1
+                if state.control["status_count"] <= 0:
+                    state.control["status"] = state.control["status_count"] = None
         headers = {k.lower(): v for k, v in self.headers.items()}
         if not all(h in headers for h in ("webhook-id", "webhook-timestamp", "webhook-signature")):
             with state.lock:
