@@ -10,8 +10,9 @@
   not know (a future export column set) is reported as a per-record note, not an error.
 - Batches of at most 100 inputs per request (HubSpot's batch limit). Rate limits: a client-side burst limiter
   (CRMSIM_HUBSPOT_BURST_LIMIT requests per CRMSIM_HUBSPOT_BURST_WINDOW_SECONDS) and a daily budget
-  (CRMSIM_HUBSPOT_DAILY_LIMIT) per process; a 429 stops the send and blocks this sink's client until its
-  ``Retry-After`` has passed (no request inside the window), and the send is retried.
+  (CRMSIM_HUBSPOT_DAILY_LIMIT) per process; a 429 blocks this sink's limiter until its ``Retry-After`` has
+  passed (no request inside the window), then the request is repeated, within CRMSIM_HUBSPOT_MAX_WAIT_SECONDS
+  per send; past that the send ends as a retry (and the sink is held for the Retry-After).
 - Per-record errors of a 207 multi-status answer are recorded (``Outcome.record_errors``), the rest delivered.
 
 See docs/sinks.md for what was and was not verified against HubSpot itself.
@@ -245,26 +246,25 @@ class HubSpotClient:
         self.timeout = settings.CRMSIM_DELIVERY_TIMEOUT_SECONDS
         self.ready: set[str] = set(sink.state.get("key_properties", []))
         self.requests = 0
+        self.deadline = time.monotonic()
 
     # -- one HTTP call, rate limited ---------------------------------------------------------------------
     def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
-        from hubspot.crm.objects.exceptions import ApiException
-
-        deadline = time.monotonic() + settings.CRMSIM_HUBSPOT_MAX_WAIT_SECONDS
-        self.limiter.wait(deadline)
-        self.requests += 1
-        try:
-            return function(*args, _request_timeout=self.timeout, **kwargs)
-        except Exception as exc:
-            status = getattr(exc, "status", None)
-            if status == 429:
-                headers = getattr(exc, "headers", None) or {}
-                retry_after = _retry_after(headers)
+        """One request, after the limiter allows it. A 429 blocks the sink's limiter for its Retry-After; the
+        request is then repeated if that fits in the send's time budget, else RateLimited ends the send (its
+        outcome is a retry, and the whole send is repeated later: upserts make that harmless)."""
+        while True:
+            self.limiter.wait(self.deadline)
+            self.requests += 1
+            try:
+                return function(*args, _request_timeout=self.timeout, **kwargs)
+            except Exception as exc:
+                if getattr(exc, "status", None) != 429:
+                    raise
+                retry_after = _retry_after(getattr(exc, "headers", None) or {})
                 self.limiter.block(retry_after)
-                raise RateLimited(retry_after) from None
-            if isinstance(exc, ApiException) or status is not None:
-                raise
-            raise
+                if time.monotonic() + retry_after > self.deadline:
+                    raise RateLimited(retry_after) from None
 
     def _ensure_key_property(self, object_type: str) -> None:
         if object_type in self.ready:
@@ -350,6 +350,7 @@ class HubSpotClient:
         from hubspot.crm.objects.exceptions import ApiException
 
         self.requests = 0
+        self.deadline = time.monotonic() + settings.CRMSIM_HUBSPOT_MAX_WAIT_SECONDS
         try:
             check_target(self.base_url)
         except TargetUnresolvable as exc:

@@ -140,3 +140,67 @@ def seen_ids(events: list[dict[str, Any]], current: dict[str, Any]) -> set[str]:
 
 
 RunSimulation = Callable[..., Any]
+
+
+HUBSPOT_TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"
+
+
+@dataclass
+class HubSpotServer:
+    port: int
+    burst: int
+    window: float
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.simulations.delivery.hubspot_server", "--port", str(self.port), "--token",
+             HUBSPOT_TOKEN, "--burst", str(self.burst), "--window", str(self.window)],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        wait_listening(self.port, self.process)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def state(self) -> dict[str, Any]:
+        return dict(requests.get(f"{self.url}/__state", timeout=5).json())
+
+
+@pytest.fixture
+def hubspot_server() -> Iterator[HubSpotServer]:
+    server = HubSpotServer(free_port(), burst=100, window=10.0)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def tight_hubspot_server() -> Iterator[HubSpotServer]:
+    """A portal with a small burst limit (15 requests per 2 s), to meet 429s within a short test."""
+    server = HubSpotServer(free_port(), burst=15, window=2.0)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def roomy_hubspot_server(settings: Any) -> Iterator[HubSpotServer]:
+    """A portal (and client limiter) without a practical burst limit, for tests about something else."""
+    settings.CRMSIM_HUBSPOT_BURST_LIMIT = 100_000
+    server = HubSpotServer(free_port(), burst=100_000, window=10.0)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
