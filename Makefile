@@ -47,7 +47,7 @@ run: migrate
 
 # Distributed mode on this machine (docs/operations.md). `services-up` makes sure PostgreSQL and Redis answer
 # (starting them as .ci/run does) and that the database exists and is migrated; `run-all` then starts every
-# Procfile process (web, worker, dispatcher, beat, flower) with honcho, with the venv's tools on PATH.
+# Procfile process (web, worker, dispatcher, beat; flower when FLOWER_BASIC_AUTH is set) with honcho, with the venv's tools on PATH.
 DIST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/crmsim)
 DIST_BROKER_URL ?= $(or $(CELERY_BROKER_URL),redis://127.0.0.1:6379/0)
 DIST_ENV := DATABASE_URL=$(DIST_DATABASE_URL) CELERY_BROKER_URL=$(DIST_BROKER_URL) PATH=$(CURDIR)/$(VENV)/bin:$$PATH
@@ -61,8 +61,18 @@ services-up: $(STAMP)
 		psql "$$(echo '$(DIST_DATABASE_URL)' | sed 's#/[^/]*$$#/postgres#')" -c "create database $$(basename '$(DIST_DATABASE_URL)')"
 	$(DIST_ENV) $(PY) manage.py migrate --no-input
 
+# run-all runs like production (DEBUG off; `DEBUG=true make run-all` asks for it) but over plain HTTP on this
+# machine: a SECRET_KEY kept in .secret_key unless one is set, local host names, no HTTPS redirect or secure
+# cookies (WhiteNoise serves the static files). Flower needs FLOWER_BASIC_AUTH=user:password (docs/operations.md).
+RUN_ENV := DEBUG=$${DEBUG:-false} SECRET_KEY="$${SECRET_KEY:-$$(cat .secret_key)}" \
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-localhost,127.0.0.1} SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-false} \
+	SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-false} CSRF_COOKIE_SECURE=$${CSRF_COOKIE_SECURE:-false}
+
 run-all: services-up
-	$(DIST_ENV) $(VENV)/bin/honcho start
+	@test -n "$$SECRET_KEY" || test -s .secret_key || \
+		(umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > .secret_key)
+	@test -n "$$FLOWER_BASIC_AUTH" || echo "run-all: Flower not started (set FLOWER_BASIC_AUTH=user:password to start it)"
+	$(RUN_ENV) $(DIST_ENV) $(VENV)/bin/honcho start web worker dispatcher beat $${FLOWER_BASIC_AUTH:+flower}
 
 clean:
 	rm -rf $(VENV) crmsim.sqlite3* .pytest_cache .mypy_cache .ruff_cache

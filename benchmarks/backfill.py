@@ -2,7 +2,7 @@
 
 Child process: ``python -m benchmarks.backfill --leads N --driver inprocess|celery`` with DATABASE_URL set.
 
-* ``inprocess``: the embedded driver (``simulations.runner.run_in_process``), one process, one connection.
+* ``inprocess``: the embedded driver (``simulations.drivers.in_process.run_in_process``), one process, one connection.
 * ``celery``: this process plays beat's part -- it runs the dispatcher tick (``simulations.tasks.dispatch``'s
   body: sweep, claim due slots, send them) every CRMSIM_DISPATCH_INTERVAL_SECONDS -- while real Celery worker
   processes, started by the parent on the same database and broker, materialize the slots.
@@ -35,11 +35,14 @@ def main(argv: list[str] | None = None) -> None:
     setup_django()
     from django.conf import settings
 
-    from simulations import engine, selectors
+    from simulations import engine
+    from simulations.drivers.in_process import run_in_process
     from simulations.engine.pools import pools
+    from simulations.lifecycle.control import start_simulation
+    from simulations.lifecycle.requests import engine_inputs
     from simulations.models import Simulation
-    from simulations.runner import run_in_process
-    from simulations.services import engine_inputs, start_simulation
+    from simulations.reads.digest import database_digest
+    from simulations.reads.progress import processed_counts
 
     pools()  # the value pools are built once per process (Faker, ~0.5 s): not part of any N
 
@@ -47,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
         simulation = start_simulation(simulation=simulation)
         if args.driver == "inprocess":
             return run_in_process(simulation)
-        from simulations import dispatch as dispatcher
+        from simulations.drivers import dispatcher
         from simulations.tasks import send_claim
 
         next_tick = 0.0
@@ -81,11 +84,9 @@ def main(argv: list[str] | None = None) -> None:
         "slots": simulation.slots.count(),
     }
     if args.verify:
-        processed = selectors.processed_counts(simulation)
+        processed = processed_counts(simulation)
         result["processed_equals_planned"] = processed == {t: int(simulation.planned.get(t, 0)) for t in processed}
-        result["digest_equals_engine"] = selectors.database_digest(simulation) == engine.engine_digest(
-            engine_inputs(simulation)
-        )
+        result["digest_equals_engine"] = database_digest(simulation) == engine.engine_digest(engine_inputs(simulation))
     emit(result)
 
 

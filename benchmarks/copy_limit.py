@@ -60,9 +60,9 @@ def main(argv: list[str] | None = None) -> None:
 
     from crm.models import RECORD_MODELS
     from simulations import engine
-    from simulations.batches import cut_batch
-    from simulations.services import engine_inputs
-    from simulations.writer import copy_columns, copy_text
+    from simulations.lifecycle.requests import engine_inputs
+    from simulations.materialize.batches import cut_batch
+    from simulations.materialize.writers import copy_columns, copy_text
 
     simulation = create_simulation(args.leads)
     inputs = engine_inputs(simulation)

@@ -3,7 +3,7 @@
 Child process: ``python -m benchmarks.live --leads N --seconds S --driver inprocess|celery`` with DATABASE_URL.
 The standard quarter is played in S wall seconds (time_scale = quarter / S), so the rate is rows / S on
 average. Lag comes from the LagSample rows the product records (per written batch: its median row lag and its
-worst row's lag against the row's due wall time), summarised over the whole run like ``selectors.lag_summary``
+worst row's lag against the row's due wall time), summarised over the whole run like ``reads.progress.lag_summary``
 (p50 weighted by rows, p99 over the batches' worst rows).
 """
 
@@ -40,10 +40,10 @@ def main(argv: list[str] | None = None) -> None:
     setup_django()
     from django.conf import settings
 
+    from simulations.drivers.in_process import run_in_process
     from simulations.engine.pools import pools
+    from simulations.lifecycle.control import start_simulation
     from simulations.models import LagSample, Simulation
-    from simulations.runner import run_in_process
-    from simulations.services import start_simulation
 
     pools()
     time_scale = (END - START).total_seconds() / args.seconds
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.driver == "inprocess":
         simulation = run_in_process(simulation)
     else:
-        from simulations import dispatch as dispatcher
+        from simulations.drivers import dispatcher
         from simulations.tasks import send_claim
 
         next_tick = 0.0

@@ -168,9 +168,10 @@ def main(argv: list[str] | None = None) -> None:
     from django.test import Client
     from rest_framework.authtoken.models import Token
 
+    from crmsim.errors import StateConflict
+    from simulations.drivers.in_process import run_in_process
+    from simulations.lifecycle.control import cancel_simulation, delete_simulation, start_simulation
     from simulations.models import Simulation, User
-    from simulations.runner import run_in_process
-    from simulations.services import SimulationStateError, cancel_simulation, delete_simulation, start_simulation
 
     if args.drive is not None:
         run_in_process(Simulation.objects.get(pk=args.drive))
@@ -225,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
                 driver.terminate()
                 driver.wait()
             if writer is not None:  # a thread cannot be killed: stop the run, the runner then returns
-                with contextlib.suppress(SimulationStateError):
+                with contextlib.suppress(StateConflict):
                     cancel_simulation(simulation=simulation)
                 writer.join()
         result["idle"] = _phase(new_client, *phase, args.interval, args.max_requests)

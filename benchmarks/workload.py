@@ -43,8 +43,9 @@ def create_simulation(
     leads: int, *, pace: str = "backfill", time_scale: float = 1.0, start: dt.datetime = START, end: dt.datetime = END
 ) -> Simulation:
     """Create (and plan) the benchmark simulation through the product's service. Needs Django set up."""
+    from simulations.lifecycle.control import create_simulation
+    from simulations.lifecycle.requests import SimulationRequest
     from simulations.models import User
-    from simulations.services import SimulationRequest, create_simulation
 
     owner, _ = User.objects.get_or_create(username=OWNER)
     request = SimulationRequest(

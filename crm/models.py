@@ -9,7 +9,8 @@ a simulation is one DELETE per table (Django's fast delete), not a walk over row
 That foreign key has no database constraint and no index of its own (``db_constraint=False, db_index=False``):
 every table's natural-key unique index starts with ``simulation_id`` and serves lookups by simulation, and the
 constraint's per-row check cost a third of every COPY (docs/performance.md). Rows are only written by
-``materialize_slot`` for a simulation it has just read, and deleted through ``services.delete_simulation``.
+``materialize_slot`` for a simulation it has just read, and deleted through
+``simulations.lifecycle.control.delete_simulation``.
 
 Current-state fields (``Contact.lifecycle_stage``, ``Deal.dealstage`` and the deal's close fields) carry the
 ``stage_seq`` of the event that set them; an update only applies when its seq is higher, so batches applied
@@ -22,19 +23,44 @@ from decimal import Decimal
 
 from django.db import models
 
-from scenarios.parameters import DEAL_STAGES, LIFECYCLE_STAGES
+from crmsim.vocabulary import ACTIVITY_TYPE_TERMS, DEAL_STAGE_TERMS, LIFECYCLE_STAGE_TERMS, RECORD_TYPES, choices
 
-ACTIVITY_TYPES = ("note", "task", "call", "email", "meeting")
+LIFECYCLE_CHOICES = choices(LIFECYCLE_STAGE_TERMS)
+DEAL_STAGE_CHOICES = choices(DEAL_STAGE_TERMS)
+ACTIVITY_CHOICES = choices(ACTIVITY_TYPE_TERMS)
+NATURAL_KEY_SUFFIX = "_natural_key"
 
-LIFECYCLE_CHOICES = [(stage, stage) for stage in LIFECYCLE_STAGES]
-DEAL_STAGE_CHOICES = [(stage, stage) for stage in DEAL_STAGES]
-ACTIVITY_CHOICES = [(kind, kind) for kind in ACTIVITY_TYPES]
 
+class SimulatedRecord(models.Model):
+    """What every CRM row shares: the simulation it belongs to and a natural key within it.
 
-class Company(models.Model):
+    Each concrete model declares its natural key once, as ``natural_key_constraint(...)`` in its Meta (under the
+    constraint name its migration already has); ``natural_key_fields()`` reads it back, and it is also the
+    canonical row order (digest, export).
+    """
+
     simulation = models.ForeignKey(
         "simulations.Simulation", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def natural_key_fields(cls) -> tuple[str, ...]:
+        """The fields after ``simulation`` in the model's natural-key constraint, e.g. ("contact_key", "seq")."""
+        (constraint,) = [c for c in cls._meta.constraints if c.name.endswith(NATURAL_KEY_SUFFIX)]
+        assert isinstance(constraint, models.UniqueConstraint)
+        return tuple(constraint.fields[1:])
+
+
+def natural_key_constraint(name: str, *fields: str) -> models.UniqueConstraint:
+    """The unique ``(simulation, *fields)`` constraint that makes rewriting a slot a no-op."""
+    assert name.endswith(NATURAL_KEY_SUFFIX)
+    return models.UniqueConstraint(fields=["simulation", *fields], name=name)
+
+
+class Company(SimulatedRecord):
     key = models.BigIntegerField()
     name = models.CharField(max_length=200)
     domain = models.CharField(max_length=200)
@@ -44,17 +70,14 @@ class Company(models.Model):
 
     class Meta:
         verbose_name_plural = "companies"
-        constraints = [models.UniqueConstraint(fields=["simulation", "key"], name="company_natural_key")]
+        constraints = [natural_key_constraint("company_natural_key", "key")]
         indexes = [models.Index(fields=["simulation", "created_at"], name="company_sim_created")]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Contact(models.Model):
-    simulation = models.ForeignKey(
-        "simulations.Simulation", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
-    )
+class Contact(SimulatedRecord):
     key = models.BigIntegerField()
     company_key = models.BigIntegerField()
     first_name = models.CharField(max_length=100)
@@ -67,7 +90,7 @@ class Contact(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["simulation", "key"], name="contact_natural_key")]
+        constraints = [natural_key_constraint("contact_natural_key", "key")]
         indexes = [
             models.Index(fields=["simulation", "created_at"], name="contact_sim_created"),
             models.Index(fields=["simulation", "lifecycle_stage"], name="contact_sim_stage"),
@@ -78,10 +101,7 @@ class Contact(models.Model):
         return f"{self.first_name} {self.last_name}"
 
 
-class Deal(models.Model):
-    simulation = models.ForeignKey(
-        "simulations.Simulation", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
-    )
+class Deal(SimulatedRecord):
     key = models.BigIntegerField()
     contact_key = models.BigIntegerField()
     company_key = models.BigIntegerField()
@@ -94,7 +114,7 @@ class Deal(models.Model):
     is_won = models.BooleanField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["simulation", "key"], name="deal_natural_key")]
+        constraints = [natural_key_constraint("deal_natural_key", "key")]
         indexes = [
             models.Index(fields=["simulation", "created_at"], name="deal_sim_created"),
             models.Index(fields=["simulation", "dealstage"], name="deal_sim_stage"),
@@ -109,10 +129,7 @@ class Deal(models.Model):
         return Decimal(self.amount_cents).scaleb(-2)
 
 
-class Activity(models.Model):
-    simulation = models.ForeignKey(
-        "simulations.Simulation", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
-    )
+class Activity(SimulatedRecord):
     key = models.BigIntegerField()
     contact_key = models.BigIntegerField()
     deal_key = models.BigIntegerField(null=True, blank=True)
@@ -122,7 +139,7 @@ class Activity(models.Model):
 
     class Meta:
         verbose_name_plural = "activities"
-        constraints = [models.UniqueConstraint(fields=["simulation", "key"], name="activity_natural_key")]
+        constraints = [natural_key_constraint("activity_natural_key", "key")]
         indexes = [
             models.Index(fields=["simulation", "occurred_at"], name="activity_sim_occurred"),
             models.Index(fields=["simulation", "contact_key"], name="activity_sim_contact"),
@@ -132,10 +149,7 @@ class Activity(models.Model):
         return f"{self.type}: {self.subject}"
 
 
-class LifecycleEvent(models.Model):
-    simulation = models.ForeignKey(
-        "simulations.Simulation", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
-    )
+class LifecycleEvent(SimulatedRecord):
     contact_key = models.BigIntegerField()
     seq = models.IntegerField()
     from_stage = models.CharField(max_length=32, blank=True)
@@ -143,18 +157,13 @@ class LifecycleEvent(models.Model):
     occurred_at = models.DateTimeField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["simulation", "contact_key", "seq"], name="lifecycle_event_natural_key")
-        ]
+        constraints = [natural_key_constraint("lifecycle_event_natural_key", "contact_key", "seq")]
 
     def __str__(self) -> str:
         return f"{self.from_stage or '-'} -> {self.to_stage}"
 
 
-class DealStageEvent(models.Model):
-    simulation = models.ForeignKey(
-        "simulations.Simulation", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
-    )
+class DealStageEvent(SimulatedRecord):
     deal_key = models.BigIntegerField()
     seq = models.IntegerField()
     from_stage = models.CharField(max_length=32, blank=True)
@@ -162,30 +171,16 @@ class DealStageEvent(models.Model):
     occurred_at = models.DateTimeField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["simulation", "deal_key", "seq"], name="deal_stage_event_natural_key")
-        ]
+        constraints = [natural_key_constraint("deal_stage_event_natural_key", "deal_key", "seq")]
 
     def __str__(self) -> str:
         return f"{self.from_stage or '-'} -> {self.to_stage}"
 
 
-RECORD_MODELS: dict[str, type[models.Model]] = {
-    "companies": Company,
-    "contacts": Contact,
-    "deals": Deal,
-    "activities": Activity,
-    "lifecycle_events": LifecycleEvent,
-    "deal_stage_events": DealStageEvent,
-}
-"""Record type (the engine's RECORD_TYPES) -> model."""
+RECORD_MODELS: dict[str, type[SimulatedRecord]] = dict(
+    zip(RECORD_TYPES, (Company, Contact, Deal, Activity, LifecycleEvent, DealStageEvent), strict=True)
+)
+"""Record type (crmsim.vocabulary.RECORD_TYPES) -> model."""
 
-NATURAL_ORDER: dict[str, tuple[str, ...]] = {
-    "companies": ("key",),
-    "contacts": ("key",),
-    "deals": ("key",),
-    "activities": ("key",),
-    "lifecycle_events": ("contact_key", "seq"),
-    "deal_stage_events": ("deal_key", "seq"),
-}
+NATURAL_ORDER: dict[str, tuple[str, ...]] = {name: model.natural_key_fields() for name, model in RECORD_MODELS.items()}
 """Record type -> its natural key within a simulation, which is also the canonical row order."""

@@ -12,20 +12,18 @@ Error contract (docs/api.md):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.defaults import page_not_found
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
-from rest_framework.authentication import BaseAuthentication, SessionAuthentication, TokenAuthentication
-from rest_framework.authtoken.models import Token
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.parsers import BaseParser
@@ -34,12 +32,13 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
-from rest_framework.views import APIView, exception_handler
+from rest_framework.views import APIView
 
-from crmsim.parsers import RequestTooLarge, StrictJSONParser
-from simulations.models import User
+from crmsim import login_throttle, tokens
+from crmsim.errors import NON_FIELD_ERRORS
+from crmsim.parsers import StrictJSONParser
 
-NON_FIELD_ERRORS = "non_field_errors"
+__all__ = ["NON_FIELD_ERRORS"]  # re-exported: the key API modules build 400 bodies with
 
 # --- documented error responses ----------------------------------------------------------------------------
 
@@ -69,30 +68,21 @@ OBJECT_ERRORS: dict[int, OpenApiResponse] = {**READ_ERRORS, 404: NOT_FOUND}
 INPUT_ERRORS: dict[int, OpenApiResponse] = {**READ_ERRORS, 400: VALIDATION_ERROR}
 
 
-def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, with a malformed body reported like any other 400 (a list of messages under a key) and
-    an oversized one as a JSON 413 instead of Django's HTML 400 page."""
-    if isinstance(exc, exceptions.ParseError):
-        exc = exceptions.ValidationError({NON_FIELD_ERRORS: [str(exc.detail)]})
-    elif isinstance(exc, RequestDataTooBig):  # Django's own check, when DRF reads request.body
-        exc = RequestTooLarge()
-    return exception_handler(exc, context)
-
-
 class ApiView(APIView):
     """The base of every API view.
 
     Token authentication comes first so that an anonymous request gets 401 with ``WWW-Authenticate: Token``
     (DRF answers 403 when the first authenticator is the session one); the SPA's session still works, with
-    DRF's CSRF check on unsafe methods. Bodies are JSON only.
+    DRF's CSRF check on unsafe methods. Bodies are JSON only. Errors are mapped by the one handler in
+    ``crmsim.exception_handler`` (REST_FRAMEWORK["EXCEPTION_HANDLER"]).
     """
 
-    authentication_classes: Sequence[type[BaseAuthentication]] = (TokenAuthentication, SessionAuthentication)
+    authentication_classes: Sequence[type[BaseAuthentication]] = (
+        tokens.ExpiringTokenAuthentication,
+        SessionAuthentication,
+    )
     parser_classes: Sequence[type[BaseParser]] = (StrictJSONParser,)
     renderer_classes: Sequence[type[BaseRenderer]] = (JSONRenderer,)
-
-    def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
-        return api_exception_handler
 
 
 class ThrottleCreates(ApiView):
@@ -102,11 +92,6 @@ class ThrottleCreates(ApiView):
 
     def get_throttles(self) -> list[BaseThrottle]:
         return [ScopedRateThrottle()] if self.request.method == "POST" else []
-
-
-def signed_in_user(request: Request) -> User:
-    """The request's user, for views behind IsAuthenticated (the default permission)."""
-    return cast(User, request.user)
 
 
 class TimeOrderedCursor(CursorPagination):
@@ -255,10 +240,19 @@ class TokenRequestSerializer(StrictSerializer):
 
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expires = serializers.DateTimeField(help_text="When the token stops working (CRMSIM_TOKEN_TTL after issue).")
+
+
+def token_response(token: tokens.Token) -> Response:
+    return Response({"token": token.key, "expires": MomentField().to_representation(tokens.expires_at(token))})
 
 
 class TokenView(ApiView):
-    """Exchange a username and password for the user's API token (created on first use)."""
+    """Exchange a username and password for the user's API token (a new one once the last has expired).
+
+    Throttled per client address (``auth`` scope) and, for failed attempts, per user name (the sign-in
+    throttle of crmsim/login_throttle.py, 429 with the same message whether or not the user exists).
+    """
 
     authentication_classes: Sequence[type[BaseAuthentication]] = ()
     permission_classes = [AllowAny]
@@ -274,11 +268,17 @@ class TokenView(ApiView):
         examples=[OpenApiExample("demo", value={"username": "demo", "password": "demo"}, request_only=True)],
     )
     def post(self, request: Request) -> Response:
-        TokenRequestSerializer(data=request.data).is_valid(raise_exception=True)
+        attempt = TokenRequestSerializer(data=request.data)
+        attempt.is_valid(raise_exception=True)
+        username = attempt.validated_data["username"]
+        wait = login_throttle.username_counter().wait(login_throttle.normalized_username(username))
+        if wait is not None:
+            raise exceptions.Throttled(wait=wait, detail=login_throttle.lockout_text(wait))
         credentials = AuthTokenSerializer(data=request.data, context={"request": request})
-        credentials.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=credentials.validated_data["user"])
-        return Response({"token": token.key})
+        if not credentials.is_valid():
+            login_throttle.record_failure(username)
+            raise exceptions.ValidationError(credentials.errors)
+        return token_response(tokens.issue_token(user=credentials.validated_data["user"]))
 
 
 # --- health ------------------------------------------------------------------------------------------------
@@ -311,22 +311,32 @@ def _check_broker() -> str:
 
 
 def health_report() -> dict[str, str]:
-    """``{"status": "ok"|"error", "database": ..., "broker": ...}``; the broker only when one is configured."""
+    """``{"status": "ok"|"degraded", "database": ..., "broker": ...}``; the broker only when one is configured.
+
+    The details may name hosts and errors: only staff see them (``HealthView``).
+    """
     report = {"database": _check_database(), "broker": _check_broker()}
     healthy = all(value in ("ok", "not configured") for value in report.values())
-    return {"status": "ok" if healthy else "error", **report}
+    return {"status": "ok" if healthy else "degraded", **report}
 
 
 class HealthSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["ok", "error"])
-    database = serializers.CharField(help_text='"ok" or "error: <reason>".')
-    broker = serializers.CharField(help_text='"ok", "not configured" (embedded mode) or "error: <reason>".')
+    status = serializers.ChoiceField(choices=["ok", "degraded"])
+    database = serializers.CharField(
+        required=False, help_text='Staff only: "ok" or "error: <reason>" (the reason may name the host).'
+    )
+    broker = serializers.CharField(
+        required=False, help_text='Staff only: "ok", "not configured" (embedded mode) or "error: <reason>".'
+    )
 
 
 class HealthView(ApiView):
-    """Liveness and readiness for load balancers: 200 when the database (and broker, if any) answer, else 503."""
+    """Liveness and readiness for load balancers: 200 when the database (and broker, if any) answer, else 503.
 
-    authentication_classes: Sequence[type[BaseAuthentication]] = ()
+    Anonymous callers get only ``{"status": "ok"|"degraded"}``; a signed-in staff user also gets what each
+    check said. A bad token is still a 401.
+    """
+
     permission_classes = [AllowAny]
 
     @extend_schema(
@@ -334,4 +344,7 @@ class HealthView(ApiView):
     )
     def get(self, request: Request) -> Response:
         report = health_report()
-        return Response(report, status=200 if report["status"] == "ok" else 503)
+        status = 200 if report["status"] == "ok" else 503
+        if not request.user.is_staff:
+            report = {"status": report["status"]}
+        return Response(report, status=status)

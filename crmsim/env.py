@@ -51,3 +51,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def secret_key_weakness(key: str) -> str | None:
+    """Why ``key`` is unfit for production, or None.
+
+    The criteria of Django's ``check --deploy`` (security.W009): at least 50 characters, at least 5 distinct
+    ones, and not Django's ``django-insecure-`` development prefix.
+    """
+    if key.startswith("django-insecure"):
+        return "it starts with 'django-insecure' (a development key). Generate one with secrets.token_urlsafe(50)."
+    if len(key) < 50:
+        return f"it has {len(key)} characters, at least 50 are needed. Generate one with secrets.token_urlsafe(50)."
+    if len(set(key)) < 5:
+        return (
+            f"it has {len(set(key))} distinct characters, at least 5 are needed. "
+            "Generate one with secrets.token_urlsafe(50)."
+        )
+    return None

@@ -13,7 +13,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from crmsim.env import env_bool, env_float, env_int, env_list, env_str
+from crmsim.env import env_bool, env_float, env_int, env_list, env_str, secret_key_weakness
+from crmsim.vocabulary import MAX_SEED
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -24,6 +25,8 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "django-insecure-crmsim-development-key-do-not-use-in-production"  # noqa: S105
+elif not DEBUG and (weakness := secret_key_weakness(SECRET_KEY)):
+    raise ImproperlyConfigured(f"SECRET_KEY is too weak for DEBUG off: {weakness}")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -41,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # API (issue #6): Swagger UI assets served locally, no CDN.
     "django_celery_beat",
+    "crmsim",  # the bottom layer's own bits: the cache table, token revocation on password change.
     "scenarios",
     "simulations",
     "crm",
@@ -48,6 +52,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "crmsim.csp.ContentSecurityPolicyMiddleware",
+    # Static files from the app server, so the web role works with DEBUG off and no proxy in front.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "crmsim.login_throttle.LoginThrottleMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -111,6 +119,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "templates" / "static"]  # Web UI (issue #7): the SPA's JS and CSS.
+# WhiteNoise serves the files where the finders find them (no collectstatic step needed; `collectstatic`'s
+# output in STATIC_ROOT is served too); DEBUG re-reads them on each request.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # Request size limits (the API never needs large bodies; custom distribution weights are the biggest).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
@@ -126,6 +138,61 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not 
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response (crmsim/csp.py): nothing inline but style attributes, nothing
+# from another origin. CSP_REPORT_ONLY=true sends it as Content-Security-Policy-Report-Only instead.
+CSP_POLICY = env_str(
+    "CSP_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'",
+)
+CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
+
+# --- reverse proxy and throttles (docs/operations.md) --------------------------------------------------------
+# How many proxies in front of the web role append to X-Forwarded-For. 0 (the default) trusts no
+# X-Forwarded-For at all: the client is REMOTE_ADDR. Behind one reverse proxy that sets the header, use 1.
+CRMSIM_NUM_PROXIES = env_int("CRMSIM_NUM_PROXIES", 0)
+if CRMSIM_NUM_PROXIES < 0:
+    raise ImproperlyConfigured(f"CRMSIM_NUM_PROXIES must be 0 or more, got {CRMSIM_NUM_PROXIES}.")
+# Session and admin sign-in (crmsim/login_throttle.py): attempts per client address and per user name.
+THROTTLE_LOGIN_CLIENT = env_str("THROTTLE_LOGIN_CLIENT", "20/min")
+THROTTLE_LOGIN_USERNAME = env_str("THROTTLE_LOGIN_USERNAME", "10/hour")
+
+# --- cache: shared by every process, so throttle counters hold across workers and hosts --------------------
+_REDIS_URL = env_str("CACHE_URL") or env_str("CELERY_BROKER_URL") or env_str("REDIS_URL")
+if _REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            # RedisCache whose clear() deletes only its own keys: the broker may share the database.
+            "BACKEND": "crmsim.cache.PrefixedRedisCache",
+            "LOCATION": _REDIS_URL,
+            "KEY_PREFIX": "crmsim-cache",
+        }
+    }
+else:
+    # The table is created by the crmsim app's migration (`migrate` on a fresh database makes it).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "crmsim_cache",
+            "KEY_PREFIX": "crmsim-cache",
+        }
+    }
+
+# --- email ---------------------------------------------------------------------------------------------------
+# DEBUG prints mail (password resets) on the console; otherwise SMTP from the environment.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "crmsim <crmsim@localhost>")
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # --- Celery ------------------------------------------------------------------------------------------------
 # No broker -> embedded mode: `start_simulation` runs the dispatcher loop in-process.
@@ -167,6 +234,10 @@ CRMSIM_DISPATCH_HORIZON_SECONDS = env_float("CRMSIM_DISPATCH_HORIZON_SECONDS", 3
 CRMSIM_DISPATCH_INTERVAL_SECONDS = env_float("CRMSIM_DISPATCH_INTERVAL_SECONDS", 2.0)
 CRMSIM_SWEEP_AFTER_SECONDS = env_float("CRMSIM_SWEEP_AFTER_SECONDS", 120.0)
 CRMSIM_DEMO_USERNAME = env_str("CRMSIM_DEMO_USERNAME", "demo")
+# API tokens expire this many seconds after they were issued (crmsim/tokens.py); 7 days by default.
+CRMSIM_TOKEN_TTL = env_int("CRMSIM_TOKEN_TTL", 7 * 24 * 3600)
+if CRMSIM_TOKEN_TTL <= 0:
+    raise ImproperlyConfigured(f"CRMSIM_TOKEN_TTL must be a positive number of seconds, got {CRMSIM_TOKEN_TTL}.")
 
 # --- sinks (issue 15; docs/sinks.md) -----------------------------------------------------------------------
 # Fernet key(s) for sink secrets at rest; required when DEBUG is off (a dev key is derived while DEBUG).
@@ -194,15 +265,18 @@ CRMSIM_HUBSPOT_MAX_WAIT_SECONDS = env_float("CRMSIM_HUBSPOT_MAX_WAIT_SECONDS", 1
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "crmsim.tokens.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PARSER_CLASSES": ["crmsim.parsers.StrictJSONParser"],
+    "EXCEPTION_HANDLER": "crmsim.exception_handler.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "auth": env_str("THROTTLE_AUTH", "20/min"),
         "create": env_str("THROTTLE_CREATE", "60/min"),
+        "login_username": THROTTLE_LOGIN_USERNAME,
     },
+    "NUM_PROXIES": CRMSIM_NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "crmsim API",
@@ -215,12 +289,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/",
-    "PATH_CONVERTER_OVERRIDES": {"int": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}},
+    "PATH_CONVERTER_OVERRIDES": {"int": {"type": "integer", "minimum": 0, "maximum": MAX_SEED}},
     "ENUM_NAME_OVERRIDES": {
-        "ActivityTypeEnum": "crm.models.ACTIVITY_TYPES",
+        "ActivityTypeEnum": "crmsim.vocabulary.ACTIVITY_TYPES",
         "DistributionParamTypeEnum": ["float", "int", "float_list"],
         "SimulationStatusEnum": "simulations.models.Simulation.Status",
-        "HealthStatusEnum": ["ok", "error"],
+        "HealthStatusEnum": ["ok", "degraded"],
         "SinkKindEnum": "simulations.delivery.models.Sink.Kind",
     },
 }

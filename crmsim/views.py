@@ -2,6 +2,7 @@
 
 Everything the browser needs to know before its first API call is in the page: the signed-in user, the API
 limits the wizard checks inline (records, window length, time scale), and a CSRF cookie for unsafe requests.
+The full vocabulary (stages, types, paces, limits) is served by ``GET /api/vocabulary/``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from simulations.services import MAX_TIME_SCALE
+from crmsim.vocabulary import MAX_TIME_SCALE
 
 
 @login_required

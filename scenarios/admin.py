@@ -11,15 +11,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from scenarios.models import ScenarioPreset
-from scenarios.parameters import (
-    SCHEMA,
-    InvalidParameters,
-    ParameterSpec,
-    get_leaf,
-    set_leaf,
-    validate_guardrails,
-    validate_parameters,
-)
+from scenarios.parameters import SCHEMA, SPECS, InvalidParameters, ParameterSpec, get_leaf, set_leaf
+from scenarios.validation import check_preset
 
 
 def _value_name(spec: ParameterSpec) -> str:
@@ -109,20 +102,15 @@ class _PresetFormBase(forms.ModelForm):
                 guardrails[spec.path] = [low, high]
         if self.errors:
             return cleaned
-        by_path = {spec.path: spec for spec in SCHEMA}
-        bounds = None
-        try:
-            bounds = validate_guardrails(guardrails)
-        except InvalidParameters as exc:
-            for path, messages in exc.errors.items():
-                self.add_error(_bound_name(by_path[path], "min") if path in by_path else None, messages)
-        if bounds is not None:
-            try:
-                validate_parameters(parameters, bounds)
-            except InvalidParameters as exc:
-                for path, messages in exc.errors.items():
-                    field = _value_name(by_path[path]) if path in by_path else None
-                    self.add_error(field, [f"{path}: {m}" for m in messages])
+        problems = check_preset(parameters, guardrails)
+        # Errors go on the leaf's own fields; parameter errors only once the guardrails are sound, since a
+        # value cannot be judged against bounds that are themselves wrong.
+        for path, messages in problems.guardrails.items():
+            self.add_error(_bound_name(SPECS[path], "min") if path in SPECS else None, messages)
+        if not problems.guardrails:
+            for path, messages in problems.parameters.items():
+                field = _value_name(SPECS[path]) if path in SPECS else None
+                self.add_error(field, [f"{path}: {m}" for m in messages])
         self.instance.parameters = parameters
         self.instance.guardrails = guardrails
         return cleaned

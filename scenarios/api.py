@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.validators import UniqueValidator
@@ -17,7 +16,6 @@ from rest_framework.views import APIView
 
 from crmsim.api import (
     INPUT_ERRORS,
-    NON_FIELD_ERRORS,
     OBJECT_ERRORS,
     READ_ERRORS,
     THROTTLED,
@@ -27,8 +25,9 @@ from crmsim.api import (
     ThrottleCreates,
 )
 from scenarios.models import ScenarioPreset
-from scenarios.parameters import SCHEMA, InvalidParameters, get_leaf, validate_guardrails, validate_parameters
+from scenarios.parameters import SCHEMA, get_leaf
 from scenarios.services import delete_preset, save_preset
+from scenarios.validation import check_preset
 
 
 class StaffWritesOnly(permissions.BasePermission):
@@ -102,9 +101,9 @@ class ScenarioSerializer(serializers.Serializer):
 # --- input -------------------------------------------------------------------------------------------------
 
 
-def _tree_errors(field: str, exc: InvalidParameters) -> Any:
+def _tree_errors(field: str, errors: dict[str, list[str]]) -> Any:
     """A whole-field problem as a list, problems with leaves as {path: [messages]}."""
-    return exc.errors[field] if set(exc.errors) == {field} else exc.errors
+    return errors[field] if set(errors) == {field} else errors
 
 
 class ScenarioWriteSerializer(StrictSerializer):
@@ -119,16 +118,12 @@ class ScenarioWriteSerializer(StrictSerializer):
         preset: ScenarioPreset | None = self.instance
         guardrails = attrs.get("guardrails", preset.guardrails if preset else None)
         parameters = attrs.get("parameters", preset.parameters if preset else None)
-        errors: dict[str, Any] = {}
-        bounds = None
-        try:
-            bounds = validate_guardrails(guardrails)
-        except InvalidParameters as exc:
-            errors["guardrails"] = _tree_errors("guardrails", exc)
-        try:
-            validate_parameters(parameters, bounds)
-        except InvalidParameters as exc:
-            errors["parameters"] = _tree_errors("parameters", exc)
+        problems = check_preset(parameters, guardrails)
+        errors = {
+            column: _tree_errors(column, by_path)
+            for column, by_path in (("guardrails", problems.guardrails), ("parameters", problems.parameters))
+            if by_path
+        }
         if errors:
             raise ValidationError(errors)
         return attrs
@@ -146,12 +141,7 @@ class ScenarioUpdateSerializer(ScenarioWriteSerializer):
 def _save(preset: ScenarioPreset, changes: dict[str, Any]) -> ScenarioPreset:
     for name, value in changes.items():
         setattr(preset, name, value)
-    try:
-        return save_preset(preset=preset)
-    except DjangoValidationError as exc:
-        raise ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
-        ) from exc
+    return save_preset(preset=preset)
 
 
 # --- views -------------------------------------------------------------------------------------------------
@@ -214,11 +204,7 @@ class ScenarioDetailView(ApiView):
     @extend_schema(operation_id="scenarios_destroy", tags=["scenarios"], responses={204: None, **OBJECT_ERRORS})
     def delete(self, request: Request, slug: str) -> Response:
         """Delete a staff-made preset (staff only). Built-in presets cannot be deleted: 403 with the reason."""
-        preset = get_object_or_404(ScenarioPreset, slug=slug)
-        try:
-            delete_preset(preset=preset)
-        except DjangoValidationError as exc:
-            raise PermissionDenied(" ".join(exc.messages)) from exc
+        delete_preset(preset=get_object_or_404(ScenarioPreset, slug=slug))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _update(self, request: Request, slug: str, *, partial: bool) -> Response:

@@ -9,19 +9,16 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from crmsim.vocabulary import FUNNEL_STAGES
 
-def _funnel(subscriber: float, lead: float, mql: float, sql: float) -> list[dict[str, Any]]:
-    return [
-        {"stage": "subscriber", "dropProbability": subscriber},
-        {"stage": "lead", "dropProbability": lead},
-        {"stage": "marketingqualifiedlead", "dropProbability": mql},
-        {"stage": "salesqualifiedlead", "dropProbability": sql},
-    ]
+
+def _funnel(*drop_probabilities: float) -> list[dict[str, Any]]:
+    """The funnelAttrition list: one drop probability per FUNNEL_STAGES entry, in order."""
+    return [{"stage": stage, "dropProbability": p} for stage, p in zip(FUNNEL_STAGES, drop_probabilities, strict=True)]
 
 
 def _funnel_guardrails(bounds: tuple[float, float]) -> dict[str, list[float]]:
-    stages = ("subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead")
-    return {f"funnelAttrition.{stage}.dropProbability": list(bounds) for stage in stages}
+    return {f"funnelAttrition.{stage}.dropProbability": list(bounds) for stage in FUNNEL_STAGES}
 
 
 B2B: dict[str, Any] = {

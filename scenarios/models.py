@@ -7,7 +7,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from scenarios.parameters import InvalidParameters, ScenarioParameters, validate_guardrails, validate_parameters
+from scenarios.parameters import ScenarioParameters
+from scenarios.validation import check_preset, validate_guardrails, validate_parameters
 
 
 class ScenarioPreset(models.Model):
@@ -36,16 +37,12 @@ class ScenarioPreset(models.Model):
 
     def clean(self) -> None:
         """Validate guardrails, then the parameters against them; errors name each parameter path."""
-        errors: dict[str, list[str]] = {}
-        bounds = None
-        try:
-            bounds = validate_guardrails(self.guardrails)
-        except InvalidParameters as exc:
-            errors["guardrails"] = [f"{path}: {' '.join(msgs)}" for path, msgs in sorted(exc.errors.items())]
-        try:
-            validate_parameters(self.parameters, bounds)
-        except InvalidParameters as exc:
-            errors["parameters"] = [f"{path}: {' '.join(msgs)}" for path, msgs in sorted(exc.errors.items())]
+        problems = check_preset(self.parameters, self.guardrails)
+        errors = {
+            column: [f"{path}: {' '.join(msgs)}" for path, msgs in sorted(by_path.items())]
+            for column, by_path in (("guardrails", problems.guardrails), ("parameters", problems.parameters))
+            if by_path
+        }
         if errors:
             raise ValidationError(errors)
 

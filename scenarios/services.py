@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from scenarios import parameters as schema
+from crmsim.errors import NotAllowed
+from scenarios import validation
 from scenarios.models import ScenarioPreset
 from scenarios.parameters import ScenarioParameters
 
@@ -19,7 +19,7 @@ def resolve_parameters(preset: ScenarioPreset, overrides: Mapping[str, Any] | No
     Raises scenarios.parameters.InvalidParameters naming every offending path and its allowed range.
     The returned value carries the preset's slug as ``id``.
     """
-    resolved = schema.resolve(preset.parameters, preset.guardrails, overrides)
+    resolved = validation.resolve(preset.parameters, preset.guardrails, overrides)
     return resolved if resolved.id == preset.slug else _with_id(resolved, preset.slug)
 
 
@@ -31,7 +31,10 @@ def _with_id(parameters: ScenarioParameters, slug: str) -> ScenarioParameters:
 
 @transaction.atomic
 def save_preset(*, preset: ScenarioPreset) -> ScenarioPreset:
-    """Validate and save a preset (creating or updating); the version goes up by one on every update."""
+    """Validate and save a preset (creating or updating); the version goes up by one on every update.
+
+    Raises Django's ValidationError (the API's handler maps it to a 400 by field) when ``full_clean`` fails.
+    """
     preset.full_clean()
     preset.save()
     return preset
@@ -39,6 +42,7 @@ def save_preset(*, preset: ScenarioPreset) -> ScenarioPreset:
 
 @transaction.atomic
 def delete_preset(*, preset: ScenarioPreset) -> None:
+    """Delete a staff-made preset; built-ins are part of the product (NotAllowed)."""
     if preset.is_builtin:
-        raise ValidationError("Built-in presets cannot be deleted.")
+        raise NotAllowed("Built-in presets cannot be deleted.")
     preset.delete()

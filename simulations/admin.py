@@ -11,8 +11,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from simulations import selectors, services
-from simulations.models import RECORD_TYPES, Simulation, User
+from crmsim.errors import StateConflict
+from crmsim.vocabulary import RECORD_TYPES
+from simulations.lifecycle.control import cancel_simulation, delete_simulation
+from simulations.models import Simulation, User
+from simulations.reads.progress import progress as simulation_progress
 
 
 @admin.register(User)
@@ -48,7 +51,7 @@ def _pretty(value: Any) -> str:
 class SimulationAdmin(admin.ModelAdmin):
     """Simulations are created through the wizard, API or command; here they are inspected, cancelled, deleted.
 
-    Every field is read-only (the snapshot never changes); deleting goes through ``services.delete_simulation``
+    Every field is read-only (the snapshot never changes); deleting goes through ``lifecycle.control.delete_simulation``
     so the CRM rows go with one DELETE per table.
     """
 
@@ -77,7 +80,7 @@ class SimulationAdmin(admin.ModelAdmin):
 
     @admin.display(description="progress")
     def progress_table(self, obj: Simulation) -> str:
-        progress = selectors.progress(obj)
+        progress = simulation_progress(obj)
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -95,8 +98,8 @@ class SimulationAdmin(admin.ModelAdmin):
         cancelled, skipped = 0, []
         for simulation in queryset:
             try:
-                services.cancel_simulation(simulation=simulation)
-            except services.SimulationStateError as exc:
+                cancel_simulation(simulation=simulation)
+            except StateConflict as exc:
                 skipped.append(f"#{simulation.pk}: {exc}")
             else:
                 cancelled += 1
@@ -106,11 +109,11 @@ class SimulationAdmin(admin.ModelAdmin):
             self.message_user(request, "Skipped " + "; ".join(skipped), messages.WARNING)
 
     def delete_model(self, request: HttpRequest, obj: Simulation) -> None:
-        services.delete_simulation(simulation=obj, force=True)
+        delete_simulation(simulation=obj, force=True)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Simulation]) -> None:
         for simulation in queryset:
-            services.delete_simulation(simulation=simulation, force=True)
+            delete_simulation(simulation=simulation, force=True)
 
 
 from simulations.delivery import admin as delivery_admin  # noqa: E402,F401  (registers the sink admins)

@@ -9,7 +9,8 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
-from scenarios.parameters import InvalidParameters, parse_override_value
+from scenarios.parameters import InvalidParameters
+from scenarios.validation import parse_override_value
 
 
 def usage_error(message: str) -> CommandError:

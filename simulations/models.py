@@ -7,7 +7,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from simulations.profile import validate_profile
+from crmsim.vocabulary import PACES
+from simulations.wizard_profile import validate_profile
 
 
 class User(AbstractUser):
@@ -26,18 +27,16 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
 
 
-RECORD_TYPES = ("companies", "contacts", "deals", "activities", "lifecycle_events", "deal_stage_events")
-
-
 class Simulation(models.Model):
     """One run: its audit snapshot (never changed after creation), its state and its planned counts.
 
     Processed counts live on the slots (``Slot.processed``) and are summed on read, so concurrent workers never
-    contend on one hot row; ``selectors.progress`` is the one place that adds them up.
+    contend on one hot row; ``reads.progress.processed_counts`` is the one place that adds them up.
     """
 
     class Status(models.TextChoices):
         DRAFT = "draft"
+        PLANNING = "planning"
         SCHEDULED = "scheduled"
         RUNNING = "running"
         PAUSED = "paused"
@@ -46,6 +45,7 @@ class Simulation(models.Model):
         FAILED = "failed"
 
     class Pace(models.TextChoices):
+        # The vocabulary's PACES (checked below); spelled out because TextChoices members must be literals.
         BACKFILL = "backfill"
         LIVE = "live"
 
@@ -67,7 +67,9 @@ class Simulation(models.Model):
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
     planned = models.JSONField(default=dict, blank=True, help_text="{record type: count}, exact at planning.")
+    auto_start = models.BooleanField(default=False, help_text="Start as soon as planning is done.")
     digest = models.CharField(max_length=64, blank=True)
+    report = models.JSONField(null=True, blank=True, help_text="The calibration report, computed once completed.")
     error = models.TextField(blank=True)
     # Live pace: simulated time = clock_sim + (now - clock_wall) x time_scale while running.
     clock_sim = models.DateTimeField(null=True, blank=True)
@@ -133,11 +135,12 @@ class LagSample(models.Model):
         return f"lag {self.lag_p50_ms:.0f}/{self.lag_max_ms:.0f} ms"
 
 
+assert tuple(Simulation.Pace.values) == PACES, "Simulation.Pace must list crmsim.vocabulary.PACES"
+
 # Sinks (issue 15) live in their own package; importing them here registers them with the simulations app.
 from simulations.delivery.models import DeadLetter, SimulationSink, Sink, SlotDelivery  # noqa: E402
 
 __all__ = [
-    "RECORD_TYPES",
     "DeadLetter",
     "LagSample",
     "Simulation",

@@ -1,4 +1,4 @@
-"""Celery tasks: thin wrappers over simulations.dispatch (see docs/operations.md for queues and tuning).
+"""Celery tasks: thin wrappers over simulations.drivers.dispatcher (see docs/operations.md for queues and tuning).
 
 Queues (CELERY_TASK_ROUTES): ``dispatch`` for the beat-driven dispatcher, ``materialize`` for slot batches, so a
 flood of slot work never delays the dispatcher. Both tasks are idempotent; acks_late and reject_on_worker_lost
@@ -16,8 +16,8 @@ from celery import shared_task
 from celery.signals import beat_init, worker_init
 from django.db import InterfaceError, OperationalError
 
-from simulations import dispatch as dispatcher
 from simulations.delivery import drivers as delivery_drivers
+from simulations.drivers import dispatcher
 from simulations.engine.pools import pools
 
 RETRYABLE = (

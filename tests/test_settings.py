@@ -19,7 +19,25 @@ PROBE = (
     "'acks_late': settings.CELERY_TASK_ACKS_LATE, 'prefetch': settings.CELERY_WORKER_PREFETCH_MULTIPLIER, "
     "'accept': settings.CELERY_ACCEPT_CONTENT, 'hosts': settings.ALLOWED_HOSTS}))"
 )
-CONFIG_VARS = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS")
+CONFIG_VARS = (
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    # issue 12
+    "CACHE_URL",
+    "CRMSIM_NUM_PROXIES",
+    "CRMSIM_TOKEN_TTL",
+    "EMAIL_BACKEND",
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
+    "EMAIL_USE_TLS",
+    "DEFAULT_FROM_EMAIL",
+)
 
 
 def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -71,6 +89,17 @@ def test_a_malformed_boolean_is_a_clear_error() -> None:
     assert "DEBUG must be a boolean" in result.stderr
 
 
+CHECK_DEPLOY = "from django.core.management import execute_from_command_line; " + (
+    "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])"
+)
+
+
+def _assert_check_deploy_is_clean(env: dict[str, str]) -> None:
+    result = _run(CHECK_DEPLOY, **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
 @pytest.mark.parametrize("debug", ["0", "false", "off"])
 def test_check_deploy_is_clean_with_production_values(debug: str) -> None:
     env = {
@@ -79,10 +108,132 @@ def test_check_deploy_is_clean_with_production_values(debug: str) -> None:
         "ALLOWED_HOSTS": "crmsim.example.com",
         "SECURE_HSTS_PRELOAD": "true",
     }
-    code = "import sys; from django.core.management import execute_from_command_line; " + (
-        "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])"
+    _assert_check_deploy_is_clean(env)
+    assert _settings(**env)["hosts"] == ["crmsim.example.com"]
+
+
+# --- issue 12: defaults that do not leak, and the settings of the hardening -----------------------------------
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 64 + "-a-long-random-production-secret-key",
+    "ALLOWED_HOSTS": "crmsim.example.com",
+}
+
+
+def _values(names: list[str], **env: str) -> dict:
+    code = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        f"print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}, default=str))"
     )
     result = _run(code, **env)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "no issues" in result.stdout
-    assert _settings(**env)["hosts"] == ["crmsim.example.com"]
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("x", "it has 1 characters"),
+        ("abcd" * 20, "it has 4 distinct characters"),
+        ("django-insecure-" + "k3y9" * 15 + "abcdefgh", "django-insecure"),
+        ("short-but-varied-0123456789", "it has 27 characters"),
+    ],
+)
+def test_a_weak_secret_key_is_refused_when_debug_is_off(key: str, reason: str) -> None:
+    result = _run(PROBE, **{**PRODUCTION, "SECRET_KEY": key})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is too weak for DEBUG off" in result.stderr
+    assert reason in result.stderr
+
+
+def test_a_weak_secret_key_is_fine_while_debugging() -> None:
+    assert _settings(DEBUG="true", SECRET_KEY="x")["debug"] is True
+
+
+def test_debug_prints_mail_on_the_console() -> None:
+    assert _values(["EMAIL_BACKEND"])["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_production_sends_mail_by_smtp_from_the_environment() -> None:
+    env = {
+        **PRODUCTION,
+        "EMAIL_HOST": "smtp.example.com",
+        "EMAIL_PORT": "465",
+        "EMAIL_HOST_USER": "crmsim",
+        "EMAIL_HOST_PASSWORD": "app-password",
+        "EMAIL_USE_TLS": "false",
+        "DEFAULT_FROM_EMAIL": "crmsim <noreply@example.com>",
+    }
+    expected = {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "smtp.example.com",
+        "EMAIL_PORT": 465,
+        "EMAIL_HOST_USER": "crmsim",
+        "EMAIL_HOST_PASSWORD": "app-password",
+        "EMAIL_USE_TLS": False,
+        "DEFAULT_FROM_EMAIL": "crmsim <noreply@example.com>",
+    }
+    assert _values(list(expected), **env) == expected
+
+
+def test_no_x_forwarded_for_is_trusted_unless_proxies_are_declared() -> None:
+    assert _values(["REST_FRAMEWORK"])["REST_FRAMEWORK"]["NUM_PROXIES"] == 0
+    assert _values(["REST_FRAMEWORK"], CRMSIM_NUM_PROXIES="1")["REST_FRAMEWORK"]["NUM_PROXIES"] == 1
+    result = _run(PROBE, CRMSIM_NUM_PROXIES="-1")
+    assert "CRMSIM_NUM_PROXIES must be 0 or more" in result.stderr
+
+
+def test_the_cache_is_shared_redis_with_a_broker_and_the_database_otherwise() -> None:
+    embedded = _values(["CACHES"])["CACHES"]["default"]
+    assert embedded["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    redis = _values(["CACHES"], CELERY_BROKER_URL="redis://cache.example:6379/3")["CACHES"]["default"]
+    assert redis["BACKEND"] == "crmsim.cache.PrefixedRedisCache"
+    assert redis["LOCATION"] == "redis://cache.example:6379/3"
+    own = _values(["CACHES"], CELERY_BROKER_URL="redis://a:6379/0", CACHE_URL="redis://b:6379/2")["CACHES"]
+    assert own["default"]["LOCATION"] == "redis://b:6379/2"
+
+
+def test_the_token_lifetime_is_configurable_and_a_week_by_default() -> None:
+    assert _values(["CRMSIM_TOKEN_TTL"])["CRMSIM_TOKEN_TTL"] == 7 * 24 * 3600
+    assert _values(["CRMSIM_TOKEN_TTL"], CRMSIM_TOKEN_TTL="600")["CRMSIM_TOKEN_TTL"] == 600
+    assert "CRMSIM_TOKEN_TTL must be a positive" in _run(PROBE, CRMSIM_TOKEN_TTL="0").stderr
+
+
+def test_make_run_all_runs_with_debug_off_unless_asked() -> None:
+    dry = subprocess.run(["make", "-n", "run-all"], cwd=ROOT, capture_output=True, text=True)
+    assert dry.returncode == 0, dry.stderr
+    honcho = [line for line in dry.stdout.splitlines() if "honcho start" in line]
+    assert len(honcho) == 1
+    assert honcho[0].startswith("DEBUG=${DEBUG:-false} ")
+
+
+def test_the_procfile_web_role_runs_with_debug_off_unless_asked() -> None:
+    web = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
+    command = web.removeprefix("web:").strip()
+    assert command.startswith("env DEBUG=${DEBUG:-false} gunicorn ")
+    shown = subprocess.run(
+        ["sh", "-c", command.replace("gunicorn", "printenv DEBUG #", 1)],
+        env={k: v for k, v in os.environ.items() if k != "DEBUG"},
+        capture_output=True,
+        text=True,
+    )
+    assert shown.stdout.strip() == "false"
+
+
+def test_check_deploy_is_clean_with_the_hardening_settings_in_use() -> None:
+    """Behind one proxy, with a Redis cache, SMTP and the CSP: still no deploy warning."""
+    env = {
+        **PRODUCTION,
+        "SECURE_HSTS_PRELOAD": "true",
+        "BEHIND_TLS_PROXY": "true",
+        "CRMSIM_NUM_PROXIES": "1",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/15",
+        "EMAIL_HOST": "smtp.example.com",
+        "DEFAULT_FROM_EMAIL": "crmsim <noreply@example.com>",
+    }
+    _assert_check_deploy_is_clean(env)
+    got = _values(["CACHES", "CSP_POLICY", "EMAIL_BACKEND"], **env)
+    assert got["CACHES"]["default"]["BACKEND"] == "crmsim.cache.PrefixedRedisCache"
+    assert "script-src 'self'" in got["CSP_POLICY"]
+    assert got["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"

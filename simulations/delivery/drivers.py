@@ -117,12 +117,12 @@ def drain_deliveries(
     """Embedded mode, after generation ended: deliver until every sink has settled (delivered, dead-lettered or
     disabled). Bounded: a failing range is dead-lettered after CRMSIM_DELIVERY_MAX_AGE_SECONDS, so this ends.
     Ctrl-C leaves the rest for a later ``start_simulation --resume`` or replay."""
-    from simulations import selectors
+    from simulations.reads.progress import progress
 
     while not settled(simulation_id=simulation.pk):
         results = deliver_due(simulation_id=simulation.pk, budget_seconds=delivery_budget())
         if on_progress is not None:
-            on_progress(selectors.progress(simulation))
+            on_progress(progress(simulation))
         if not any(r.delivered or r.dead for r in results):
             wake = next_wake(simulation_id=simulation.pk)
             wait = 0.05 if wake is None else (wake - timezone.now()).total_seconds()

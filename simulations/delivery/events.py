@@ -34,8 +34,8 @@ import numpy as np
 
 from crm.models import NATURAL_ORDER
 from simulations import engine
-from simulations.batches import NULL, TIME_COLUMN
-from simulations.export import EXPORT_COLUMNS, SOURCE_FIELDS
+from simulations.materialize.batches import NULL, TIME_COLUMN
+from simulations.reads.export import EXPORT_COLUMNS, SOURCE_FIELDS
 
 STAGE_EVENT_TYPES = {
     "lifecycle_events": "contact.lifecycle_stage_changed",

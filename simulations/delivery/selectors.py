@@ -19,7 +19,7 @@ def delivery_progress(simulation: Any, now: dt.datetime | None = None) -> list[d
     settled (``pending``: the backlog a slow sink builds up), and lag p50/p99 over the last minute (ms).
 
     Sums over the per-slot rows (one per slot and sink; no row per event)."""
-    from simulations.selectors import processed_counts
+    from simulations.reads.progress import processed_counts
 
     now = now or timezone.now()
     written = sum(processed_counts(simulation).values())

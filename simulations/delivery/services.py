@@ -32,6 +32,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from crmsim.errors import InvalidInput
 from simulations.delivery import registry
 from simulations.delivery.events import Event, events_for
 from simulations.delivery.models import DeadLetter, SimulationSink, Sink, SlotDelivery
@@ -41,12 +42,8 @@ from simulations.delivery.targets import TargetRejected, check_target
 logger = logging.getLogger(__name__)
 
 
-class SinkInputError(ValueError):
-    """Bad sink input; ``errors`` maps a field path to its messages (an HTTP 400)."""
-
-    def __init__(self, errors: dict[str, list[str]]):
-        self.errors = errors
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in sorted(errors.items())))
+class SinkInputError(InvalidInput):
+    """Bad sink input (HTTP 400 through the one exception handler); ``errors`` maps field paths to messages."""
 
 
 # --- sinks -------------------------------------------------------------------------------------------------
@@ -203,7 +200,7 @@ def _release(delivery: SlotDelivery, **changes: Any) -> None:
 def _lag_ms(delivery: SlotDelivery, events: Sequence[Event], now: dt.datetime) -> tuple[float, float]:
     """How late events reached the sink against when their rows fell due (live: the simulated clock; backfill:
     the simulation's start)."""
-    from simulations.services import due_wall_time
+    from simulations.lifecycle.clock import due_wall_time
 
     simulation = delivery.simulation
     times = np.array([e.occurred_at for e in events], dtype=np.int64)
@@ -276,7 +273,7 @@ def deliver_slot(
     except Exception as exc:
         _release(delivery, last_error=f"{type(exc).__name__}: {exc}"[:500])
         raise
-    from simulations.services import engine_inputs
+    from simulations.lifecycle.requests import engine_inputs
 
     inputs = engine_inputs(simulation)
     delivered = dead = requests = 0
@@ -385,7 +382,7 @@ class ReplayResult:
 def replay_dead_letters(*, simulation: Any, sink_ids: Sequence[int] | None = None) -> ReplayResult:
     """Re-send every open dead letter of the simulation (its events regenerated exactly); a letter delivered
     now is marked replayed, one that fails again stays open for the next replay."""
-    from simulations.services import engine_inputs
+    from simulations.lifecycle.requests import engine_inputs
 
     letters = DeadLetter.objects.filter(simulation=simulation, replayed_at__isnull=True).select_related("sink", "slot")
     if sink_ids is not None:

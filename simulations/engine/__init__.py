@@ -6,7 +6,7 @@ docs/engine.md for the model and the determinism design.
 
 from __future__ import annotations
 
-from scenarios.parameters import DEAL_STAGES, LIFECYCLE_STAGES
+from crmsim.vocabulary import DEAL_STAGES, LIFECYCLE_STAGES
 
 from .digest import (
     DIGEST_FIELDS,

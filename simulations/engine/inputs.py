@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from crmsim.vocabulary import RECORD_TYPES, SEED_RANGE_TEXT, seed_in_range
 from scenarios.parameters import ScenarioParameters
 
 ENGINE_VERSION = "1"
@@ -15,16 +16,7 @@ SLOT_SIZE = 1000
 """Leads per slot: the unit of scheduling and idempotency. Part of ENGINE_VERSION (slot k's streams are
 keyed by k, so another size reshuffles every draw)."""
 
-RECORD_TYPES: tuple[str, ...] = (
-    "companies",
-    "contacts",
-    "deals",
-    "activities",
-    "lifecycle_events",
-    "deal_stage_events",
-)
-
-MAX_SEED = 2**63
+__all__ = ["ENGINE_VERSION", "RECORD_TYPES", "SLOT_SIZE", "SimulationInputs", "freeze_params", "lead_count"]
 
 
 @dataclass(frozen=True)
@@ -48,8 +40,8 @@ class SimulationInputs:
             raise ValueError("end must be after start")
         if self.records < 1:
             raise ValueError("records must be at least 1")
-        if not 0 <= self.seed < MAX_SEED:
-            raise ValueError("seed must be in [0, 2**63)")
+        if not seed_in_range(self.seed):
+            raise ValueError(f"seed must be in {SEED_RANGE_TEXT}")
 
     @property
     def params(self) -> dict[str, Any]:

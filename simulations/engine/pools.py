@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from faker import Faker
 
+from crmsim.vocabulary import GENERATED_ACTIVITY_TYPES
+
 POOL_SEED = 20_240_601
 COMPANY_NAMES = 3000
 LAST_NAMES = 1000
@@ -115,7 +117,8 @@ SUBJECTS = {
         "Closing call",
     ),
 }
-ACTIVITY_TYPES = ("note", "task", "call")
+ACTIVITY_TYPES = GENERATED_ACTIVITY_TYPES
+"""The engine's activity kinds, in subject-pool order (kind index i is ACTIVITY_TYPES[i])."""
 
 _LEGAL_SUFFIX = re.compile(r"\b(llc|inc|ltd|plc|group|and sons|and)\b")
 

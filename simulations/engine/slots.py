@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenarios.parameters import DEAL_STAGES, LIFECYCLE_STAGES
+from crmsim.vocabulary import DEAL_STAGES, LIFECYCLE_STAGES
 
 from .inputs import RECORD_TYPES, SimulationInputs
 from .plan import Plan, build_plan

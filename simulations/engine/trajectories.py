@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from crmsim.vocabulary import GENERATED_ACTIVITY_TYPES
+
 from .plan import Plan
 from .streams import SLOT_STRUCTURE, stream
 
@@ -33,7 +35,7 @@ CYCLE_SHAPE = 4.0
 
 CLOSED_WON = 5
 CLOSED_LOST = 6
-ACTIVITY_KINDS = 3
+ACTIVITY_KINDS = len(GENERATED_ACTIVITY_TYPES)
 MAX_ACTIVITIES_PER_LEAD = 1000
 """Activity keys are contact_key * 1000 + j; the schema caps a lead at 3 x 50 activities."""
 

@@ -12,9 +12,10 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from simulations.drivers.in_process import run_in_process
+from simulations.lifecycle.control import create_simulation, start_simulation
+from simulations.lifecycle.requests import SimulationRequest
 from simulations.models import Simulation, User
-from simulations.runner import run_in_process
-from simulations.services import SimulationRequest, create_simulation, start_simulation
 from tests.factories import StaffFactory, UserFactory
 
 QUARTER = {"start": dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "end": dt.datetime(2026, 4, 1, tzinfo=dt.UTC)}

@@ -15,8 +15,8 @@ import pytest
 
 from crm.models import Contact
 from scenarios.builtin import B2B
+from simulations.lifecycle.control import pause_simulation, start_simulation
 from simulations.models import Simulation
-from simulations.services import pause_simulation, start_simulation
 from tests.api.conftest import BODY, Actors
 from tests.factories import ScenarioPresetFactory
 

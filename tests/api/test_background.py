@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
-from simulations import runner, selectors
-from simulations.background import run_in_background
+from simulations.drivers import in_process as runner
+from simulations.drivers.background import run_in_background
+from simulations.lifecycle.control import create_simulation, pause_simulation, start_simulation
+from simulations.lifecycle.requests import SimulationRequest
 from simulations.models import Simulation
-from simulations.services import SimulationRequest, create_simulation, pause_simulation, start_simulation
+from simulations.reads.progress import processed_counts
 from tests.api.conftest import BODY, QUARTER, token_client
 from tests.factories import UserFactory
 
@@ -42,7 +44,7 @@ def threads(settings: Any, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
             started.append(thread)
         return thread
 
-    monkeypatch.setattr("simulations.api.run_in_background", recording)
+    monkeypatch.setattr("simulations.api.simulations.run_in_background", recording)
     cache.clear()
     return started
 
@@ -54,7 +56,7 @@ def test_auto_start_in_embedded_mode_runs_the_simulation_to_completion(threads: 
     assert len(threads) == 1
     simulation = _wait(response.json()["id"], threads)
     assert simulation.status == Simulation.Status.COMPLETED
-    assert selectors.processed_counts(simulation) == simulation.planned
+    assert processed_counts(simulation) == simulation.planned
     progress = client.get(f"/api/simulations/{simulation.pk}/progress/").json()
     assert progress["percent"] == 100.0
 

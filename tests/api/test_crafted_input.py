@@ -207,3 +207,31 @@ def test_json_problems_walks_iteratively_and_reports_every_path() -> None:
     for _ in range(50_000):
         deep = [deep]
     assert list(json_problems(deep)) == [("0" + ".0" * (MAX_DEPTH - 1), f"Nested more than {MAX_DEPTH} levels deep.")]
+
+
+PROFILE_CASES = [
+    ("an 18-digit records", {"records": int("9" * 18)}, "records"),
+    ("records above the limit", {"records": 2_000_001}, "records"),
+    ("time scale 1e-9", {"timeScale": 1e-9}, "timeScale"),
+    ("a 200 KB params blob", {"distributionParams": {"weights": [1.0] * 40_000}}, "simulation_profile"),
+    ("too many distribution params", {"distributionParams": {f"p{i}": 1 for i in range(17)}}, "distributionParams"),
+    ("a list of strings as weights", {"distributionParams": {"weights": ["1"] * 3}}, "distributionParams"),
+    ("a very long scenario", {"scenario": "b" * 101}, "scenario"),
+    ("a start in Arabic-Indic digits", {"start": "\u0662\u0660\u0662\u0666-01-01"}, "start"),
+]
+
+
+@pytest.mark.parametrize(("profile", "path"), [pytest.param(p, e, id=name) for name, p, e in PROFILE_CASES])
+def test_the_profile_is_bounded_in_every_value_and_in_size(actors: Actors, profile: dict[str, Any], path: str) -> None:
+    response = actors.client("a").put("/api/profile/", profile, format="json")
+    assert response.status_code == 400, response.content
+    assert path in response.json(), response.json()
+    actors.a.refresh_from_db()
+    assert actors.a.simulation_profile == {}
+
+
+def test_a_live_time_scale_below_the_minimum_is_refused_before_anything_is_stored(actors: Actors) -> None:
+    response = actors.client("a").post(CREATE, {**BODY, "pace": "live", "timeScale": 1e-9}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"timeScale"}
+    assert Simulation.objects.count() == 0

@@ -12,8 +12,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from crm.models import Activity, Company, Contact, Deal, DealStageEvent, LifecycleEvent
-from simulations.export import EXPORT_COLUMNS, export_rows
 from simulations.models import Simulation
+from simulations.reads.export import EXPORT_COLUMNS, export_rows
 from tests.api.conftest import Actors
 
 pytestmark = pytest.mark.django_db

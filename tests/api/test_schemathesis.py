@@ -34,8 +34,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from simulations.runner import run_in_process
-from simulations.services import SimulationRequest, create_simulation, start_simulation
+from simulations.drivers.in_process import run_in_process
+from simulations.lifecycle.control import create_simulation, start_simulation
+from simulations.lifecycle.requests import SimulationRequest
 from tests.api.conftest import QUARTER
 from tests.factories import UserFactory
 

@@ -10,10 +10,12 @@ import pytest
 from rest_framework.utils.encoders import JSONEncoder
 
 from crm.models import Contact
+from crmsim.vocabulary import RECORD_TYPES
 from simulations import engine
-from simulations.models import RECORD_TYPES, Simulation, Slot
-from simulations.selectors import processed_counts
-from simulations.services import SimulationRequest, start_simulation, validate_request
+from simulations.lifecycle.control import start_simulation
+from simulations.lifecycle.requests import SimulationRequest, validate_request
+from simulations.models import Simulation, Slot
+from simulations.reads.progress import processed_counts
 from tests.api.conftest import BODY, QUARTER, Actors
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +98,7 @@ def test_control_actions_follow_the_state_machine_and_conflicts_are_409_with_the
 
 
 def test_progress_counts_up_while_slots_are_written(actors: Actors, make_simulation: Callable[..., Simulation]) -> None:
-    from simulations.services import materialize_slot
+    from simulations.materialize.slot import materialize_slot
 
     simulation = start_simulation(simulation=make_simulation(actors.a, records=2500))
     url = f"/api/simulations/{simulation.pk}/progress/"
@@ -122,7 +124,7 @@ def test_a_completed_simulation_reports_everything_processed(actors: Actors, com
 
 
 def test_the_report_is_the_calibration_report(actors: Actors, completed_simulation: Simulation) -> None:
-    from simulations.report import calibration_report
+    from simulations.reads.report import calibration_report
 
     response = actors.client("a").get(f"/api/simulations/{completed_simulation.pk}/report/")
     assert response.status_code == 200

@@ -11,9 +11,10 @@ from django.test import Client
 from django.urls import reverse
 
 from crm.models import RECORD_MODELS
+from simulations.drivers.in_process import run_in_process
+from simulations.lifecycle.control import create_simulation, start_simulation
+from simulations.lifecycle.requests import SimulationRequest
 from simulations.models import Simulation
-from simulations.runner import run_in_process
-from simulations.services import SimulationRequest, create_simulation, start_simulation
 from tests.factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,18 +8,8 @@ from typing import Any
 import pytest
 
 from scenarios.builtin import B2B, B2C, BUILTIN_PRESETS
-from scenarios.parameters import (
-    SCHEMA,
-    SPECS,
-    InvalidParameters,
-    ScenarioParameters,
-    get_leaf,
-    parse_override_value,
-    resolve,
-    set_leaf,
-    validate_guardrails,
-    validate_parameters,
-)
+from scenarios.parameters import SCHEMA, SPECS, InvalidParameters, ScenarioParameters, get_leaf, set_leaf
+from scenarios.validation import parse_override_value, resolve, validate_guardrails, validate_parameters
 
 PATHS = [spec.path for spec in SCHEMA]
 

@@ -7,6 +7,7 @@ import copy
 import pytest
 from django.core.exceptions import ValidationError
 
+from crmsim.errors import NotAllowed
 from scenarios.builtin import BUILTIN_PRESETS
 from scenarios.models import ScenarioPreset
 from scenarios.parameters import InvalidParameters, get_leaf
@@ -66,7 +67,7 @@ def test_resolve_parameters_rejects_overrides_outside_guardrails() -> None:
 
 
 def test_builtin_presets_cannot_be_deleted_but_staff_presets_can() -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(NotAllowed):
         delete_preset(preset=ScenarioPreset.objects.get(slug="b2b"))
     custom = ScenarioPresetFactory(parameters=copy.deepcopy(BUILTIN_PRESETS[0]["parameters"]))
     delete_preset(preset=custom)

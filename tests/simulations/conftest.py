@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from simulations import engine
+from simulations.drivers.in_process import run_in_process
+from simulations.lifecycle.control import create_simulation, start_simulation
+from simulations.lifecycle.requests import SimulationRequest, engine_inputs
 from simulations.models import Simulation
-from simulations.runner import run_in_process
-from simulations.services import SimulationRequest, create_simulation, engine_inputs, start_simulation
 from tests.factories import UserFactory
 
 QUARTER = {"start": dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "end": dt.datetime(2026, 4, 1, tzinfo=dt.UTC)}

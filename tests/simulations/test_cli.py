@@ -15,8 +15,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from simulations import engine
+from simulations.lifecycle.requests import engine_inputs
 from simulations.models import Simulation, User
-from simulations.services import engine_inputs
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +56,16 @@ def test_the_text_summary_shows_the_table_rate_and_digest() -> None:
         assert record_type in text
     assert "rows/s" in text
     assert "digest " in text
+
+
+def test_resume_of_a_completed_simulation_prints_its_summary_and_of_a_cancelled_one_is_an_error() -> None:
+    # Workers may finish a run between a look at it and this command: following it then means its summary.
+    first = _run(*GOOD)
+    assert _run("--resume", str(first["id"])) == first
+    cancelled = Simulation.objects.filter(pk=first["id"]).update(status=Simulation.Status.CANCELLED)
+    assert cancelled == 1
+    with pytest.raises(CommandError, match="is cancelled"):
+        _run("--resume", str(first["id"]))
 
 
 def test_same_command_twice_gives_equal_digests() -> None:

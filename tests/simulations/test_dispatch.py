@@ -15,18 +15,13 @@ from django.db import connection, connections, transaction
 from django_celery_beat.models import PeriodicTask
 
 from crm.models import RECORD_MODELS
-from simulations import dispatch
-from simulations.dispatch import Claim
-from simulations.models import RECORD_TYPES, Simulation, Slot
-from simulations.selectors import database_digest
-from simulations.services import (
-    cancel_simulation,
-    due_wall_time,
-    epoch,
-    pause_simulation,
-    resume_simulation,
-    start_simulation,
-)
+from crmsim.vocabulary import RECORD_TYPES
+from simulations.drivers import dispatcher as dispatch
+from simulations.drivers.dispatcher import Claim
+from simulations.lifecycle.clock import due_wall_time, epoch
+from simulations.lifecycle.control import cancel_simulation, pause_simulation, resume_simulation, start_simulation
+from simulations.models import Simulation, Slot
+from simulations.reads.digest import database_digest
 from tests.simulations.conftest import expected_digest
 
 Make = Callable[..., Simulation]

@@ -14,8 +14,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from crm.models import Company, Deal
-from simulations.export import EXPORT_COLUMNS, export_rows
-from simulations.models import RECORD_TYPES, Simulation
+from crmsim.vocabulary import RECORD_TYPES
+from simulations.models import Simulation
+from simulations.reads.export import EXPORT_COLUMNS, export_rows
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 AMOUNT = re.compile(r"^\d+\.\d\d$")

@@ -20,8 +20,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from crm.models import Deal
-from simulations.models import RECORD_TYPES, Simulation
-from simulations.report import calibration_report, clipped_normal_moments, truncated_gamma_mean
+from crmsim.vocabulary import RECORD_TYPES
+from simulations.models import Simulation
+from simulations.reads.calibration_statistics import clipped_normal_moments, truncated_gamma_mean
+from simulations.reads.report import calibration_report
 from tests.simulations.conftest import expected_digest
 
 HALF_YEAR = {"start": dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "end": dt.datetime(2026, 7, 1, tzinfo=dt.UTC)}

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from crm.models import Company, Deal
+from simulations.materialize.writers import writer_for_connection
 from simulations.models import Simulation
-from simulations.writer import writer_for_connection
 
 pytestmark = pytest.mark.django_db
 

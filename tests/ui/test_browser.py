@@ -260,10 +260,12 @@ def test_wizard_runs_a_backfill_to_a_completed_dashboard_and_a_contact_timeline(
     assert first_keys == [str(row["key"]) for row in api_page["results"]]
     page.locator("a[rel=next]").click()
     page.wait_for_url(re.compile(r"cursor="))
+    # Function strings, not bare expressions: Playwright eval()s an expression in the page, which the
+    # Content-Security-Policy (no 'unsafe-eval') blocks.
     first_row_key = "document.querySelector('#records-table tbody tr')?.dataset.key"
-    page.wait_for_function(f"{first_row_key} !== {first_keys[0]!r}")
+    page.wait_for_function(f"() => {first_row_key} !== {first_keys[0]!r}")
     page.locator("a[rel=prev]").click()
-    page.wait_for_function(f"{first_row_key} === {first_keys[0]!r}")
+    page.wait_for_function(f"() => {first_row_key} === {first_keys[0]!r}")
     page.get_by_label("Lifecycle stage").select_option("customer")
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url(re.compile(r"lifecycleStage=customer"))

@@ -7,9 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from crmsim.vocabulary import RECORD_TYPES
 from simulations.cli import usage_error
-from simulations.export import FORMATS, ExportError, export_simulation, parse_record_types
-from simulations.models import RECORD_TYPES, Simulation
+from simulations.models import Simulation
+from simulations.reads.export import FORMATS, ExportError, export_simulation, parse_record_types
 
 
 class Command(BaseCommand):

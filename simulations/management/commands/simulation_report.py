@@ -7,9 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from crmsim.vocabulary import RECORD_TYPES
 from simulations.cli import table, usage_error
-from simulations.models import RECORD_TYPES, Simulation
-from simulations.report import calibration_report
+from simulations.models import Simulation
+from simulations.reads.report import calibration_report
 
 
 def _cell(value: Any) -> str:

@@ -11,20 +11,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from simulations import selectors
+from crmsim.errors import InvalidInput
+from crmsim.vocabulary import RECORD_TYPES
 from simulations.cli import parse_distribution_params, parse_overrides, parse_utc, table, usage_error
 from simulations.delivery.cli import cli_webhook_sink, sink_table
-from simulations.delivery.services import SinkInputError, attach_sinks
-from simulations.models import RECORD_TYPES, Simulation, User
-from simulations.runner import run_in_process
-from simulations.services import (
-    SimulationInputError,
-    SimulationRequest,
-    create_simulation,
-    resume_simulation,
-    start_simulation,
-    validate_request,
-)
+from simulations.drivers.in_process import run_in_process
+from simulations.lifecycle.control import create_simulation, resume_simulation
+from simulations.lifecycle.requests import SimulationRequest, validate_request
+from simulations.models import Simulation, User
+from simulations.reads.digest import database_digest
+from simulations.reads.progress import progress as simulation_progress
 
 TERMINAL = {Simulation.Status.COMPLETED, Simulation.Status.CANCELLED, Simulation.Status.FAILED}
 
@@ -46,7 +42,12 @@ class Command(BaseCommand):
         parser.add_argument("--user", default=settings.CRMSIM_DEMO_USERNAME, help="Owner (created if missing).")
         parser.add_argument("--no-wait", action="store_true", help="With a broker: enqueue and return at once.")
         parser.add_argument("--json", action="store_true", help="Print one JSON object last instead of tables.")
-        parser.add_argument("--resume", type=int, metavar="ID", help="Continue a paused (or interrupted) simulation.")
+        parser.add_argument(
+            "--resume",
+            type=int,
+            metavar="ID",
+            help="Continue a paused (or interrupted) simulation; follow a running one; summarize a completed one.",
+        )
         parser.add_argument("--sink", type=int, action="append", default=[], metavar="ID", help="Stream to this sink.")
         parser.add_argument("--webhook", metavar="URL", help="Stream to a webhook (a sink is created for it).")
         parser.add_argument("--webhook-secret", metavar="whsec_...", help="The webhook's signing secret.")
@@ -90,10 +91,8 @@ class Command(BaseCommand):
                     sink_ids.append(
                         cli_webhook_sink(owner=owner, url=options["webhook"], secret=options["webhook_secret"]).pk
                     )
-                simulation = create_simulation(owner=owner, request=request)
-                attach_sinks(simulation=simulation, sink_ids=sink_ids)
-                return start_simulation(simulation=simulation)
-        except (SimulationInputError, SinkInputError) as exc:
+                return create_simulation(owner=owner, request=request, sink_ids=sink_ids, start=True)
+        except InvalidInput as exc:
             raise usage_error(str(exc)) from None
 
     def _resume(self, simulation_id: int) -> Simulation:
@@ -102,8 +101,13 @@ class Command(BaseCommand):
             raise usage_error(f"No simulation with id {simulation_id}.")
         if simulation.status == Simulation.Status.PAUSED:
             return resume_simulation(simulation=simulation)
-        if simulation.status != Simulation.Status.RUNNING:
-            raise usage_error(f"Simulation {simulation_id} is {simulation.status}; only a paused one can resume.")
+        # Running: follow it to the end. Completed (workers may finish it between a look and this command):
+        # nothing to resume, and the summary is what the caller wanted.
+        if simulation.status not in (Simulation.Status.RUNNING, Simulation.Status.COMPLETED):
+            raise usage_error(
+                f"Simulation {simulation_id} is {simulation.status}; only a paused, running or completed one can "
+                "be resumed or followed."
+            )
         return simulation
 
     def _follow(self, simulation: Simulation, *, quiet: bool) -> Simulation:
@@ -112,10 +116,10 @@ class Command(BaseCommand):
             if settings.CRMSIM_EMBEDDED:
                 return run_in_process(simulation, on_progress=bar.update)
             while simulation.status not in TERMINAL:
-                bar.update(selectors.progress(simulation))
+                bar.update(simulation_progress(simulation))
                 time.sleep(0.5)
                 simulation.refresh_from_db()
-            bar.update(selectors.progress(simulation))
+            bar.update(simulation_progress(simulation))
             return simulation
         except KeyboardInterrupt:
             simulation.refresh_from_db()
@@ -129,9 +133,9 @@ class Command(BaseCommand):
 
     def _report(self, simulation: Simulation, seconds: float, *, as_json: bool) -> None:
         simulation.refresh_from_db()
-        progress = selectors.progress(simulation)
+        progress = simulation_progress(simulation)
         done = simulation.status == Simulation.Status.COMPLETED
-        digest = selectors.database_digest(simulation) if done else None
+        digest = database_digest(simulation) if done else None
         if as_json:
             self.stdout.write(
                 json.dumps(

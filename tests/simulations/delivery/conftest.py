@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from crm.models import RECORD_MODELS
-from simulations.models import RECORD_TYPES
+from crmsim.vocabulary import RECORD_TYPES
 
 ROOT = Path(__file__).resolve().parents[3]
 SECRET = "whsec_" + base64.b64encode(bytes(range(32))).decode()

@@ -7,7 +7,7 @@ import numpy as np
 from simulations import engine
 from simulations.delivery.events import event_type, slot_events
 from simulations.delivery.webhook import message_id, secret_error
-from simulations.export import EXPORT_COLUMNS
+from simulations.reads.export import EXPORT_COLUMNS
 from tests.simulations.engine.support import make_inputs
 
 START = 1_767_225_600  # 2026-01-01

@@ -12,10 +12,10 @@ import pytest
 from crm.models import Activity, Deal
 from simulations.delivery.models import Sink, SlotDelivery
 from simulations.delivery.services import attach_sinks, create_sink
+from simulations.drivers.in_process import run_in_process
+from simulations.lifecycle.control import start_simulation
 from simulations.models import Simulation
-from simulations.runner import run_in_process
-from simulations.selectors import progress
-from simulations.services import start_simulation
+from simulations.reads.progress import progress
 from tests.simulations.delivery.conftest import HUBSPOT_TOKEN, HubSpotServer, rows_written
 
 pytestmark = pytest.mark.django_db(transaction=True)

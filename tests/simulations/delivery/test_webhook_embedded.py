@@ -13,10 +13,10 @@ import pytest
 
 from simulations.delivery.models import DeadLetter, Sink, SlotDelivery
 from simulations.delivery.services import attach_sinks, create_sink, replay_dead_letters
+from simulations.drivers.in_process import run_in_process
+from simulations.lifecycle.control import start_simulation
 from simulations.models import Simulation
-from simulations.runner import run_in_process
-from simulations.selectors import progress
-from simulations.services import start_simulation
+from simulations.reads.progress import progress
 from tests.simulations.delivery.conftest import (
     SECRET,
     Receiver,

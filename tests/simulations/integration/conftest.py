@@ -30,9 +30,10 @@ import pytest
 import redis
 
 from crm.models import RECORD_MODELS
+from crmsim.vocabulary import RECORD_TYPES
 from simulations import engine
-from simulations.models import RECORD_TYPES, Simulation
-from simulations.services import engine_inputs
+from simulations.lifecycle.requests import engine_inputs
+from simulations.models import Simulation
 
 ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
@@ -157,10 +158,10 @@ class Services:
         return self.manage("shell", "--no-imports", "-c", code)
 
     def progress(self, simulation_id: int) -> dict:
-        """``selectors.progress`` as the web UI shows it (lag included), read in a subprocess."""
+        """``reads.progress.progress`` as the web UI shows it (lag included), read in a subprocess."""
         code = (
-            "import json; from simulations import selectors; from simulations.models import Simulation; "
-            f"print(json.dumps(selectors.progress(Simulation.objects.get(pk={simulation_id})), default=str))"
+            "import json; from simulations.reads.progress import progress; from simulations.models import Simulation; "
+            f"print(json.dumps(progress(Simulation.objects.get(pk={simulation_id})), default=str))"
         )
         return json.loads(self.shell(code).strip().splitlines()[-1])
 
@@ -169,19 +170,20 @@ class Services:
         terminal = ("completed", "cancelled", "failed")
         self.db.wait_for("the end of the run", lambda: self.db.status(simulation_id) in terminal, timeout=timeout)
         code = (
-            "import json; from simulations import selectors; from simulations.models import Simulation; "
-            f"s = Simulation.objects.get(pk={simulation_id}); p = selectors.progress(s); "
+            "import json; from simulations.reads.progress import progress; "
+            "from simulations.reads.digest import database_digest; from simulations.models import Simulation; "
+            f"s = Simulation.objects.get(pk={simulation_id}); p = progress(s); "
             "print(json.dumps({'id': s.pk, 'status': s.status, 'seed': s.seed, 'planned': p['planned'], "
             "'processed': p['processed'], "
-            "'digest': selectors.database_digest(s) if s.status == 'completed' else None}))"
+            "'digest': database_digest(s) if s.status == 'completed' else None}))"
         )
         return json.loads(self.shell(code).strip().splitlines()[-1])
 
     def control(self, action: str, simulation_id: int) -> None:
         """pause / resume / cancel through the services, as the API would."""
         self.shell(
-            f"from simulations import services; from simulations.models import Simulation; "
-            f"services.{action}_simulation(simulation=Simulation.objects.get(pk={simulation_id}))"
+            f"from simulations.lifecycle import control; from simulations.models import Simulation; "
+            f"control.{action}_simulation(simulation=Simulation.objects.get(pk={simulation_id}))"
         )
 
     def send_materialize(self, deliveries: list[tuple[int, int | None]]) -> None:

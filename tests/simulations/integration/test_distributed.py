@@ -14,7 +14,9 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import pytest
 
 from tests.simulations.integration.conftest import ROOT, Cluster, Services, ensure_redis, restart_redis
@@ -153,7 +155,7 @@ def test_a_live_hour_at_120x_takes_about_30_seconds_with_low_lag(services: Servi
     )
     total = sum(summary["planned"].values())
     progress = services.progress(summary["id"])
-    # services._record_lag counts from clock_wall truncated to whole seconds: its figures are late by this much.
+    # materialize.slot._record_lag counts from clock_wall truncated to whole seconds: its figures are late by this much.
     bias_ms = float(services.db.value(
         "SELECT EXTRACT(MICROSECONDS FROM clock_wall)::bigint %% 1000000 / 1000.0 FROM simulations_simulation "
         "WHERE id = %s", summary["id"]
@@ -222,3 +224,98 @@ def test_start_simulation_follows_a_distributed_run_and_prints_the_text_summary(
     summary = services.start_simulation(*args)
     _assert_complete_and_exact(services, summary)
     assert summary["digest"] == digest.group(1)
+
+
+# Control actions under load: 40 minutes at 120x (20 s of running) and a second run to cancel meanwhile.
+LIVE_40_MINUTES = [
+    "--scenario", "b2b", "--records", "8000", "--start", "2026-03-02T09:00:00", "--end", "2026-03-02T09:40:00",
+    "--seed", "31", "--pace", "live", "--time-scale", "120",
+]  # fmt: skip
+LIVE_HOUR_SMALL = [
+    "--scenario", "b2b", "--records", "4000", "--start", "2026-03-02T09:00:00", "--end", "2026-03-02T10:00:00",
+    "--seed", "32", "--pace", "live", "--time-scale", "120",
+]  # fmt: skip
+CONTROL_CLIENT = """
+import json, time
+from crmsim.errors import StateConflict
+from simulations.lifecycle import control
+from simulations.models import Simulation
+outcomes = []
+for delay, action, simulation_id in json.loads({schedule!r}):
+    time.sleep(delay)
+    started = time.monotonic()
+    try:
+        getattr(control, action + "_simulation")(simulation=Simulation.objects.get(pk=simulation_id))
+        outcome = ["ok", ""]
+    except StateConflict as exc:
+        outcome = ["conflict", str(exc)]
+    except Exception as exc:
+        outcome = ["error", type(exc).__name__ + ": " + str(exc)]
+    outcomes.append([action, simulation_id, *outcome, time.monotonic() - started])
+print(json.dumps(outcomes))
+"""
+"""One client: runs its schedule of [delay before it in s, action, simulation id] through the services, as the
+API would, and prints each action's outcome (ok, conflict: StateConflict, the API's 409, or error) and
+its duration in seconds."""
+
+
+def _deadlocks(services: Services) -> int:
+    """pg_stat_database.deadlocks of the session's dedicated database (server-side, whoever was the victim)."""
+    return int(services.db.value("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"))
+
+
+def _settled_deadlocks(services: Services, cluster: Cluster) -> int:
+    """The deadlock count once every other backend has exited: a backend reports its statistics when it ends
+    (otherwise up to seconds later), so stop the processes holding connections and wait for their backends."""
+    cluster.stop_all()
+    others = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    services.db.wait_for("the cluster's connections to close", lambda: services.db.value(others) == 0, timeout=30)
+    time.sleep(1)  # the exiting backend flushes its statistics after it leaves pg_stat_activity
+    return _deadlocks(services)
+
+
+def test_pause_resume_and_cancel_from_two_clients_under_load_never_deadlock(
+    services: Services, cluster: Cluster
+) -> None:
+    cluster.start_worker(4)
+    deadlocks_before = _deadlocks(services)
+    toggled = _start_no_wait(services, *LIVE_40_MINUTES)
+    cancelled = _start_no_wait(services, *LIVE_HOUR_SMALL)
+    services.db.wait_for("the first rows", lambda: services.db.processed(toggled) > 0, timeout=60)
+
+    # 50 pauses/resumes in all at random moments (25 per client, 0.05-0.8 s apart), and one cancel of the
+    # second run from each client somewhere in the first half of its schedule.
+    rng = np.random.default_rng(20261130)
+    schedules = []
+    for _ in range(2):
+        actions = [[float(rng.uniform(0.05, 0.8)), str(rng.choice(["pause", "resume"])), toggled] for _ in range(25)]
+        actions.insert(int(rng.integers(0, 12)), [float(rng.uniform(0.05, 0.8)), "cancel", cancelled])
+        schedules.append(json.dumps(actions))
+    with ThreadPoolExecutor(max_workers=2) as clients:
+        outputs = list(clients.map(lambda s: services.shell(CONTROL_CLIENT.format(schedule=s)), schedules))
+    outcomes = [tuple(o) for out in outputs for o in json.loads(out.strip().splitlines()[-1])]
+
+    tally = sorted({(action, result) for action, _, result, _, _ in outcomes})
+    print("\ncontrol outcomes:", ", ".join(
+        f"{action} {result} {len(times)} (max {max(times):.2f} s)"
+        for action, result in tally
+        for times in [[o[4] for o in outcomes if o[0] == action and o[2] == result]]
+    ))  # fmt: skip
+    assert len(outcomes) == 52
+    assert [o for o in outcomes if o[2] not in ("ok", "conflict")] == []
+    succeeded = [action for action, _, result, _, _ in outcomes if result == "ok"]
+    assert succeeded.count("cancel") == 1  # the other client's cancel is a state conflict
+    assert succeeded.count("pause") >= 3 and succeeded.count("resume") >= 3, outcomes
+    assert services.db.status(toggled) in ("running", "paused"), "it ended before the clients did: make it longer"
+    assert services.db.status(cancelled) == "cancelled"
+
+    # Deleting the cancelled run while the other one keeps 4 workers busy leaves nothing of it behind.
+    services.control("delete", cancelled)
+    assert sum(services.db.row_counts(cancelled).values()) == 0
+    assert services.db.value("SELECT COUNT(*) FROM simulations_slot WHERE simulation_id = %s", cancelled) == 0
+
+    summary = services.start_simulation("--resume", str(toggled))  # resumes if paused, follows to the end
+    _assert_complete_and_exact(services, summary)
+    deadlocks_after = _settled_deadlocks(services, cluster)
+    print(f"deadlocks in the database: {deadlocks_before} before, {deadlocks_after} after")
+    assert deadlocks_after == deadlocks_before

@@ -73,8 +73,8 @@ export const recordTypeLabel = (type) => labelIn(recordTypes(), type);
 /** The pace that plays in (compressed) real time and so takes a time scale. */
 export const LIVE = "live";
 
-/** {maxRecords, maxWindowDays, maxTimeScale} as numbers and maxSeed as a BigInt (it exceeds 2^53). */
+/** {maxRecords, maxWindowDays, minTimeScale, maxTimeScale} as numbers and maxSeed as a BigInt (it exceeds 2^53). */
 export function limits() {
-  const { maxSeed, maxRecords, maxWindowDays, maxTimeScale } = vocabulary().limits;
-  return { maxSeed: BigInt(maxSeed), maxRecords, maxWindowDays, maxTimeScale };
+  const { maxSeed, maxRecords, maxWindowDays, minTimeScale, maxTimeScale } = vocabulary().limits;
+  return { maxSeed: BigInt(maxSeed), maxRecords, maxWindowDays, minTimeScale, maxTimeScale };
 }

@@ -71,8 +71,8 @@ export function windowErrors(wizard, limits) {
   }
   if (wizard.isLive()) {
     const scale = parseNumber(state.timeScale);
-    if (scale.error || scale.value <= 0 || scale.value > limits.maxTimeScale) {
-      errors.timeScale = `Enter a speed above 0 and at most ${fmtInt(limits.maxTimeScale)}.`;
+    if (scale.error || scale.value < limits.minTimeScale || scale.value > limits.maxTimeScale) {
+      errors.timeScale = `Enter a speed from ${limits.minTimeScale} to ${fmtInt(limits.maxTimeScale)}.`;
     }
   }
   return errors;

@@ -1,0 +1,376 @@
+"""The calibration checks: one function per parameter group, each reading a simulation's rows through a
+``CalibrationContext`` and returning CalibrationRows (see ``reads.report`` for what is counted and why)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.db.models import Count, Max, Min, Q, QuerySet, Subquery, Sum
+
+from crm.models import Activity, Contact, Deal, LifecycleEvent
+from crmsim.vocabulary import FUNNEL_STAGES, GENERATED_ACTIVITY_TYPES, LIFECYCLE_STAGES
+from scenarios.parameters import TOUCHPOINT_KINDS, ScenarioParameters
+from simulations.engine import lead_count
+from simulations.engine.trajectories import CYCLE_SHAPE, DAY, DWELL_FRACTION
+from simulations.lifecycle.requests import engine_inputs
+from simulations.models import Simulation
+from simulations.reads.calibration_statistics import (
+    SE,
+    STANDARD_ERRORS,
+    CalibrationRow,
+    clipped_normal_moments,
+    rounded,
+    truncated_gamma_mean,
+    verdict,
+    within,
+)
+
+HORIZON_DWELLS = 20
+"""How many mean funnel dwells before the window's end a story must have stopped to count as finished."""
+
+CHUNK_SIZE = 50_000
+
+TOUCHPOINTS: tuple[tuple[str, str], ...] = tuple(
+    (f"touchpointDensity.{kind}", activity_type)
+    for kind, activity_type in zip(TOUCHPOINT_KINDS, GENERATED_ACTIVITY_TYPES, strict=True)
+)
+"""Touchpoint parameter -> the activity type it generates (notes, tasks, calls, in the engine's order)."""
+
+
+@dataclass(frozen=True)
+class CalibrationContext:
+    simulation: Simulation
+    parameters: ScenarioParameters
+    contacts: QuerySet[Contact]
+    deals: QuerySet[Deal]
+    activities: QuerySet[Activity]
+    events: QuerySet[LifecycleEvent]
+
+    @property
+    def end_seconds(self) -> int:
+        return int(self.simulation.window_end.timestamp())
+
+    @property
+    def mean_dwell_days(self) -> float:
+        return DWELL_FRACTION * self.parameters.avgSalesCycleDays
+
+    @property
+    def horizon_days(self) -> float:
+        return HORIZON_DWELLS * self.mean_dwell_days
+
+    @property
+    def finished_before(self) -> dt.datetime:
+        """A story whose last step came before this moment is over (up to an e^-20 chance per lead)."""
+        return self.simulation.window_end - dt.timedelta(days=self.horizon_days)
+
+
+def _lead_count_row(ctx: CalibrationContext) -> CalibrationRow:
+    records = ctx.simulation.records
+    multiplier = ctx.parameters.leadVolumeMultiplier
+    expected = lead_count(engine_inputs(ctx.simulation))
+    leads = ctx.contacts.count()
+    return CalibrationRow(
+        parameter="leadVolumeMultiplier",
+        configured=multiplier,
+        expected=rounded(expected / records),
+        realized=rounded(leads / records),
+        tolerance=0.0,
+        verdict=verdict(leads == expected),
+        note=f"exact: {leads} contacts, round({records} x {multiplier:g}) = {expected} leads planned",
+    )
+
+
+def _funnel_rows(ctx: CalibrationContext) -> list[CalibrationRow]:
+    """Conversion per funnel stage with the window's truncation modelled exactly.
+
+    A contact that reached stage s at time t moves on, as seen by the window's end, when it converts (1 - drop)
+    and its exponential dwell (mean ``DWELL_FRACTION x avgSalesCycleDays``) ends before the end: probability
+    (1 - drop) x w with w = 1 - exp(-(end - t) / mean dwell). So drop is estimated as 1 - moved / sum(w), with
+    the binomial-sum standard error sqrt(sum p w (1 - p w)) / sum(w). Every contact counts; none is discarded.
+    """
+    mean_dwell = ctx.mean_dwell_days * 86_400.0
+    rows = []
+    for step, stage in enumerate(FUNNEL_STAGES):
+        drop = ctx.parameters.dropProbabilities[step]
+        parameter = f"funnelAttrition.{stage}.dropProbability"
+        reached = np.array([at.timestamp() for at in ctx.events.filter(seq=step).values_list("occurred_at", flat=True)])
+        moved_on = ctx.events.filter(seq=step + 1).count()
+        weights = 1.0 - np.exp(-(ctx.end_seconds - reached) / mean_dwell)
+        exposure = float(weights.sum())
+        if exposure < 1.0:
+            note = f"no contact reached {stage} early enough to measure"
+            rows.append(CalibrationRow(parameter, drop, drop, None, None, "WARN", note))
+            continue
+        realized = 1.0 - moved_on / exposure
+        p = 1.0 - drop
+        tolerance = STANDARD_ERRORS * math.sqrt(float((p * weights * (1.0 - p * weights)).sum())) / exposure
+        rows.append(
+            CalibrationRow(
+                parameter=parameter,
+                configured=drop,
+                expected=drop,
+                realized=rounded(realized),
+                tolerance=rounded(tolerance),
+                verdict=verdict(within(realized, drop, tolerance)),
+                note=(
+                    f"{moved_on} of {len(reached)} contacts that reached {stage} moved on; the window's end leaves "
+                    f"each time to move on (exposure {exposure:.0f} = sum of 1 - exp(-time left / mean dwell "
+                    f"{ctx.mean_dwell_days:g} d)); drop = 1 - moved / exposure, {SE}"
+                ),
+            )
+        )
+    return rows
+
+
+def _win_rate_row(ctx: CalibrationContext) -> CalibrationRow:
+    p = ctx.parameters.dealWinRateBase
+    counts = ctx.deals.filter(is_won__isnull=False).aggregate(
+        closed=Count("pk"), won=Count("pk", filter=Q(is_won=True))
+    )
+    closed, won = counts["closed"], counts["won"]
+    if closed == 0:
+        return CalibrationRow("dealWinRateBase", p, p, None, None, "WARN", "no closed deal to measure")
+    realized = won / closed
+    tolerance = STANDARD_ERRORS * math.sqrt(p * (1.0 - p) / closed)
+    return CalibrationRow(
+        parameter="dealWinRateBase",
+        configured=p,
+        expected=p,
+        realized=rounded(realized),
+        tolerance=rounded(tolerance),
+        verdict=verdict(within(realized, p, tolerance)),
+        note=(
+            f"{won} won of {closed} closed deals (close time does not depend on the outcome); "
+            f"{STANDARD_ERRORS:g} binomial s.e."
+        ),
+    )
+
+
+def _amount_cents(ctx: CalibrationContext) -> np.ndarray:
+    values = ctx.deals.order_by().values_list("amount_cents", flat=True).iterator(chunk_size=CHUNK_SIZE)
+    return np.fromiter(values, dtype=np.int64)
+
+
+def _amount_rows(ctx: CalibrationContext) -> list[CalibrationRow]:
+    amount = ctx.parameters.dealAmount
+    low_cents, high_cents = round(amount.min * 100), round(amount.max * 100)
+    mean, sd, p_low, p_high = clipped_normal_moments(
+        amount.mu, amount.sigma, math.log(amount.min), math.log(amount.max)
+    )
+    cents = _amount_cents(ctx)
+    n = int(cents.size)
+    if n < 2:
+        return [
+            CalibrationRow(f"dealAmount.{name}", value, value, None, None, "WARN", "fewer than two deals to measure")
+            for name, value in (("mu", amount.mu), ("sigma", amount.sigma), ("min", amount.min), ("max", amount.max))
+        ]
+    logs = np.log(cents / 100.0)
+    realized_mean, realized_sd = float(logs.mean()), float(logs.std(ddof=1))
+    at_low, at_high = float((cents == low_cents).mean()), float((cents == high_cents).mean())
+    clipping = f"clipped: {at_low:.2%} at min, {at_high:.2%} at max (expected {p_low:.2%}, {p_high:.2%})"
+    negligible = p_low + p_high < 1e-3
+    basis = "mu, sigma (clipping negligible)" if negligible else "the clipped normal's moments"
+    # s.e. of the sample sd by the delta method with the sample's fourth moment (normal: sd / sqrt(2n)).
+    fourth = float(((logs - realized_mean) ** 4).mean())
+    se_sd = math.sqrt(max(fourth - realized_sd**4, 0.0) / (4.0 * realized_sd**2 * n))
+    mean_tolerance = STANDARD_ERRORS * sd / math.sqrt(n)
+    sd_tolerance = STANDARD_ERRORS * se_sd
+    smallest, largest = int(cents.min()), int(cents.max())
+    return [
+        CalibrationRow(
+            parameter="dealAmount.mu",
+            configured=amount.mu,
+            expected=rounded(mean),
+            realized=rounded(realized_mean),
+            tolerance=rounded(mean_tolerance),
+            verdict=verdict(within(realized_mean, mean, mean_tolerance)),
+            note=f"mean ln(amount) of {n} deals vs {basis}; {SE}; {clipping}",
+        ),
+        CalibrationRow(
+            parameter="dealAmount.sigma",
+            configured=amount.sigma,
+            expected=rounded(sd),
+            realized=rounded(realized_sd),
+            tolerance=rounded(sd_tolerance),
+            verdict=verdict(within(realized_sd, sd, sd_tolerance)),
+            note=f"sd of ln(amount) of {n} deals vs {basis}; {SE} (delta method)",
+        ),
+        CalibrationRow(
+            parameter="dealAmount.min",
+            configured=amount.min,
+            expected=None,
+            realized=smallest / 100,
+            tolerance=None,
+            verdict=verdict(smallest >= low_cents),
+            note=f"smallest amount must be >= min; {at_low:.2%} of deals at min (expected {p_low:.2%})",
+        ),
+        CalibrationRow(
+            parameter="dealAmount.max",
+            configured=amount.max,
+            expected=None,
+            realized=largest / 100,
+            tolerance=None,
+            verdict=verdict(largest <= high_cents),
+            note=f"largest amount must be <= max; {at_high:.2%} of deals at max (expected {p_high:.2%})",
+        ),
+    ]
+
+
+def _cycle_row(ctx: CalibrationContext) -> CalibrationRow:
+    configured = ctx.parameters.avgSalesCycleDays
+    rows = ctx.deals.filter(closed_at__isnull=False).order_by().values_list("created_at", "closed_at")
+    created: list[float] = []
+    closed: list[float] = []
+    for created_at, closed_at in rows.iterator(chunk_size=CHUNK_SIZE):
+        if closed_at is not None:  # always, by the filter; narrows the type
+            created.append(created_at.timestamp())
+            closed.append(closed_at.timestamp())
+    if not created:
+        return CalibrationRow("avgSalesCycleDays", configured, None, None, None, "WARN", "no closed deal to measure")
+    created_s, closed_s = np.asarray(created), np.asarray(closed)
+    cycles = (closed_s - created_s) / DAY
+    limits = (ctx.end_seconds - created_s) / DAY
+    shape = int(CYCLE_SHAPE)
+    expected, standard_error = truncated_gamma_mean(configured, shape, limits)
+    realized = float(cycles.mean())
+    tolerance = STANDARD_ERRORS * standard_error
+    return CalibrationRow(
+        parameter="avgSalesCycleDays",
+        configured=configured,
+        expected=rounded(expected, 3),
+        realized=rounded(realized, 3),
+        tolerance=rounded(tolerance, 3),
+        verdict=verdict(within(realized, expected, tolerance)),
+        note=(
+            f"mean days created->closed of {cycles.size} closed deals; a deal created L days before the end shows "
+            f"closed only if its cycle < L, so expected = mean of E[cycle | cycle < L] under "
+            f"Gamma({shape}, mean {configured:g}); {SE}"
+        ),
+    )
+
+
+def _company_rows(ctx: CalibrationContext) -> list[CalibrationRow]:
+    low, high = ctx.parameters.contactsPerCompany
+    sizes = (
+        ctx.contacts.order_by()
+        .values("company_key")
+        .annotate(size=Count("pk"))
+        .aggregate(companies=Count("company_key"), smallest=Min("size"), largest=Max("size"), contacts=Sum("size"))
+    )
+    companies = sizes["companies"] or 0
+    if companies == 0:
+        return [
+            CalibrationRow(f"contactToCompanyRatio.{name}", value, None, None, None, "WARN", "no contacts to measure")
+            for name, value in (("min", low), ("max", high))
+        ]
+    mean = sizes["contacts"] / companies
+    middle = (low + high) / 2
+    uniform_sd = math.sqrt(((high - low + 1) ** 2 - 1) / 12)
+    tolerance = STANDARD_ERRORS * uniform_sd / math.sqrt(companies)
+    mean_ok = within(mean, middle, tolerance)
+    mean_note = f"mean {mean:.4f} over {companies} companies vs (min+max)/2 = {middle:g} +- {tolerance:.4f} ({SE})"
+    return [
+        CalibrationRow(
+            parameter="contactToCompanyRatio.min",
+            configured=low,
+            expected=rounded(middle),
+            realized=sizes["smallest"],
+            tolerance=rounded(tolerance),
+            verdict=verdict(sizes["smallest"] >= low and mean_ok),
+            note=f"smallest company must have >= min contacts; {mean_note}",
+        ),
+        CalibrationRow(
+            parameter="contactToCompanyRatio.max",
+            configured=high,
+            expected=rounded(middle),
+            realized=sizes["largest"],
+            tolerance=rounded(tolerance),
+            verdict=verdict(sizes["largest"] <= high and mean_ok),
+            note="largest company must have <= max contacts (every contact arrives inside the window, "
+            "so company sizes are complete)",
+        ),
+    ]
+
+
+def _finished_leads(ctx: CalibrationContext) -> tuple[QuerySet[Deal], QuerySet[Any, Any]]:
+    """Leads whose activities are all written: closed deals, and leads without a deal whose last funnel step
+    happened HORIZON_DWELLS mean dwells before the end (their activity span ends one dwell after that step).
+
+    Which leads are finished depends on times and funnel outcomes only, never on the activity counts, so the
+    selection does not bias the counts.
+    """
+    closed = ctx.deals.filter(closed_at__isnull=False)
+    stopped = (
+        ctx.events.order_by()
+        .values("contact_key")
+        .annotate(last=Max("seq"), last_at=Max("occurred_at"))
+        .filter(last__lt=LIFECYCLE_STAGES.index("opportunity"), last_at__lt=ctx.finished_before)
+    )
+    return closed, stopped
+
+
+def _touchpoint_rows(ctx: CalibrationContext) -> list[CalibrationRow]:
+    closed, stopped = _finished_leads(ctx)
+    closed_keys = closed.values("key")
+    stopped_keys = stopped.values("contact_key")
+    leads = closed.count() + stopped.count()
+    bounds = {
+        "touchpointDensity.notesPerLead": ctx.parameters.notesPerLead,
+        "touchpointDensity.tasksPerLead": ctx.parameters.tasksPerLead,
+        "touchpointDensity.callsPerLead": ctx.parameters.callsPerLead,
+    }
+    rows = []
+    for parameter, activity_type in TOUCHPOINTS:
+        low, high = bounds[parameter]
+        if leads == 0:
+            rows.append(CalibrationRow(parameter, [low, high], None, None, None, "WARN", "no finished lead to measure"))
+            continue
+        per_lead = (
+            ctx.activities.filter(
+                Q(contact_key__in=Subquery(closed_keys)) | Q(contact_key__in=Subquery(stopped_keys)),
+                type=activity_type,
+            )
+            .order_by()
+            .values("contact_key")
+            .annotate(n=Count("pk"))
+            .aggregate(with_any=Count("contact_key"), total=Sum("n"), least=Min("n"), most=Max("n"))
+        )
+        with_any = per_lead["with_any"] or 0
+        least = (per_lead["least"] or 0) if with_any == leads else 0
+        most = per_lead["most"] or 0
+        mean = (per_lead["total"] or 0) / leads
+        middle = (low + high) / 2
+        uniform_sd = math.sqrt(((high - low + 1) ** 2 - 1) / 12)
+        tolerance = STANDARD_ERRORS * uniform_sd / math.sqrt(leads)
+        rows.append(
+            CalibrationRow(
+                parameter=parameter,
+                configured=[low, high],
+                expected=middle,
+                realized=rounded(mean),
+                tolerance=rounded(tolerance),
+                verdict=verdict(within(mean, middle, tolerance) and low <= least and most <= high),
+                note=(
+                    f"{activity_type}s per lead over {leads} finished leads (closed deal, or no deal and last step "
+                    f"before {ctx.finished_before:%Y-%m-%d}): counts {least}..{most} must lie in [{low}, {high}], "
+                    f"mean vs (lo+hi)/2 within {SE}"
+                ),
+            )
+        )
+    return rows
+
+
+CHECKS: tuple[Callable[[CalibrationContext], CalibrationRow | list[CalibrationRow]], ...] = (
+    _lead_count_row,
+    _cycle_row,
+    _funnel_rows,
+    _win_rate_row,
+    _amount_rows,
+    _company_rows,
+    _touchpoint_rows,
+)

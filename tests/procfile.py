@@ -1,0 +1,65 @@
+"""Running the Procfile's roles as real processes in tests: the command line, a free port, start and stop."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = str(Path(sys.executable).parent)
+
+
+def procfile_command(role: str) -> str:
+    """The shell command of ``role`` in the Procfile, as honcho would run it."""
+    line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith(f"{role}:"))
+    return line.split(":", 1)[1].strip()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running(role: str, env: dict[str, str], ready: Callable[[], bool], timeout: float = 60) -> Iterator[None]:
+    """Run the role with ``env`` (the venv's tools first on PATH) until ``ready()``; stop it afterwards.
+
+    Fails the test with the role's stderr if it exits or is not ready within ``timeout`` seconds.
+    """
+    env = {**env, "PATH": f"{VENV_BIN}:{env.get('PATH', os.environ.get('PATH', ''))}"}
+    with tempfile.TemporaryFile() as log:  # not a pipe: a chatty process must never block on a full one
+        process = subprocess.Popen(
+            ["sh", "-c", f"exec {procfile_command(role)}"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + timeout
+            while not ready():
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    log.seek(0)
+                    output = log.read().decode(errors="replace")
+                    pytest.fail(f"the Procfile's {role} role did not come up: {output[-3000:]}")
+                time.sleep(0.2)
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
