@@ -250,6 +250,8 @@ CRMSIM_DELIVERY_TIMEOUT_SECONDS = env_float("CRMSIM_DELIVERY_TIMEOUT_SECONDS", 1
 CRMSIM_DELIVERY_MAX_AGE_SECONDS = env_float("CRMSIM_DELIVERY_MAX_AGE_SECONDS", 3600.0)
 CRMSIM_DELIVERY_BACKOFF_SECONDS = env_float("CRMSIM_DELIVERY_BACKOFF_SECONDS", 1.0)
 CRMSIM_DELIVERY_BACKOFF_MAX_SECONDS = env_float("CRMSIM_DELIVERY_BACKOFF_MAX_SECONDS", 300.0)
+# Delivered progress is committed at most this often (a crash re-sends at most this much, with the same ids).
+CRMSIM_DELIVERY_SAVE_SECONDS = env_float("CRMSIM_DELIVERY_SAVE_SECONDS", 0.5)
 # A delivery claim older than this is presumed dead (crashed worker) and is sent again.
 CRMSIM_DELIVERY_CLAIM_SECONDS = env_float("CRMSIM_DELIVERY_CLAIM_SECONDS", 60.0)
 # Embedded mode: time the in-process runner gives deliveries per loop, after writing.
