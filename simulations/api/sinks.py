@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from crmsim.api import INPUT_ERRORS, OBJECT_ERRORS, READ_ERRORS, ApiView, StrictSerializer
 from simulations.api.endpoint import SimulationEndpoint, signed_in_user
+from simulations.api.outputs import SinkProgressSerializer
 from simulations.delivery import services
 from simulations.delivery.models import Sink
 from simulations.delivery.registry import describe
@@ -37,28 +38,6 @@ class SinkSerializer(serializers.Serializer):
     enabled = serializers.BooleanField()
     disabledReason = serializers.CharField(source="disabled_reason")
     createdAt = serializers.DateTimeField(source="created_at")
-
-
-class SinkLagSerializer(serializers.Serializer):
-    p50Ms = serializers.FloatField(allow_null=True)
-    p99Ms = serializers.FloatField(allow_null=True)
-    samples = serializers.IntegerField()
-
-
-class SinkProgressSerializer(serializers.Serializer):
-    """One sink of a simulation: what reached it, what failed, what is still to send, and how late."""
-
-    sink = serializers.IntegerField()
-    name = serializers.CharField()
-    kind = serializers.ChoiceField(choices=Sink.Kind.choices)
-    enabled = serializers.BooleanField()
-    disabledReason = serializers.CharField()
-    delivered = serializers.IntegerField(help_text="Events delivered.")
-    failed = serializers.IntegerField(help_text="Failed requests (each retried or dead-lettered).")
-    deadLettered = serializers.IntegerField(help_text="Events in open dead letters.")
-    pending = serializers.IntegerField(help_text="Rows written but not yet delivered (the sink's backlog).")
-    lag = SinkLagSerializer(help_text="Delivery lag vs the rows' due time over the last minute, in ms.")
-    recentErrors = serializers.ListField(child=serializers.CharField())
 
 
 class DeadLetterSerializer(serializers.Serializer):

@@ -4,6 +4,7 @@ server), a webhook secret, and helpers to count what a simulation wrote."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import signal
@@ -173,34 +174,33 @@ class HubSpotServer:
         return dict(requests.get(f"{self.url}/__state", timeout=5).json())
 
 
-@pytest.fixture
-def hubspot_server() -> Iterator[HubSpotServer]:
-    server = HubSpotServer(free_port(), burst=100, window=10.0)
+@contextlib.contextmanager
+def serving_hubspot(burst: int, window: float) -> Iterator[HubSpotServer]:
+    server = HubSpotServer(free_port(), burst=burst, window=window)
     server.start()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def hubspot_server() -> Iterator[HubSpotServer]:
+    """A portal with HubSpot's documented burst limit for private apps: 100 requests per 10 s."""
+    with serving_hubspot(100, 10.0) as server:
+        yield server
 
 
 @pytest.fixture
 def tight_hubspot_server() -> Iterator[HubSpotServer]:
     """A portal with a small burst limit (15 requests per 2 s), to meet 429s within a short test."""
-    server = HubSpotServer(free_port(), burst=15, window=2.0)
-    server.start()
-    try:
+    with serving_hubspot(15, 2.0) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
 def roomy_hubspot_server(settings: Any) -> Iterator[HubSpotServer]:
     """A portal (and client limiter) without a practical burst limit, for tests about something else."""
     settings.CRMSIM_HUBSPOT_BURST_LIMIT = 100_000
-    server = HubSpotServer(free_port(), burst=100_000, window=10.0)
-    server.start()
-    try:
+    with serving_hubspot(100_000, 10.0) as server:
         yield server
-    finally:
-        server.stop()
