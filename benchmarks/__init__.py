@@ -13,6 +13,7 @@ Run on their own (the suite's group for the same measurement in brackets):
     python -m benchmarks.progress_api [--transport http|client] [--writer process|thread]   # progress latency [api]
     python -m benchmarks.request_load --scratch [--operations preview,create,report]   # heavy requests vs /healthz
     python -m benchmarks.plot RESULTS.json OUT.png                       # rows/s vs N from a results file
+    DATABASE_URL=... python -m benchmarks.sinks [--leads 20000]          # webhook vs plain client, HubSpot [sinks]
 
 Children the suite starts (each prints one ``BENCH_RESULT`` JSON line; run alone, they need ``DATABASE_URL`` on
 a migrated PostgreSQL database they may fill): ``copy_limit`` (the write limit, raw COPY), ``backfill`` (crmsim

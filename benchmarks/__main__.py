@@ -59,6 +59,7 @@ def plan(quick: bool, repeat: int) -> list[tuple[str, Callable[[], Any]]]:
         ("live", lambda: suite.live(400 if quick else 1_550, 8.0 if quick else 30.0)),
         ("live", lambda: suite.live(400 if quick else 1_550, 8.0 if quick else 30.0, driver="celery")),
         ("api", lambda: suite.progress_api(20_000 if quick else 300_000, 50, 4.0 if quick else 15.0)),
+        ("sinks", lambda: suite.sinks(1_000 if quick else 20_000)),
     ]
     return steps
 
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test (~1.5 min)")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"results file (default {DEFAULT_JSON})")
     parser.add_argument("--plot", type=Path, help="also draw rows/s vs N to this PNG (needs matplotlib)")
-    parser.add_argument("--only", help="groups: copy,inprocess,celery,whatif,peers,planning,live,api")
+    parser.add_argument("--only", help="groups: copy,inprocess,celery,whatif,peers,planning,live,api,sinks")
     parser.add_argument("--repeat", type=int, help="samples per N below 1M leads (default: 2 full, 1 quick)")
     args = parser.parse_args(argv)
     only = set(args.only.split(",")) if args.only else None

@@ -111,6 +111,15 @@ def evaluate_targets(rows: list[Row]) -> list[dict[str, str]]:
                     "measured": ", ".join(f"N={n:,}: {mb:.0f} MB" for n, mb in rss.items()),
                     "status": _status(ok and flat if largest >= 1_000_000 else None)})  # fmt: skip
     for row in rows:
+        if row["system"] == "sink_webhook":
+            out.append({"target": "webhook delivery >= 0.5 x a plain HTTP client's events/s",
+                        "measured": f"N={row['leads']:,}: {row['ratio']:.2f}",
+                        "status": _status(row["ratio"] >= 0.5)})  # fmt: skip
+        if row["system"] == "sink_hubspot":
+            per = row["requests_per_record"]
+            out.append({"target": "HubSpot sink <= 1/50 requests per record",
+                        "measured": f"N={row['leads']:,}: 1/{1 / per:.0f}",
+                        "status": _status(per <= 1 / 50)})  # fmt: skip
         if row["system"].startswith("live_") and row.get("lag_p99_ms") is not None:
             ok = row["lag_p99_ms"] <= 1000 and row["events_per_second"] >= 450 and row.get("status") == "completed"
             out.append({"target": f"live lag p99 <= 1 s at 500 events/s ({row['measurement']})",

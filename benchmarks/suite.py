@@ -233,3 +233,35 @@ def progress_api(leads: int, clients: int, seconds: float) -> list[Row]:
             }
         )
     return rows
+
+
+def sinks(leads: int) -> list[Row]:
+    """Webhook delivery vs a plain HTTP client to the same acknowledging receiver; HubSpot requests per record."""
+    with scratch_database(f"sinks_{leads}") as url:
+        run = run_child("benchmarks.sinks", ["--leads", str(leads)], child_env(url))
+    r = run.result
+    return [
+        {
+            "measurement": "sinks: webhook delivery to a local receiver (vs a plain client, same batches)",
+            "system": "sink_webhook",
+            "leads": leads,
+            "rows": r["events"],
+            "seconds": r["crmsim_seconds"],
+            "rows_per_second": r["crmsim_events_per_second"],
+            "peak_rss_mb": run.peak_rss_mb,
+            "ratio": r["ratio"],
+            "notes": f"plain client {r['plain_events_per_second']:,} events/s; ratio {r['ratio']:.2f}; "
+            f"{r['requests']} requests of {r['batch_size']}",
+        },
+        {
+            "measurement": "sinks: HubSpot sink requests per record (local HubSpot-compatible server)",
+            "system": "sink_hubspot",
+            "leads": leads,
+            "rows": r["hubspot_records"],
+            "seconds": None,
+            "rows_per_second": None,
+            "peak_rss_mb": run.peak_rss_mb,
+            "requests_per_record": r["hubspot_requests_per_record"],
+            "notes": f"{r['hubspot_requests']} requests, largest batch {r['hubspot_max_batch']}",
+        },
+    ]

@@ -223,6 +223,8 @@ CELERY_TASK_ROUTES = {
     "simulations.materialize_slot": {"queue": "materialize"},
     "simulations.plan_simulation": {"queue": "plan"},
     "simulations.store_results": {"queue": "materialize"},
+    # Sinks (issue 15): deliveries on their own queue, so a slow receiver never stalls generation.
+    "simulations.deliver_slot": {"queue": "deliver"},
 }
 # --- end issue #5 block ------------------------------------------------------------------------------------
 
@@ -246,6 +248,30 @@ CRMSIM_WEB_STARTUP_HOOKS = ["simulations.drivers.runner.ensure_runner_or_log"]
 CRMSIM_TOKEN_TTL = env_int("CRMSIM_TOKEN_TTL", 7 * 24 * 3600)
 if CRMSIM_TOKEN_TTL <= 0:
     raise ImproperlyConfigured(f"CRMSIM_TOKEN_TTL must be a positive number of seconds, got {CRMSIM_TOKEN_TTL}.")
+
+# --- sinks (issue 15; docs/sinks.md) -----------------------------------------------------------------------
+# Fernet key(s) for sink secrets at rest; required when DEBUG is off (a dev key is derived while DEBUG).
+CRMSIM_SECRETS_KEY = env_str("CRMSIM_SECRETS_KEY")
+# Private, loopback and link-local targets (checked after DNS resolution on every delivery): dev only by default.
+CRMSIM_ALLOW_PRIVATE_SINKS = env_bool("CRMSIM_ALLOW_PRIVATE_SINKS", DEBUG)
+CRMSIM_WEBHOOK_DEFAULT_BATCH = env_int("CRMSIM_WEBHOOK_DEFAULT_BATCH", 100)
+CRMSIM_WEBHOOK_MAX_BATCH = env_int("CRMSIM_WEBHOOK_MAX_BATCH", 1000)
+CRMSIM_DELIVERY_TIMEOUT_SECONDS = env_float("CRMSIM_DELIVERY_TIMEOUT_SECONDS", 10.0)
+CRMSIM_DELIVERY_MAX_AGE_SECONDS = env_float("CRMSIM_DELIVERY_MAX_AGE_SECONDS", 3600.0)
+CRMSIM_DELIVERY_BACKOFF_SECONDS = env_float("CRMSIM_DELIVERY_BACKOFF_SECONDS", 1.0)
+CRMSIM_DELIVERY_BACKOFF_MAX_SECONDS = env_float("CRMSIM_DELIVERY_BACKOFF_MAX_SECONDS", 300.0)
+# Delivered progress is committed at most this often (a crash re-sends at most this much, with the same ids).
+CRMSIM_DELIVERY_SAVE_SECONDS = env_float("CRMSIM_DELIVERY_SAVE_SECONDS", 0.5)
+# A delivery claim older than this is presumed dead (crashed worker) and is sent again.
+CRMSIM_DELIVERY_CLAIM_SECONDS = env_float("CRMSIM_DELIVERY_CLAIM_SECONDS", 60.0)
+# Embedded mode: time the in-process runner gives deliveries per loop, after writing.
+CRMSIM_EMBEDDED_DELIVERY_BUDGET_SECONDS = env_float("CRMSIM_EMBEDDED_DELIVERY_BUDGET_SECONDS", 1.0)
+# HubSpot: events per send (split into batches of 100 per request) and the rate limits to respect.
+CRMSIM_HUBSPOT_EVENTS_PER_SEND = env_int("CRMSIM_HUBSPOT_EVENTS_PER_SEND", 10_000)
+CRMSIM_HUBSPOT_BURST_LIMIT = env_int("CRMSIM_HUBSPOT_BURST_LIMIT", 100)
+CRMSIM_HUBSPOT_BURST_WINDOW_SECONDS = env_float("CRMSIM_HUBSPOT_BURST_WINDOW_SECONDS", 10.0)
+CRMSIM_HUBSPOT_DAILY_LIMIT = env_int("CRMSIM_HUBSPOT_DAILY_LIMIT", 250_000)
+CRMSIM_HUBSPOT_MAX_WAIT_SECONDS = env_float("CRMSIM_HUBSPOT_MAX_WAIT_SECONDS", 120.0)
 
 # --- REST framework ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -281,6 +307,7 @@ SPECTACULAR_SETTINGS = {
         "DistributionParamTypeEnum": ["float", "int", "float_list"],
         "SimulationStatusEnum": "simulations.models.Simulation.Status",
         "HealthStatusEnum": ["ok", "degraded"],
+        "SinkKindEnum": "simulations.delivery.models.Sink.Kind",
     },
 }
 

@@ -114,3 +114,6 @@ class SimulationAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Simulation]) -> None:
         for simulation in queryset:
             delete_simulation(simulation=simulation, force=True)
+
+
+from simulations.delivery import admin as delivery_admin  # noqa: E402,F401  (registers the sink admins)

@@ -138,3 +138,17 @@ class LagSample(models.Model):
 
 
 assert tuple(Simulation.Pace.values) == PACES, "Simulation.Pace must list crmsim.vocabulary.PACES"
+
+# Sinks (issue 15) live in their own package; importing them here registers them with the simulations app.
+from simulations.delivery.models import DeadLetter, SimulationSink, Sink, SlotDelivery  # noqa: E402
+
+__all__ = [
+    "DeadLetter",
+    "LagSample",
+    "Simulation",
+    "SimulationSink",
+    "Sink",
+    "Slot",
+    "SlotDelivery",
+    "User",
+]

@@ -8,6 +8,7 @@ reject_on_worker_lost (global settings) make a killed worker's message run again
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import kombu.exceptions
@@ -16,6 +17,7 @@ from celery import shared_task
 from celery.signals import beat_init, worker_init
 from django.db import InterfaceError, OperationalError
 
+from simulations.delivery import drivers as delivery_drivers
 from simulations.drivers import dispatcher
 from simulations.engine.pools import pools
 from simulations.lifecycle import results
@@ -53,6 +55,8 @@ def materialize_slot(slot_id: int, attempt: int | None = None) -> dict[str, Any]
     except Exception as exc:
         dispatcher.fail_simulation_of_slot(slot_id=slot_id, error=f"{type(exc).__name__}: {exc}")
         raise
+    if any(result.written.values()):
+        delivery_drivers.send_for_slot(slot_id=slot_id, send=send_delivery)
     return {"slot": slot_id, "attempt": attempt, "written": sum(result.written.values()), "skipped": result.skipped}
 
 
@@ -69,11 +73,30 @@ def store_results(simulation_id: int) -> bool:
     return results.store_results(simulation_id=simulation_id)
 
 
+def send_delivery(slot_id: int, sink_id: int, eta: dt.datetime | None) -> None:
+    deliver_slot.apply_async(args=(slot_id, sink_id), eta=eta)
+
+
+@shared_task(
+    name="simulations.deliver_slot", autoretry_for=RETRYABLE, retry_backoff=1, retry_backoff_max=30, max_retries=8
+)
+def deliver_slot(slot_id: int, sink_id: int) -> dict[str, Any]:
+    """Deliver one slot's undelivered events to one sink (queue ``deliver``); re-sends itself while work is left."""
+    result = delivery_drivers.run_delivery(slot_id=slot_id, sink_id=sink_id, send=send_delivery)
+    return {"slot": slot_id, "sink": sink_id, "state": result.state, "delivered": result.delivered, "dead": result.dead}
+
+
 @shared_task(name="simulations.dispatch")
 def dispatch() -> dict[str, int]:
     """The beat tick: sweep stale claims, claim and send due slots, detect completed simulations."""
     report = dispatcher.dispatch_tick(send=send_claim)
-    return {"swept": report.swept, "claimed": len(report.claims), "completed": len(report.completed)}
+    deliveries = delivery_drivers.dispatch_due_deliveries(send=send_delivery)
+    return {
+        "swept": report.swept,
+        "claimed": len(report.claims),
+        "completed": len(report.completed),
+        "deliveries": deliveries.sent,
+    }
 
 
 @beat_init.connect

@@ -34,3 +34,12 @@ def _no_runner_spawned_unless_asked(settings: Any) -> None:
 def builtin_presets(transactional_db: None) -> None:
     """Transactional tests start from a flushed database: put the migration's built-in presets back."""
     install_builtin_presets(ScenarioPreset)
+
+
+TEST_SECRETS_KEY = "x3hJvOIbmNUH1Fg8ZpD2qTFydTbgl7pq3gLnBjGrmJc="
+"""A fixed Fernet key for sink secrets (pytest-django runs with DEBUG off, where the key is required)."""
+
+
+@pytest.fixture(autouse=True)
+def sink_secrets_key(settings: Any) -> None:
+    settings.CRMSIM_SECRETS_KEY = TEST_SECRETS_KEY

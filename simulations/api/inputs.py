@@ -109,6 +109,13 @@ class SimulationCreateSerializer(SimulationInputSerializer):
         help_text=f"Live pace: simulated seconds per wall second, in [{MIN_TIME_SCALE:g}, {MAX_TIME_SCALE:g}].",
     )
     autoStart = serializers.BooleanField(default=False, help_text="Start right after planning.")
+    sinks = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        max_length=10,
+        help_text="Ids of your sinks (GET /api/sinks/) to stream every written row to.",
+    )
 
 
 # --- preview -----------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from crmsim.vocabulary import RECORD_TYPES
 from simulations.api.counts import CountsSerializer
 from simulations.api.endpoint import SimulationEndpoint
 from simulations.lifecycle.results import owe_results
-from simulations.models import Simulation
+from simulations.models import Simulation, Sink
 from simulations.reads.export import EXPORT_COLUMNS, export_filename, export_rows
 from simulations.reads.progress import progress
 
@@ -36,6 +36,22 @@ class LagSerializer(serializers.Serializer):
     p50Ms = serializers.FloatField(allow_null=True)
     p99Ms = serializers.FloatField(allow_null=True)
     samples = serializers.IntegerField()
+
+
+class SinkProgressSerializer(serializers.Serializer):
+    """One sink of a simulation: what reached it, what failed, what is still to send, and how late."""
+
+    sink = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Sink.Kind.choices)
+    enabled = serializers.BooleanField()
+    disabledReason = serializers.CharField()
+    delivered = serializers.IntegerField(help_text="Events delivered.")
+    failed = serializers.IntegerField(help_text="Failed requests (each retried or dead-lettered).")
+    deadLettered = serializers.IntegerField(help_text="Events in open dead letters.")
+    pending = serializers.IntegerField(help_text="Rows written but not yet delivered (the sink's backlog).")
+    lag = LagSerializer(help_text="Delivery lag vs the rows' due time over the last minute, in ms.")
+    recentErrors = serializers.ListField(child=serializers.CharField())
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -49,6 +65,7 @@ class ProgressSerializer(serializers.Serializer):
     startedAt = serializers.DateTimeField(allow_null=True)
     finishedAt = serializers.DateTimeField(allow_null=True)
     eta = serializers.DateTimeField(allow_null=True)
+    sinks = SinkProgressSerializer(many=True, help_text="Per sink: delivered, failed, dead-lettered, pending, lag.")
 
 
 class ProgressView(SimulationEndpoint):

@@ -136,6 +136,7 @@ class SimulationListView(ThrottleCreates, generics.ListAPIView):
             enforce_active_limit=True,
             start=serializer.validated_data["autoStart"],
             defer_planning=True,
+            sink_ids=serializer.validated_data["sinks"],
         )
         submit_planning(simulation.pk)
         simulation = get_object_or_404(self.get_queryset(), pk=simulation.pk)

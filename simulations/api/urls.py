@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from simulations.api import inputs, outputs, profile, records, simulations, vocabulary
+from simulations.api import inputs, outputs, profile, records, simulations, sinks, vocabulary
 
 simulation_patterns: list[URLPattern | URLResolver] = [
     path("", simulations.SimulationListView.as_view(), name="simulation-list"),
@@ -23,6 +23,14 @@ simulation_patterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/deals/", records.DealListView.as_view(), name="simulation-deals"),
     path("<int:pk>/deals/<int:key>/contacts/", records.DealContactsView.as_view(), name="deal-contacts"),
     path("<int:pk>/activities/", records.ActivityListView.as_view(), name="simulation-activities"),
+    path("<int:pk>/deliveries/", sinks.DeliveriesView.as_view(), name="simulation-deliveries"),
+    path("<int:pk>/deliveries/replay/", sinks.ReplayView.as_view(), name="simulation-deliveries-replay"),
+]
+
+sink_patterns: list[URLPattern | URLResolver] = [
+    path("", sinks.SinkListView.as_view(), name="sink-list"),
+    path("<int:pk>/", sinks.SinkDetailView.as_view(), name="sink-detail"),
+    path("<int:pk>/test/", sinks.SinkTestView.as_view(), name="sink-test"),
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -31,4 +39,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("vocabulary/", vocabulary.VocabularyView.as_view(), name="vocabulary"),
     path("profile/", profile.ProfileView.as_view(), name="profile"),
     path("simulations/", include(simulation_patterns)),
+    path("sinks/", include(sink_patterns)),
 ]

@@ -16,6 +16,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from crmsim.errors import StateConflict
+from simulations.delivery.drivers import deliver_due, delivery_budget, drain_deliveries
 from simulations.lifecycle.clock import due_wall_time, epoch
 from simulations.lifecycle.control import complete_if_done, fail_simulation, pause_simulation
 from simulations.materialize.slot import apply_due_events
@@ -54,6 +55,9 @@ def run_in_process(
             report = None if on_progress is None else (lambda _: on_progress(progress(simulation)))
             ran = apply_due_events(simulation=simulation, after_slot=report)
             complete_if_done(simulation_id=simulation.pk)
+            # Sinks: a bounded share of each loop, after writing, so a slow receiver never stalls generation.
+            delivered = deliver_due(simulation_id=simulation.pk, budget_seconds=delivery_budget())
+            ran += sum(1 for result in delivered if result.delivered or result.dead)
             if ran == 0:
                 sleep(seconds_until_next_due(simulation))
     except KeyboardInterrupt:
@@ -63,6 +67,8 @@ def run_in_process(
     except Exception as exc:
         fail_simulation(simulation=simulation, error=f"{type(exc).__name__}: {exc}")
         raise
+    if simulation.status == Simulation.Status.COMPLETED:
+        drain_deliveries(simulation, on_progress=on_progress, sleep=sleep)
     simulation.refresh_from_db()
     if on_progress is not None:
         on_progress(progress(simulation))

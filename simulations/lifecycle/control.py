@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
@@ -64,8 +65,12 @@ def create_simulation(
     enforce_active_limit: bool = False,
     start: bool = False,
     defer_planning: bool = False,
+    sink_ids: Sequence[int] = (),
 ) -> Simulation:
     """Validate and snapshot the resolved parameters and inputs; plan (and with ``start``, start) the simulation.
+
+    ``sink_ids`` (the owner's sinks) are linked here (``delivery.services.attach_sinks``: an unknown or foreign id
+    is InvalidInput and nothing is saved); each slot gets its delivery watermark when the plan is stored.
 
     Nothing is written on bad input (InvalidInput). ``enforce_active_limit`` applies the per-user limit of
     active simulations (LimitReached; the API sets it, the shell's operator is trusted).
@@ -96,6 +101,10 @@ def create_simulation(
         status=Status.PLANNING,
         auto_start=start,
     )
+    if sink_ids:
+        from simulations.delivery.services import attach_sinks
+
+        attach_sinks(simulation=simulation, sink_ids=sink_ids)
     if defer_planning:
         return simulation
     simulation = plan_simulation(simulation=simulation)
@@ -103,7 +112,7 @@ def create_simulation(
 
 
 def _store_plan(simulation: Simulation, counts: engine.PlanCounts) -> Simulation:
-    """Write the plan: one pending Slot per slot, the exact planned totals, status scheduled."""
+    """Write the plan: one pending Slot per slot (and its delivery watermarks), the exact totals; scheduled."""
     Slot.objects.bulk_create(
         [
             Slot(
@@ -116,6 +125,9 @@ def _store_plan(simulation: Simulation, counts: engine.PlanCounts) -> Simulation
         ],
         batch_size=1000,
     )
+    from simulations.delivery.services import add_slot_deliveries
+
+    add_slot_deliveries(simulation=simulation)  # the sinks linked at creation, one watermark per new slot
     simulation.planned = {t: int(counts.totals[t]) for t in RECORD_TYPES}
     simulation.status = Status.SCHEDULED
     simulation.save(update_fields=["planned", "status"])

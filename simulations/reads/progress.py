@@ -10,6 +10,7 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 
 from crmsim.vocabulary import RECORD_TYPES
+from simulations.delivery.selectors import delivery_progress
 from simulations.models import LagSample, Simulation, Slot
 
 LAG_WINDOW = dt.timedelta(minutes=1)
@@ -75,4 +76,5 @@ def progress(simulation: Simulation, now: dt.datetime | None = None) -> dict[str
         "startedAt": simulation.started_at,
         "finishedAt": simulation.finished_at,
         "eta": eta,
+        "sinks": delivery_progress(simulation, now),
     }

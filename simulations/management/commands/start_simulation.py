@@ -14,8 +14,9 @@ from django.db import transaction
 from crmsim.errors import InvalidInput
 from crmsim.vocabulary import RECORD_TYPES
 from simulations.cli import parse_distribution_params, parse_overrides, parse_utc, table, usage_error
+from simulations.delivery.cli import cli_webhook_sink, sink_table
 from simulations.drivers.in_process import run_in_process
-from simulations.lifecycle.control import create_simulation, resume_simulation, start_simulation
+from simulations.lifecycle.control import create_simulation, resume_simulation
 from simulations.lifecycle.requests import SimulationRequest, validate_request
 from simulations.models import Simulation, User
 from simulations.reads.digest import database_digest
@@ -47,6 +48,9 @@ class Command(BaseCommand):
             metavar="ID",
             help="Continue a paused (or interrupted) simulation; follow a running one; summarize a completed one.",
         )
+        parser.add_argument("--sink", type=int, action="append", default=[], metavar="ID", help="Stream to this sink.")
+        parser.add_argument("--webhook", metavar="URL", help="Stream to a webhook (a sink is created for it).")
+        parser.add_argument("--webhook-secret", metavar="whsec_...", help="The webhook's signing secret.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         resume = options["resume"]
@@ -76,12 +80,18 @@ class Command(BaseCommand):
             pace=options["pace"],
             time_scale=options["time_scale"],
         )
+        if bool(options["webhook"]) != bool(options["webhook_secret"]):
+            raise usage_error("--webhook and --webhook-secret go together.")
         try:
             validate_request(request)
             with transaction.atomic():
                 owner, _ = User.objects.get_or_create(username=options["user"])
-                simulation = create_simulation(owner=owner, request=request)
-                return start_simulation(simulation=simulation)
+                sink_ids = list(options["sink"])
+                if options["webhook"]:
+                    sink_ids.append(
+                        cli_webhook_sink(owner=owner, url=options["webhook"], secret=options["webhook_secret"]).pk
+                    )
+                return create_simulation(owner=owner, request=request, sink_ids=sink_ids, start=True)
         except InvalidInput as exc:
             raise usage_error(str(exc)) from None
 
@@ -137,7 +147,9 @@ class Command(BaseCommand):
                         "planned": progress["planned"],
                         "processed": progress["processed"],
                         "digest": digest,
-                    }
+                        "sinks": progress["sinks"],
+                    },
+                    default=str,
                 )
             )
             return
@@ -153,6 +165,8 @@ class Command(BaseCommand):
         self.stdout.write(f"duration {seconds:.2f} s, {rate:,.0f} rows/s")
         if digest:
             self.stdout.write(f"digest {digest}")
+        if progress["sinks"]:
+            self.stdout.write(sink_table(progress["sinks"]))
         if simulation.error:
             self.stderr.write(f"error: {simulation.error}")
 

@@ -250,7 +250,7 @@ class Cluster:
 
     def start_worker(self, concurrency: int, name: str = "worker") -> subprocess.Popen:
         process = self._spawn(name, [
-            "worker", "-Q", "materialize,dispatch,plan", "-c", str(concurrency), "--pool", "prefork",
+            "worker", "-Q", "materialize,dispatch,plan,deliver", "-c", str(concurrency), "--pool", "prefork",
             "--loglevel", "INFO", "--without-gossip", "--without-mingle", "-n", f"{name}-{os.getpid()}@%h",
         ])  # fmt: skip
         deadline = time.monotonic() + 60
@@ -261,8 +261,11 @@ class Cluster:
         return process
 
     def start_beat(self) -> subprocess.Popen:
-        schedule = self.services.logs / "beat.schedule"
-        return self._spawn("beat", [
+        return self.start_beat_named("beat")
+
+    def start_beat_named(self, name: str) -> subprocess.Popen:
+        schedule = self.services.logs / f"{name}.schedule"
+        return self._spawn(name, [
             "beat", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler", "--loglevel", "INFO",
             "--schedule", str(schedule),
         ])  # fmt: skip

@@ -1,0 +1,176 @@
+"""Sink delivery benchmarks (child of the suite; needs DATABASE_URL on a migrated database it may fill).
+
+``python -m benchmarks.sinks --leads N [--batch-size 100]`` prints one ``BENCH_RESULT`` line with:
+
+- webhook: crmsim's delivery (regenerate events from the engine, render, sign with ``standardwebhooks``, POST,
+  record each outcome in the database) of every event of an N-lead backfill to a local receiver that acknowledges
+  at once, as events/s; and a plain ``requests`` client POSTing the same pre-rendered batches (no generation, no
+  signing, no bookkeeping) to the same receiver: the ratio is crmsim's share of the transport's speed;
+- hubspot: requests per record of the HubSpot sink against the local HubSpot-compatible server (the tests' one).
+
+``python -m benchmarks.sinks --serve PORT`` is the acknowledging receiver (its own process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SECRET = "whsec_" + "QkVOQ0hNQVJLLXNlY3JldC1rZXktMzItYnl0ZXMhIQ=="
+TOKEN = "pat-na1-00000000-bench-0000-0000-000000000000"  # noqa: S105 - the local test server's token
+
+
+class Ack(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        self.send_response(200)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+
+def serve(port: int) -> None:
+    ThreadingHTTPServer.daemon_threads = True
+    ThreadingHTTPServer(("127.0.0.1", port), Ack).serve_forever()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _spawn(args: list[str], port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return process
+        time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"{args[0]} did not listen on {port}")
+
+
+def measure(leads: int, batch_size: int) -> dict[str, Any]:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crmsim.settings")
+    os.environ.setdefault("CRMSIM_ALLOW_PRIVATE_SINKS", "true")
+    django.setup()
+    import requests
+    from django.conf import settings
+
+    from scenarios.builtin import install_builtin_presets
+    from scenarios.models import ScenarioPreset
+    from simulations.delivery.drivers import drain_deliveries
+    from simulations.delivery.events import events_for, render
+    from simulations.delivery.models import Sink, SlotDelivery
+    from simulations.delivery.services import create_sink
+    from simulations.drivers.in_process import run_in_process
+    from simulations.lifecycle.control import create_simulation
+    from simulations.lifecycle.requests import SimulationRequest, engine_inputs
+    from simulations.models import Simulation, User
+
+    settings.CRMSIM_ALLOW_PRIVATE_SINKS = True
+    settings.CRMSIM_HUBSPOT_BURST_LIMIT = 1_000_000
+    install_builtin_presets(ScenarioPreset)
+    owner, _ = User.objects.get_or_create(username="bench-sinks")
+    start, end = dt.datetime(2026, 1, 1, tzinfo=dt.UTC), dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
+    records = round(leads / 0.75)  # b2b's leadVolumeMultiplier
+
+    def generated(sink: Sink) -> Simulation:
+        """A backfilled simulation with the sink attached but held off, so generation is not timed."""
+        request = SimulationRequest(scenario="b2b", records=records, seed=5, start=start, end=end)
+        simulation = create_simulation(owner=owner, request=request, sink_ids=[sink.pk], start=True)
+        Sink.objects.filter(pk=sink.pk).update(enabled=False)
+        run_in_process(simulation)
+        Sink.objects.filter(pk=sink.pk).update(enabled=True)
+        simulation.refresh_from_db()
+        return simulation
+
+    port = _free_port()
+    receiver = _spawn(["benchmarks.sinks", "--serve", str(port)], port)
+    try:
+        url = f"http://127.0.0.1:{port}/hooks"
+        hook = create_sink(owner=owner, kind="webhook", name="bench", url=url, secret=SECRET, batch_size=batch_size)
+        simulation = generated(hook)
+        began = time.perf_counter()
+        drain_deliveries(simulation)
+        crmsim_seconds = time.perf_counter() - began
+        events = sum(SlotDelivery.objects.filter(simulation=simulation).values_list("delivered", flat=True))
+
+        inputs = engine_inputs(simulation)
+        bodies = []
+        for slot in simulation.slots.order_by("index"):
+            slot_events = events_for(inputs, simulation.pk, slot.index, inputs.start, inputs.end)
+            for i in range(0, len(slot_events), batch_size):
+                bodies.append(render(slot_events[i : i + batch_size], simulation.pk).encode())
+        session = requests.Session()
+        session.trust_env = False  # the same transport settings as crmsim's webhook client
+        began = time.perf_counter()
+        for body in bodies:
+            session.post(url, data=body, headers={"content-type": "application/json"}, timeout=10).raise_for_status()
+        plain_seconds = time.perf_counter() - began
+    finally:
+        receiver.kill()
+        receiver.wait()
+
+    hub_port = _free_port()
+    hub = _spawn(["tests.simulations.delivery.hubspot_server", "--port", str(hub_port), "--token", TOKEN,
+                  "--burst", "1000000"], hub_port)  # fmt: skip
+    try:
+        portal = create_sink(
+            owner=owner, kind="hubspot", name="bench", url=f"http://127.0.0.1:{hub_port}", secret=TOKEN
+        )
+        hub_simulation = generated(portal)
+        drain_deliveries(hub_simulation)
+        state = requests.get(f"http://127.0.0.1:{hub_port}/__state", timeout=10).json()
+        hub_records = sum(SlotDelivery.objects.filter(simulation=hub_simulation).values_list("delivered", flat=True))
+    finally:
+        hub.kill()
+        hub.wait()
+    return {
+        "leads": leads,
+        "events": events,
+        "batch_size": batch_size,
+        "requests": len(bodies),
+        "crmsim_seconds": round(crmsim_seconds, 3),
+        "crmsim_events_per_second": round(events / crmsim_seconds),
+        "plain_seconds": round(plain_seconds, 3),
+        "plain_events_per_second": round(events / plain_seconds),
+        "ratio": round(plain_seconds / crmsim_seconds, 3),
+        "hubspot_records": hub_records,
+        "hubspot_requests": state["requests"],
+        "hubspot_requests_per_record": round(state["requests"] / hub_records, 5),
+        "hubspot_max_batch": state["max_batch"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--leads", type=int, default=20_000)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--serve", type=int, metavar="PORT", help="run the acknowledging receiver")
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve)
+        return
+    print("BENCH_RESULT " + json.dumps(measure(args.leads, args.batch_size)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""Events regenerated from the engine: one per row, deterministic ids and content, a stable prefix, order."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulations import engine
+from simulations.delivery.events import event_type, slot_events
+from simulations.delivery.webhook import message_id, secret_error
+from simulations.reads.export import EXPORT_COLUMNS
+from tests.simulations.engine.support import make_inputs
+
+START = 1_767_225_600  # 2026-01-01
+END = START + 90 * 86_400
+
+
+def inputs() -> engine.SimulationInputs:
+    return make_inputs("b2b", records=2500, days=90, seed=11, start=START)
+
+
+def test_a_slot_has_one_event_per_row_it_owns_with_the_export_columns() -> None:
+    plan = engine.build_plan(inputs())
+    data = engine.generate_slot(plan, 0)
+    events = slot_events(data, 7, START, END)
+    by_type: dict[str, int] = {}
+    for event in events:
+        by_type[event.record_type] = by_type.get(event.record_type, 0) + 1
+        assert tuple(event.data) == EXPORT_COLUMNS[event.record_type]
+        assert event.type == event_type(event.record_type)
+    for record_type in ("contacts", "deals", "activities", "lifecycle_events", "deal_stage_events"):
+        assert by_type[record_type] == data.rows(record_type)
+    assert 0 < by_type["companies"] <= data.rows("companies")
+    assert len({e.id for e in events}) == len(events)
+
+
+def test_every_company_is_emitted_by_exactly_one_slot() -> None:
+    plan = engine.build_plan(inputs())
+    slots = range(len(engine.count_plan(inputs()).first_event_at))
+    ids = [e.id for k in slots for e in slot_events(engine.generate_slot(plan, k), 7, START, END)]
+    companies = [i for i in ids if ".companies." in i]
+    assert len(companies) == len(set(companies)) == engine.count_plan(inputs()).totals["companies"]
+
+
+def test_events_are_in_time_order_and_a_range_is_a_prefix_of_a_longer_one() -> None:
+    data = engine.generate_slot(engine.build_plan(inputs()), 1)
+    whole = slot_events(data, 7, START, END)
+    times = np.array([e.occurred_at for e in whole])
+    assert (np.diff(times) >= 0).all()
+    middle = START + (END - START) // 2
+    part = slot_events(data, 7, START, middle)
+    assert [e.id for e in part] == [e.id for e in whole[: len(part)]]
+    assert [e.id for e in slot_events(data, 7, middle, END)] == [e.id for e in whole[len(part) :]]
+
+
+def test_contacts_and_deals_carry_their_state_at_creation() -> None:
+    data = engine.generate_slot(engine.build_plan(inputs()), 0)
+    events = slot_events(data, 7, START, END)
+    for event in events:
+        if event.record_type == "deals":
+            assert event.data["closed_at"] is None and event.data["is_won"] is None
+            assert event.data["dealstage"] == "appointmentscheduled"
+        if event.record_type == "contacts":
+            first = next(e for e in events if e.record_type == "lifecycle_events" and e.data["contact_key"] ==
+                         event.data["key"] and e.data["seq"] == 0)  # fmt: skip
+            assert event.data["lifecycle_stage"] == first.data["to_stage"]
+
+
+def test_the_same_events_always_get_the_same_webhook_id() -> None:
+    data = engine.generate_slot(engine.build_plan(inputs()), 0)
+    first = slot_events(data, 7, START, END)[:100]
+    again = slot_events(engine.generate_slot(engine.build_plan(inputs()), 0), 7, START, END)[:100]
+    assert first == again and message_id(first) == message_id(again)
+    assert message_id(first) != message_id(first[:99])
+
+
+def test_webhook_secrets_must_be_standard_webhooks_secrets() -> None:
+    assert secret_error("whsec_" + "A" * 40) is None
+    assert secret_error("whsec_") and secret_error("sk_live_x") and secret_error("whsec_!!!!")
