@@ -93,9 +93,18 @@ def _converter(column: str) -> Callable[[Any], Any]:
     return lambda v: v.item() if isinstance(v, np.generic) else v
 
 
+def _times(data: engine.SlotData, record_type: str) -> np.ndarray:
+    """Each row's simulated time. The sales team has none of its own: slot 0 (the first leads to arrive) emits it
+    at its first contact's arrival, before anything refers to it; other slots emit no owners."""
+    if record_type == "owners":
+        first = int(data.contacts["created_at"].min()) if data.slot == 0 and data.rows("contacts") else -1
+        return np.full(data.rows("owners"), first, dtype=np.int64)
+    return getattr(data, record_type)[TIME_COLUMN[record_type]]
+
+
 def _in_range(data: engine.SlotData, record_type: str, since: int, until: int) -> np.ndarray:
     columns = getattr(data, record_type)
-    times = columns[TIME_COLUMN[record_type]]
+    times = _times(data, record_type)
     mask = (times >= since) & (times < until)
     if record_type == "companies":
         # Owned by this slot: one of its contacts arrives at the company's created_at (its first member).
@@ -136,7 +145,7 @@ def slot_events(data: engine.SlotData, simulation_id: int, since: int, until: in
         ]
         converted = [list(map(_converter(name), column.tolist())) for name, column in zip(names, values, strict=True)]
         key_columns = [columns[k][mask].tolist() for k in NATURAL_ORDER[record_type]]
-        times = columns[TIME_COLUMN[record_type]][mask]
+        times = _times(data, record_type)[mask]
         kind = event_type(record_type)
         prefix = f"{simulation_id}.{record_type}."
         rows = [dict(zip(names, row, strict=True)) for row in zip(*converted, strict=True)]

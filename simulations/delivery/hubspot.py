@@ -208,6 +208,12 @@ def plan_writes(events: Sequence[Event], simulation_id: int) -> _Writes:
                 key(d["deal_key"]),
                 {"dealstage": d["to_stage"], **({"closedate": d["occurred_at"]} if closing else {})},
             )
+        elif event.record_type == "deal_contacts":
+            # The buying committee: every member is associated with the deal (roles are not mapped: HubSpot keeps
+            # them as custom association labels, which a portal must define first).
+            writes.link("deals", key(d["deal_key"]), "contacts", key(d["contact_key"]))
+        elif event.record_type == "owners":
+            continue  # HubSpot's owners are the portal's users: the CRM API cannot create them
         else:
             writes.notes.append(f"{event.id}: record type {event.record_type} has no HubSpot mapping")
     return writes
