@@ -108,18 +108,9 @@ class TimeOrderedCursor(CursorPagination):
             raise exceptions.ValidationError({self.cursor_query_param: [str(exc.detail)]}) from exc
         # The position is client-controlled text compared with a timestamp column: one that is not a moment
         # would fail inside the query (a 500), so it is refused here like any other bad cursor.
-        if cursor is not None and cursor.position is not None and parse_datetime_or_none(cursor.position) is None:
+        if cursor is not None and cursor.position is not None and parse_moment(cursor.position) is None:
             raise exceptions.ValidationError({self.cursor_query_param: ["Invalid cursor"]})
         return cursor
-
-
-def parse_datetime_or_none(text: object) -> dt.datetime | None:
-    if not isinstance(text, str) or not text.isascii():
-        return None
-    try:
-        return parse_datetime(text)
-    except ValueError:
-        return None
 
 
 def json_type_error(field: serializers.Field, value: Any) -> str | None:
