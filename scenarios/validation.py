@@ -8,11 +8,11 @@ a preset's guardrails. Pure Python, like ``scenarios.parameters``.
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from crmsim.numbers import finite_number as _number
 from crmsim.vocabulary import FUNNEL_STAGES
 from scenarios.parameters import (
     ORDERED_PAIRS,
@@ -25,16 +25,6 @@ from scenarios.parameters import (
     get_leaf,
     set_leaf,
 )
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        number = float(value)  # an int beyond float's range raises instead of becoming inf
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _whole(value: Any) -> int | None:

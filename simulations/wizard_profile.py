@@ -7,7 +7,6 @@ simulation is created, since a preset may change in between).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -15,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from crmsim.api import parse_moment
 from crmsim.errors import NON_FIELD_ERRORS, InvalidInput
+from crmsim.numbers import finite_number
 from crmsim.vocabulary import MAX_TIME_SCALE, MIN_TIME_SCALE, PACES, SEED_RANGE_TEXT, seed_in_range
 from scenarios.parameters import SPECS
 from scenarios.validation import check_value
@@ -44,13 +45,8 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_datetime(value: Any) -> bool:
-    if not isinstance(value, str) or not value.isascii() or len(value) > MAX_TEXT_LENGTH:
-        return False
-    try:
-        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return True
+    # The same parser as the create API's start/end, so a saved profile is one the wizard can submit.
+    return isinstance(value, str) and len(value) <= MAX_TEXT_LENGTH and parse_moment(value) is not None
 
 
 MAX_PROFILE_BYTES = 64 * 1024
@@ -60,7 +56,7 @@ MAX_DISTRIBUTION_PARAMS = 16
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return finite_number(value) is not None
 
 
 def _distribution_params_ok(params: Any) -> bool:

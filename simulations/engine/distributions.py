@@ -21,6 +21,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from crmsim.numbers import finite_number
+
 DAY = 86_400
 HOUR = 3_600
 GRID_BINS = 1024
@@ -312,12 +314,7 @@ def describe_distributions() -> list[dict[str, Any]]:
 
 
 def _is_number(value: Any) -> bool:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int beyond float's range
-        return False
+    return finite_number(value) is not None
 
 
 def _check(spec: ParamSpec, value: Any) -> tuple[Any, list[str]]:
