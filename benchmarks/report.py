@@ -112,9 +112,13 @@ def evaluate_targets(rows: list[Row]) -> list[dict[str, str]]:
                     "status": _status(ok and flat if largest >= 1_000_000 else None)})  # fmt: skip
     for row in rows:
         if row["system"] == "sink_webhook":
-            out.append({"target": "webhook delivery >= 0.5 x a plain HTTP client's events/s",
-                        "measured": f"N={row['leads']:,}: {row['ratio']:.2f}",
+            out.append({"target": "webhook delivery >= 0.5 x a plain client's events/s (urllib3, crmsim's transport)",
+                        "measured": f"N={row['leads']:,}: {row['ratio']:.2f} (rounds {row.get('round_ratios')})",
                         "status": _status(row["ratio"] >= 0.5)})  # fmt: skip
+            if row.get("ratio_vs_requests") is not None:
+                out.append({"target": "webhook delivery >= 0.5 x a plain HTTP client's events/s (requests)",
+                            "measured": f"N={row['leads']:,}: {row['ratio_vs_requests']:.2f}",
+                            "status": _status(row["ratio_vs_requests"] >= 0.5)})  # fmt: skip
         if row["system"] == "sink_hubspot":
             per = row["requests_per_record"]
             out.append({"target": "HubSpot sink <= 1/50 requests per record",

@@ -250,8 +250,11 @@ def sinks(leads: int) -> list[Row]:
             "rows_per_second": r["crmsim_events_per_second"],
             "peak_rss_mb": run.peak_rss_mb,
             "ratio": r["ratio"],
-            "notes": f"plain client {r['plain_events_per_second']:,} events/s; ratio {r['ratio']:.2f}; "
-            f"{r['requests']} requests of {r['batch_size']}",
+            "ratio_vs_requests": r["ratio_vs_requests"],
+            "round_ratios": r["round_ratios"],
+            "notes": f"plain urllib3 {r['plain_events_per_second']:,} events/s, ratio {r['ratio']:.2f}; "
+            f"plain requests {r['plain_requests_events_per_second']:,} events/s, ratio {r['ratio_vs_requests']:.2f}; "
+            f"best of {r['rounds']} rounds; {r['requests']} requests of {r['batch_size']}",
         },
         {
             "measurement": "sinks: HubSpot sink requests per record (local HubSpot-compatible server)",

@@ -6,7 +6,8 @@ targets     URL checks: http(s) only, private/loopback targets gated by CRMSIM_A
 events      a slot's events for a simulated-time range, regenerated from the engine (pure, deterministic)
 registry    the sink interface and the kind -> implementation table
 webhook     Standard Webhooks sink;  hubspot: HubSpot sink (official client, batch upserts)
-services    sink CRUD, attaching sinks to a simulation, deliver_slot, dead letters, replay
+services    the writes, re-exported from: configure (sink CRUD, linking sinks to a simulation),
+            deliver (deliver_slot), ledger (watermark, retries, dead letters under a claim), replay
 selectors   per-sink progress (delivered, failed, dead-lettered, lag)
 drivers     who runs deliveries: the in-process runner's pass and the Celery dispatcher's
 """

@@ -19,9 +19,9 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from simulations.delivery.deliver import DeliveryResult, deliver_slot
 from simulations.delivery.expressions import EpochToTimestamp
 from simulations.delivery.models import SlotDelivery
-from simulations.delivery.services import DeliveryResult, deliver_slot
 
 
 def deliver_due(*, simulation_id: int, budget_seconds: float) -> list[DeliveryResult]:

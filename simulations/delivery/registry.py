@@ -1,7 +1,7 @@
 """The sink interface and the table of implementations: a new target (Salesforce, a message queue) is one module
 that implements ``SinkClient`` plus one line in ``KINDS``.
 
-A client receives events already ordered and batched by ``services.deliver_slot`` and answers with an
+A client receives events already ordered and batched by ``deliver.deliver_slot`` and answers with an
 ``Outcome``; it never touches the database. Delivery bookkeeping (watermarks, retries, dead letters) is the
 same for every kind.
 """

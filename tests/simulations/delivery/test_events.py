@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import numpy as np
 
 from simulations import engine
-from simulations.delivery.events import event_type, slot_events
+from simulations.delivery.events import event_type, render, slot_events
 from simulations.delivery.webhook import message_id, secret_error
-from simulations.reads.export import EXPORT_COLUMNS
+from simulations.reads.export import EXPORT_COLUMNS, SOURCE_FIELDS
 from tests.simulations.engine.support import make_inputs
 
 START = 1_767_225_600  # 2026-01-01
@@ -76,3 +79,46 @@ def test_the_same_events_always_get_the_same_webhook_id() -> None:
 def test_webhook_secrets_must_be_standard_webhooks_secrets() -> None:
     assert secret_error("whsec_" + "A" * 40) is None
     assert secret_error("whsec_") and secret_error("sk_live_x") and secret_error("whsec_!!!!")
+
+
+def _reference_value(column: str, value: Any) -> Any:
+    """What an event carries for a raw engine value (docs/sinks.md), written out independently of events.py."""
+    if column.endswith("_at"):
+        return None if value == -1 else engine.format_timestamp(int(value))
+    if column == "amount":
+        return engine.format_amount(int(value))
+    if column == "is_won":
+        return None if value == -1 else bool(value)
+    if column.endswith("_key"):
+        return None if value == -1 else int(value)
+    return value
+
+
+CREATION_COLUMNS = {"contacts": {"lifecycle_stage"}, "deals": {"dealstage", "closed_at", "is_won"}}
+"""Columns that carry the state at creation (checked by the test above), not the row's current value."""
+
+
+def test_an_event_text_is_the_compact_json_of_its_row_and_a_body_joins_them() -> None:
+    data = engine.generate_slot(engine.build_plan(inputs()), 0)
+    events = slot_events(data, 7, START, END)
+    seen: set[str] = set()
+    for event in events:
+        parsed = json.loads(event.text)
+        assert list(parsed) == ["id", "type", "simulation", "occurred_at", "data"]
+        assert json.dumps(parsed, ensure_ascii=False, separators=(",", ":")) == event.text
+        assert (parsed["id"], parsed["type"], parsed["simulation"]) == (event.id, event.type, 7)
+        assert parsed["occurred_at"] == engine.format_timestamp(event.occurred_at)
+        if "key" not in EXPORT_COLUMNS[event.record_type]:
+            continue
+        columns = getattr(data, event.record_type)
+        row = int(np.flatnonzero(columns["key"] == parsed["data"]["key"])[0])
+        for name in EXPORT_COLUMNS[event.record_type]:
+            if name not in CREATION_COLUMNS.get(event.record_type, ()):
+                raw = columns[SOURCE_FIELDS.get(name, name)][row]
+                value = raw.item() if isinstance(raw, np.generic) else raw
+                assert parsed["data"][name] == _reference_value(name, value), (event.id, name)
+        seen.add(event.record_type)
+    assert {"owners", "companies", "contacts", "deals", "activities"} <= seen
+    body = json.loads(render(events[:50]))
+    assert body == {"events": [json.loads(e.text) for e in events[:50]]}
+    assert any(not e.text.isascii() for e in events)  # names like "Zänker" travel as UTF-8, not \\u escapes
