@@ -29,6 +29,7 @@ def copy_limit(leads: int, streams: int = 1, schema: str = "product", rows_per_t
     return {
         "measurement": label,
         "system": system,
+        "streams": streams,
         "leads": leads,
         "rows": r["rows"],
         "seconds": r["seconds"],
@@ -77,7 +78,8 @@ def backfill_celery(leads: int, workers: int = 2, *, verify: bool = False) -> Ro
                   f"digest == engine digest: {r['digest_equals_engine']}")  # fmt: skip
     return {
         "measurement": f"crmsim backfill, {workers} Celery workers",
-        "system": "crmsim_celery",
+        "system": "crmsim_celery" if workers == 2 else f"crmsim_celery_{workers}",
+        "workers": workers,
         "leads": leads,
         "rows": r["rows"],
         "seconds": r["seconds"],
@@ -213,12 +215,17 @@ def progress_api(leads: int, clients: int, seconds: float) -> list[Row]:
         run = run_child("benchmarks.progress_api", [*args, "--keep"], child_env(url))
     r = run.result
     rows = []
-    phases = (("poll", "each polls 1/s"), ("saturate", "back to back"), ("idle", "each polls 1/s, no run going"))
+    phases = (
+        ("poll", f"API progress, {clients} clients, each polls 1/s"),
+        ("saturate", f"API progress, {clients} clients, back to back"),
+        ("floor", f"API floor: {clients} clients back to back on an unknown URL (404)"),
+        ("idle", f"API progress, {clients} clients, each polls 1/s, no run going"),
+    )
     for phase, label in phases:
         p = r[phase]
         rows.append(
             {
-                "measurement": f"API progress, {clients} clients, {label}",
+                "measurement": label,
                 "system": f"api_{phase}",
                 "leads": leads,
                 "rows": None,
@@ -229,7 +236,7 @@ def progress_api(leads: int, clients: int, seconds: float) -> list[Row]:
                 "run_status_after": r.get("run_status_after"),
                 "notes": f"p50 {p.get('p50_ms', 0):.1f} ms, p95 {p.get('p95_ms', 0):.1f} ms, p99 "
                 f"{p.get('p99_ms', 0):.1f} ms; {p.get('requests_per_second', 0):.0f} req/s, {p.get('errors')} errors"
-                + ("" if phase == "idle" else f"; run {r.get('run_status_after')} after both phases"),
+                + ("" if phase == "idle" else f"; run {r.get('run_status_after')} after the phases"),
             }
         )
     return rows
