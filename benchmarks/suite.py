@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmarks.scratch import REDIS_URL, child_env, run_child, scratch_database
+from benchmarks.scratch import REDIS_URL, backend_cpu_seconds, child_env, run_child, scratch_database
 from benchmarks.workers import celery_workers, sampling
 
 Row = dict[str, Any]
@@ -36,8 +36,10 @@ def copy_limit(leads: int, streams: int = 1, schema: str = "product", rows_per_t
         "rows_per_second": r["rows_per_second"],
         "peak_rss_mb": run.peak_rss_mb,
         "wal_bytes_per_row": r["wal_bytes"] / r["rows"],
+        "postgres_cpu_us_per_row": 1e6 * r["postgres_cpu_seconds"] / r["rows"],
         "notes": f"{r['transactions']} tx, {r['bytes'] / 1e6:.0f} MB text rendered before timing "
-        f"({r['render_seconds']:.1f} s); WAL {r['wal_bytes'] / r['rows']:.0f} B/row",
+        f"({r['render_seconds']:.1f} s); WAL {r['wal_bytes'] / r['rows']:.0f} B/row; "
+        f"PostgreSQL CPU {1e6 * r['postgres_cpu_seconds'] / r['rows']:.1f} us/row",
     }
 
 
@@ -54,7 +56,13 @@ def backfill_in_process(leads: int) -> Row:
         "rows_per_second": r["rows_per_second"],
         "peak_rss_mb": run.peak_rss_mb,
         "plan_seconds": r["plan_seconds"],
-        "notes": f"plan {r['plan_seconds']:.2f} s, {r['slots']} slots",
+        "process_cpu_us_per_row": 1e6 * r["process_cpu_seconds"] / r["rows"],
+        "postgres_cpu_us_per_row": None
+        if r["postgres_cpu_seconds"] is None
+        else 1e6 * r["postgres_cpu_seconds"] / r["rows"],
+        "notes": f"plan {r['plan_seconds']:.2f} s, {r['slots']} slots; CPU per row: crmsim "
+        f"{1e6 * r['process_cpu_seconds'] / r['rows']:.1f} us, PostgreSQL "
+        + ("?" if r["postgres_cpu_seconds"] is None else f"{1e6 * r['postgres_cpu_seconds'] / r['rows']:.1f} us"),
     }
 
 
@@ -65,11 +73,17 @@ def backfill_celery(leads: int, workers: int = 2, *, verify: bool = False) -> Ro
         celery_workers("crmsim", "materialize,dispatch", url, concurrency=workers) as group,
         sampling(group),
     ):
+        group.sample()
+        pool_cpu, backend_cpu = group.pool_cpu_seconds(), backend_cpu_seconds(url.rsplit("/", 1)[1])
         run = run_child(
             "benchmarks.backfill",
             ["--leads", str(leads), "--driver", "celery", "--warmup-leads", "2000", *(["--verify"] if verify else [])],
             child_env(url, CELERY_BROKER_URL=REDIS_URL),
         )
+        group.sample()
+        # The warm-up simulation's share (2,000 leads) is included: ~2% at 100,000 leads.
+        pool_cpu = group.pool_cpu_seconds() - pool_cpu
+        backend_cpu = backend_cpu_seconds(url.rsplit("/", 1)[1]) - backend_cpu
     r = run.result
     pool = group.pool_peaks_mb()
     checks = ""
@@ -91,7 +105,10 @@ def backfill_celery(leads: int, workers: int = 2, *, verify: bool = False) -> Ro
         "plan_seconds": r["plan_seconds"],
         "processed_equals_planned": r.get("processed_equals_planned"),
         "digest_equals_engine": r.get("digest_equals_engine"),
-        "notes": f"worker pool RSS {'/'.join(f'{mb:.0f}' for mb in pool)} MB; dispatcher {run.peak_rss_mb:.0f} MB"
+        "worker_cpu_us_per_row": 1e6 * pool_cpu / r["rows"],
+        "postgres_cpu_us_per_row": 1e6 * backend_cpu / r["rows"],
+        "notes": f"worker pool RSS {'/'.join(f'{mb:.0f}' for mb in pool)} MB; dispatcher {run.peak_rss_mb:.0f} MB; "
+        f"CPU per row: workers {1e6 * pool_cpu / r['rows']:.1f} us, PostgreSQL {1e6 * backend_cpu / r['rows']:.1f} us"
         + checks,
     }
 

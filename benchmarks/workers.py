@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.scratch import PYTHON, REDIS_URL, ROOT, child_env, child_pids, vm_hwm_mb
+from benchmarks.scratch import PYTHON, REDIS_URL, ROOT, child_env, child_pids, cpu_seconds, vm_hwm_mb
 
 
 @dataclass
@@ -22,10 +22,17 @@ class WorkerGroup:
     process: subprocess.Popen[bytes]
     log: Path
     peaks: dict[int, float] = field(default_factory=dict)
+    cpu: dict[int, float] = field(default_factory=dict)
+    """Last CPU seconds read per process (a process's CPU only grows, so the last reading is the most)."""
 
     def sample(self) -> None:
         for pid in (self.process.pid, *child_pids(self.process.pid)):
             self.peaks[pid] = max(self.peaks.get(pid, 0.0), vm_hwm_mb(pid))
+            self.cpu[pid] = max(self.cpu.get(pid, 0.0), cpu_seconds(pid))
+
+    def pool_cpu_seconds(self) -> float:
+        """CPU the pool processes used so far (the parent excluded)."""
+        return sum(seconds for pid, seconds in self.cpu.items() if pid != self.process.pid)
 
     def pool_peaks_mb(self) -> list[float]:
         """Peak RSS of each pool (worker) process, largest first (the parent excluded)."""
