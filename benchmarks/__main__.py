@@ -47,7 +47,7 @@ def plan(quick: bool, repeat: int) -> list[tuple[str, Callable[[], Any]]]:
     # N Celery workers vs N parallel COPY streams of the same rows, side by side (issue 16).
     scale = 5_000 if quick else 100_000
     for _ in range(1 if quick else repeat):
-        for n in (2, 4):
+        for n in (1, 2, 4):
             steps.append(("scaling", lambda n=n: suite.copy_limit(scale, streams=n)))  # type: ignore[misc]
             steps.append(("scaling", lambda n=n: suite.backfill_celery(scale, workers=n)))  # type: ignore[misc]
     if not quick:

@@ -181,8 +181,8 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def backend_cpu_seconds(database: str) -> float:
-    """CPU used so far by the server backends connected to ``database`` (those still connected)."""
+def backend_cpu(database: str) -> dict[int, float]:
+    """CPU seconds used so far by each server backend connected to ``database`` (those still connected)."""
     with psycopg.connect(SERVER_URL, autocommit=True) as conn:
         pids = [row[0] for row in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [database])]
-    return sum(cpu_seconds(pid) for pid in pids)
+    return {pid: cpu_seconds(pid) for pid in pids}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmarks.scratch import REDIS_URL, backend_cpu_seconds, child_env, run_child, scratch_database
+from benchmarks.scratch import REDIS_URL, child_env, run_child, scratch_database
 from benchmarks.workers import celery_workers, sampling
 
 Row = dict[str, Any]
@@ -74,7 +74,7 @@ def backfill_celery(leads: int, workers: int = 2, *, verify: bool = False) -> Ro
         sampling(group),
     ):
         group.sample()
-        pool_cpu, backend_cpu = group.pool_cpu_seconds(), backend_cpu_seconds(url.rsplit("/", 1)[1])
+        pool_cpu, backend_cpu = group.pool_cpu_seconds(), group.backend_cpu_seconds()
         run = run_child(
             "benchmarks.backfill",
             ["--leads", str(leads), "--driver", "celery", "--warmup-leads", "2000", *(["--verify"] if verify else [])],
@@ -83,7 +83,7 @@ def backfill_celery(leads: int, workers: int = 2, *, verify: bool = False) -> Ro
         group.sample()
         # The warm-up simulation's share (2,000 leads) is included: ~2% at 100,000 leads.
         pool_cpu = group.pool_cpu_seconds() - pool_cpu
-        backend_cpu = backend_cpu_seconds(url.rsplit("/", 1)[1]) - backend_cpu
+        backend_cpu = group.backend_cpu_seconds() - backend_cpu
     r = run.result
     pool = group.pool_peaks_mb()
     checks = ""
@@ -229,7 +229,8 @@ def live(leads: int, seconds: float, driver: str = "inprocess") -> Row:
 def progress_api(leads: int, clients: int, seconds: float) -> list[Row]:
     with scratch_database("api") as url:
         args = ["--leads", str(leads), "--clients", str(clients), "--seconds", str(seconds)]
-        run = run_child("benchmarks.progress_api", [*args, "--keep"], child_env(url))
+        # The Procfile's web role runs distributed: the broker's Redis is also the shared cache.
+        run = run_child("benchmarks.progress_api", [*args, "--keep"], child_env(url, CELERY_BROKER_URL=REDIS_URL))
     r = run.result
     rows = []
     phases = (
