@@ -76,12 +76,12 @@ def main(argv: list[str] | None = None) -> None:
         return pid, cpu_seconds(pid)
 
     backend_before, process_before = backend(), resource.getrusage(resource.RUSAGE_SELF)
-    began = time.perf_counter()
+    began, began_at = time.perf_counter(), time.time()
     simulation = create_simulation(args.leads)
     assert isinstance(simulation, Simulation)
     planned_at = time.perf_counter()
     simulation = drive(simulation, began + args.timeout)
-    seconds = time.perf_counter() - began
+    seconds, completed_at = time.perf_counter() - began, time.time()
     backend_after, process_after = backend(), resource.getrusage(resource.RUSAGE_SELF)
     if simulation.status != Simulation.Status.COMPLETED:
         raise SystemExit(f"simulation ended {simulation.status}: {simulation.error}")
@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> None:
         "plan_seconds": planned_at - began,
         "rows_per_second": rows / seconds,
         "slots": simulation.slots.count(),
+        "began_at": began_at,
+        "completed_at": completed_at,
         "process_cpu_seconds": (process_after.ru_utime + process_after.ru_stime)
         - (process_before.ru_utime + process_before.ru_stime),
         # One connection for the whole run in-process (CONN_MAX_AGE); None if it was replaced meanwhile.

@@ -74,17 +74,17 @@ def backfill_celery(leads: int, workers: int = 2, *, verify: bool = False) -> Ro
         sampling(group),
     ):
         group.sample()
-        pool_cpu, backend_cpu = group.pool_cpu_seconds(), group.backend_cpu_seconds()
         run = run_child(
             "benchmarks.backfill",
             ["--leads", str(leads), "--driver", "celery", "--warmup-leads", "2000", *(["--verify"] if verify else [])],
             child_env(url, CELERY_BROKER_URL=REDIS_URL),
         )
-        group.sample()
-        # The warm-up simulation's share (2,000 leads) is included: ~2% at 100,000 leads.
-        pool_cpu = group.pool_cpu_seconds() - pool_cpu
-        backend_cpu = group.backend_cpu_seconds() - backend_cpu
     r = run.result
+    # From the timer's start to completion: not the warm-up, nor the report and digest the workers then compute,
+    # nor --verify's digest (within one sampling interval, 0.25 s, at each end).
+    pool_began, backend_began = group.cpu_at(r["began_at"])
+    pool_done, backend_done = group.cpu_at(r["completed_at"])
+    pool_cpu, backend_cpu = pool_done - pool_began, backend_done - backend_began
     pool = group.pool_peaks_mb()
     checks = ""
     if verify:

@@ -28,6 +28,8 @@ class WorkerGroup:
     backends: dict[int, float] = field(default_factory=dict)
     """The same for the PostgreSQL backends connected to ``database`` (sampled, so one that exits between two
     samples loses at most an interval's CPU)."""
+    history: list[tuple[float, float, float]] = field(default_factory=list)
+    """(wall time, pool CPU, backend CPU) after each sample, to read the CPU used up to a moment."""
 
     def sample(self) -> None:
         for pid in (self.process.pid, *child_pids(self.process.pid)):
@@ -36,6 +38,12 @@ class WorkerGroup:
         if self.database:
             for pid, seconds in backend_cpu(self.database).items():
                 self.backends[pid] = max(self.backends.get(pid, 0.0), seconds)
+        self.history.append((time.time(), self.pool_cpu_seconds(), self.backend_cpu_seconds()))
+
+    def cpu_at(self, moment: float) -> tuple[float, float]:
+        """(pool CPU, backend CPU) as of the last sample taken at or before ``moment`` (wall time)."""
+        before = [(pool, backend) for at, pool, backend in self.history if at <= moment]
+        return before[-1] if before else (0.0, 0.0)
 
     def pool_cpu_seconds(self) -> float:
         """CPU the pool processes used so far (the parent excluded)."""
@@ -96,7 +104,7 @@ def celery_workers(
 
 
 @contextmanager
-def sampling(group: WorkerGroup, interval: float = 0.5) -> Iterator[None]:
+def sampling(group: WorkerGroup, interval: float = 0.25) -> Iterator[None]:
     """Sample the workers' peak RSS in a background thread while the block runs."""
     import threading
 
