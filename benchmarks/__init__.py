@@ -19,6 +19,7 @@ Children the suite starts (each prints one ``BENCH_RESULT`` JSON line; run alone
 a migrated PostgreSQL database they may fill): ``copy_limit`` (the write limit, raw COPY), ``backfill`` (crmsim
 end to end, in-process or with Celery workers), ``live`` (live pacing lag), ``orm_peer``, ``orm_peer_counts``,
 ``snowfakery_peer`` and ``per_record`` (the peers). The rest is shared plumbing: ``scratch`` (scratch databases,
-``run_child``), ``workers`` (Celery worker processes), ``workload`` (the dataset shape), ``fake_rows``,
+``run_child``, CPU of a process or a database's backends), ``workers`` (Celery worker processes),
+``web_role`` (the Procfile's web role on a loopback port), ``workload`` (the dataset shape), ``fake_rows``,
 ``suite`` (the measurements as rows) and ``report`` (the table and the targets).
 """

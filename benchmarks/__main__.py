@@ -44,8 +44,13 @@ def plan(quick: bool, repeat: int) -> list[tuple[str, Callable[[], Any]]]:
             steps.append(("copy", lambda n=n: suite.copy_limit(n)))  # type: ignore[misc]
             steps.append(("inprocess", lambda n=n: suite.backfill_in_process(n)))  # type: ignore[misc]
             steps.append(("celery", lambda n=n: suite.backfill_celery(n)))  # type: ignore[misc]
+    # N Celery workers vs N parallel COPY streams of the same rows, side by side (issue 16).
+    scale = 5_000 if quick else 100_000
+    for _ in range(1 if quick else repeat):
+        for n in (1, 2, 4):
+            steps.append(("scaling", lambda n=n: suite.copy_limit(scale, streams=n)))  # type: ignore[misc]
+            steps.append(("scaling", lambda n=n: suite.backfill_celery(scale, workers=n)))  # type: ignore[misc]
     if not quick:
-        steps.append(("whatif", lambda: suite.copy_limit(100_000, streams=2)))
         steps.append(("whatif", lambda: suite.copy_limit(100_000, rows_per_transaction=10_000)))
         steps.append(("whatif", lambda: suite.copy_limit(100_000, schema="no-fk")))
         steps.append(("whatif", lambda: suite.copy_limit(100_000, schema="no-fk-no-sim-index")))
@@ -89,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test (~1.5 min)")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"results file (default {DEFAULT_JSON})")
     parser.add_argument("--plot", type=Path, help="also draw rows/s vs N to this PNG (needs matplotlib)")
-    parser.add_argument("--only", help="groups: copy,inprocess,celery,whatif,peers,planning,live,api,sinks")
+    parser.add_argument("--only", help="groups: copy,inprocess,celery,scaling,whatif,peers,planning,live,api,sinks")
     parser.add_argument("--repeat", type=int, help="samples per N below 1M leads (default: 2 full, 1 quick)")
     args = parser.parse_args(argv)
     only = set(args.only.split(",")) if args.only else None

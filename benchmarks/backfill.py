@@ -16,9 +16,10 @@ benchmarks.distributed`` asks for it).
 from __future__ import annotations
 
 import argparse
+import resource
 import time
 
-from benchmarks.scratch import emit
+from benchmarks.scratch import cpu_seconds, emit
 from benchmarks.workload import create_simulation, setup_django
 
 
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     setup_django()
     from django.conf import settings
+    from django.db import connection
 
     from simulations import engine
     from simulations.drivers.in_process import run_in_process
@@ -66,12 +68,21 @@ def main(argv: list[str] | None = None) -> None:
         warmup = create_simulation(args.warmup_leads)
         assert isinstance(warmup, Simulation)
         drive(warmup, time.perf_counter() + 300)
-    began = time.perf_counter()
+
+    def backend() -> tuple[int, float]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = int(cursor.fetchone()[0])
+        return pid, cpu_seconds(pid)
+
+    backend_before, process_before = backend(), resource.getrusage(resource.RUSAGE_SELF)
+    began, began_at = time.perf_counter(), time.time()
     simulation = create_simulation(args.leads)
     assert isinstance(simulation, Simulation)
     planned_at = time.perf_counter()
     simulation = drive(simulation, began + args.timeout)
-    seconds = time.perf_counter() - began
+    seconds, completed_at = time.perf_counter() - began, time.time()
+    backend_after, process_after = backend(), resource.getrusage(resource.RUSAGE_SELF)
     if simulation.status != Simulation.Status.COMPLETED:
         raise SystemExit(f"simulation ended {simulation.status}: {simulation.error}")
     rows = sum(simulation.planned.values())
@@ -82,6 +93,12 @@ def main(argv: list[str] | None = None) -> None:
         "plan_seconds": planned_at - began,
         "rows_per_second": rows / seconds,
         "slots": simulation.slots.count(),
+        "began_at": began_at,
+        "completed_at": completed_at,
+        "process_cpu_seconds": (process_after.ru_utime + process_after.ru_stime)
+        - (process_before.ru_utime + process_before.ru_stime),
+        # One connection for the whole run in-process (CONN_MAX_AGE); None if it was replaced meanwhile.
+        "postgres_cpu_seconds": backend_after[1] - backend_before[1] if backend_after[0] == backend_before[0] else None,
     }
     if args.verify:
         processed = processed_counts(simulation)

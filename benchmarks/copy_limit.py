@@ -16,7 +16,7 @@ import time
 
 import psycopg
 
-from benchmarks.scratch import emit
+from benchmarks.scratch import cpu_seconds, emit
 from benchmarks.workload import create_simulation, setup_django
 
 CHUNK_BYTES = 1 << 20
@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     connection.close()
 
     failures: list[BaseException] = []
+    backend_cpu: list[float] = []
 
     def stream(mine: list[list[tuple[str, str, str]]]) -> None:
         try:
@@ -112,6 +113,9 @@ def main(argv: list[str] | None = None) -> None:
 
     def _copy(mine: list[list[tuple[str, str, str]]]) -> None:
         with psycopg.connect(conninfo) as conn:
+            row = conn.execute("SELECT pg_backend_pid()").fetchone()
+            backend = int(row[0]) if row else 0
+            cpu_before = cpu_seconds(backend)
             for group in mine:
                 with conn.transaction():
                     conn.execute("SET LOCAL synchronous_commit TO OFF")
@@ -119,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
                         with conn.cursor() as cursor, cursor.copy(f"COPY {table} ({column_sql}) FROM STDIN") as copy:
                             for at in range(0, len(text), CHUNK_BYTES):
                                 copy.write(text[at : at + CHUNK_BYTES])
+            backend_cpu.append(cpu_seconds(backend) - cpu_before)  # read before the backend exits
 
     began = time.perf_counter()
     threads = [threading.Thread(target=stream, args=(groups[i :: args.streams],)) for i in range(args.streams)]
@@ -143,6 +148,7 @@ def main(argv: list[str] | None = None) -> None:
             "streams": args.streams,
             "schema": args.schema,
             "wal_bytes": wal_bytes,
+            "postgres_cpu_seconds": sum(backend_cpu),
         }
     )
 

@@ -9,11 +9,14 @@ three bounded phases with one thread per client:
 * ``poll``: every client polls once per ``--interval`` seconds (a dashboard), for ``--seconds``;
 * ``saturate``: every client sends requests back to back (a stress test), for ``--seconds`` or
   ``--max-requests`` requests in all;
+* ``floor``: ``saturate`` on an unknown URL (a 404 from Django, no view, no query), still while the run is
+  written: the most requests per second this web role answers on this host, whatever the endpoint does;
 * ``idle``: ``poll`` again after the writer is stopped, to separate the endpoint's own cost from CPU contention
   with the run (on a 2-core host the run's writer and the database take both cores).
 
-Transports: ``http`` (default, what the suite runs) serves the API with gunicorn as the Procfile does (2 sync
-workers, 127.0.0.1 only, DEBUG off) and times each request on the client (connect + request + full response).
+Transports: ``http`` (default, what the suite runs) serves the API with the Procfile's web role (gunicorn, gthread
+workers, 127.0.0.1 only, DEBUG off; ``--web-workers`` / ``--web-threads`` override its defaults) and times each
+request on the client (a new connection per request: connect + request + full response).
 ``client`` calls the full Django stack (URL routing, token authentication, view, selector, JSON rendering) in
 this process through the test ``Client``, with no server in between; it is the one that can also run the writer
 as a thread of the serving process (``--writer thread``), as the embedded web server's background runner does,
@@ -31,27 +34,26 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import http.client
 import os
-import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from benchmarks.scratch import ROOT, emit
+from benchmarks.web_role import web_role
 from benchmarks.workload import OWNER, create_simulation, setup_django
+
+FLOOR_PATH = "/api/no-such-endpoint/"
+"""The cheapest response of the web role (Django's 404 after the middleware): what any endpoint would get."""
 
 Request = Callable[[], int]
 """One timed GET of the progress URL; returns the HTTP status."""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _http_get(port: int, path: str, headers: dict[str, str]) -> int:
@@ -79,8 +81,11 @@ def _percentiles(samples: list[float]) -> dict[str, float | int]:
     }
 
 
-def _phase(new_client: Callable[[], Request], clients: int, seconds: float, interval: float, limit: int) -> dict:
-    """``clients`` threads, each with its own ``new_client()``, until ``seconds`` pass or ``limit`` requests."""
+def _phase(
+    new_client: Callable[[], Request], clients: int, seconds: float, interval: float, limit: int, expect: int = 200
+) -> dict:
+    """``clients`` threads, each with its own ``new_client()``, until ``seconds`` pass or ``limit`` requests;
+    a status other than ``expect`` counts as an error."""
     from django.db import connections
 
     latencies: list[float] = []
@@ -100,7 +105,7 @@ def _phase(new_client: Callable[[], Request], clients: int, seconds: float, inte
                 status = get()
                 took = time.perf_counter() - began
                 with lock:
-                    (latencies.append(took) if status == 200 else errors.append(status))
+                    (latencies.append(took) if status == expect else errors.append(status))
                 if interval:
                     time.sleep(max(0.0, interval - took))
         finally:
@@ -116,35 +121,6 @@ def _phase(new_client: Callable[[], Request], clients: int, seconds: float, inte
     return {**_percentiles(latencies), "errors": len(errors), "requests_per_second": len(latencies) / wall}
 
 
-@contextlib.contextmanager
-def _gunicorn() -> Any:
-    """The API behind gunicorn on a free local port (the Procfile's web line, DEBUG off); yields the port."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": "crmsim-benchmark-only-" + "x" * 40,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "crmsim.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        for _ in range(150):
-            with contextlib.suppress(OSError):
-                if _http_get(port, "/healthz", {}) == 200:
-                    break
-            time.sleep(0.2)
-        yield port
-    finally:
-        server.terminate()
-        server.wait()
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.progress_api", description=__doc__,
@@ -157,9 +133,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-requests", type=int, default=5000, help="per phase, all clients together")
     parser.add_argument("--transport", choices=("http", "client"), default="http")
     parser.add_argument("--writer", choices=("process", "thread"), default="process")
+    parser.add_argument("--web-workers", type=int, help="http: WEB_WORKERS for the web role (default: the Procfile's)")
+    parser.add_argument("--web-threads", type=int, help="http: WEB_THREADS for the web role (default: the Procfile's)")
     parser.add_argument("--keep", action="store_true", help="leave the simulation in the database")
     parser.add_argument("--drive", type=int, help=argparse.SUPPRESS)  # internal: the writer process
     args = parser.parse_args(argv)
+    # The benchmark's writer is the one writer: no embedded runner spawned by the start below or the web role.
+    os.environ["CRMSIM_RUNNER_AUTOSPAWN"] = "false"
     if args.writer == "thread" and args.transport != "client":
         parser.error("--writer thread needs --transport client (the writer thread must share the serving process)")
     setup_django()
@@ -191,16 +171,19 @@ def main(argv: list[str] | None = None) -> None:
 
     with contextlib.ExitStack() as stack:
         if args.transport == "http":
-            port = stack.enter_context(_gunicorn())
+            log = stack.enter_context(tempfile.NamedTemporaryFile(prefix="crmsim-progress-web-", suffix=".log"))
+            sizes = (("WEB_WORKERS", args.web_workers), ("WEB_THREADS", args.web_threads))
+            web_env = {name: str(value) for name, value in sizes if value}
+            port = stack.enter_context(web_role(log.name, **web_env))
 
-            def new_client() -> Request:
-                return lambda: _http_get(port, path, headers)
+            def new_client(url: str = path) -> Request:
+                return lambda: _http_get(port, url, headers)
         else:
             settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
 
-            def new_client() -> Request:
+            def new_client(url: str = path) -> Request:
                 client = Client(HTTP_AUTHORIZATION=headers["Authorization"], HTTP_ACCEPT=headers["Accept"])
-                return lambda: client.get(path).status_code
+                return lambda: client.get(url).status_code
 
         new_client()()  # warm up before timing: imports, URL resolver, first connection
 
@@ -219,6 +202,8 @@ def main(argv: list[str] | None = None) -> None:
             phase = (args.clients, args.seconds)
             result["poll"] = _phase(new_client, *phase, args.interval, args.max_requests)
             result["saturate"] = _phase(new_client, *phase, 0.0, args.max_requests)
+            floor = functools.partial(new_client, FLOOR_PATH)
+            result["floor"] = _phase(floor, *phase, 0.0, args.max_requests, expect=404)
             simulation.refresh_from_db()
             result["run_status_after"] = simulation.status
         finally:
@@ -230,7 +215,7 @@ def main(argv: list[str] | None = None) -> None:
                     cancel_simulation(simulation=simulation)
                 writer.join()
         result["idle"] = _phase(new_client, *phase, args.interval, args.max_requests)
-    for name in ("poll", "saturate", "idle"):
+    for name in ("poll", "saturate", "floor", "idle"):
         p = result[name]
         cuts = ", ".join(f"{q} {p.get(f'{q}_ms', 0):.1f} ms" for q in ("p50", "p95", "p99"))
         rate = f"{p['requests_per_second']:.0f} req/s"

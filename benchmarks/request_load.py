@@ -37,12 +37,12 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from benchmarks.scratch import ROOT, child_env, emit, migrated_database, run_child
+from benchmarks.web_role import web_command, web_role
 from benchmarks.workload import END, START, create_simulation, setup_django
 
 HEALTHZ_P99_TARGET_MS = 200.0
@@ -106,55 +106,6 @@ def _timed(timings: Timings, port: int, method: str, path: str, token: str | Non
     return data if 200 <= status < 300 else None
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _web_command() -> str:
-    line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
-    return line.split(":", 1)[1].strip()
-
-
-@contextlib.contextmanager
-def _web_role(log_path: str) -> Iterator[int]:
-    """The Procfile's web role on a free loopback port, logging to ``log_path``; yields the port."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PATH": f"{os.path.dirname(sys.executable)}:{os.environ.get('PATH', '')}",
-        "WEB_BIND": "127.0.0.1",
-        "PORT": str(port),
-        "SECRET_KEY": "crmsim-benchmark-only-" + "x" * 40,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "THROTTLE_CREATE": "100000/min",
-    }
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(
-            ["sh", "-c", f"exec {_web_command()}"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                if _request(port, "GET", "/healthz")[0] == 200:
-                    break
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the web role did not come up:\n{Path(log_path).read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
-
-
 def _hammer(port: int, token: str, user: int, args: argparse.Namespace, stop: float, budget: Any, out: dict) -> None:
     """One user: preview, create (then delete), report, in a loop until ``stop`` or the shared budget is spent."""
     window = {"start": START.date().isoformat(), "end": END.date().isoformat(), "records": args.records}
@@ -199,11 +150,11 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "report_leads": args.report_leads,
         "seconds": args.seconds,
         "operations": args.operations,
-        "web": _web_command(),
+        "web": web_command(),
     }
     with tempfile.NamedTemporaryFile(suffix=".log", delete=False) as log_file:
         log_path = log_file.name
-    with _web_role(log_path) as port:
+    with web_role(log_path, THROTTLE_CREATE="100000/min") as port:
         writer = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.request_load", "--drive", str(run.pk)], cwd=ROOT, env=os.environ
         )
@@ -247,7 +198,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         result["run_wall_seconds"] = round(time.perf_counter() - run_began, 1)
     log = Path(log_path).read_text(errors="replace")
     os.unlink(log_path)
-    workers = int(re.search(r"--workers \$\{WEB_WORKERS:-(\d+)\}", _web_command()).group(1))  # type: ignore[union-attr]
+    workers = int(re.search(r"--workers \$\{WEB_WORKERS:-(\d+)\}", web_command()).group(1))  # type: ignore[union-attr]
     result["worker_timeouts"] = log.count("WORKER TIMEOUT")
     result["workers_booted"] = len(re.findall(r"Booting worker with pid", log))
     result["workers_replaced"] = max(0, result["workers_booted"] - workers)

@@ -62,6 +62,9 @@ def child_env(url: str | None = None, **extra: str) -> dict[str, str]:
     env.setdefault("LOG_LEVEL", "WARNING")
     # Shared hosts restart Redis under us now and then; re-send lost slot messages after 30 s, not 120 s.
     env.setdefault("CRMSIM_SWEEP_AFTER_SECONDS", "30")
+    # Embedded mode spawns `manage.py simulation_runner` at every start: a second writer racing the measured one
+    # (the in-process backfill waited on its slot locks). The measured driver is the only one.
+    env.setdefault("CRMSIM_RUNNER_AUTOSPAWN", "false")
     if url is not None:
         env["DATABASE_URL"] = url
     env.update(extra)
@@ -166,3 +169,20 @@ def child_pids(pid: int) -> list[int]:
         except OSError:
             continue
     return pids
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a running process has used (``/proc/<pid>/stat``), 0 if it is gone. PostgreSQL runs on
+    this host in the benchmarks, so a backend's pid (``pg_backend_pid()``) can be read the same way."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backend_cpu(database: str) -> dict[int, float]:
+    """CPU seconds used so far by each server backend connected to ``database`` (those still connected)."""
+    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
+        pids = [row[0] for row in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [database])]
+    return {pid: cpu_seconds(pid) for pid in pids}

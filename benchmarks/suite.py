@@ -29,14 +29,17 @@ def copy_limit(leads: int, streams: int = 1, schema: str = "product", rows_per_t
     return {
         "measurement": label,
         "system": system,
+        "streams": streams,
         "leads": leads,
         "rows": r["rows"],
         "seconds": r["seconds"],
         "rows_per_second": r["rows_per_second"],
         "peak_rss_mb": run.peak_rss_mb,
         "wal_bytes_per_row": r["wal_bytes"] / r["rows"],
+        "postgres_cpu_us_per_row": 1e6 * r["postgres_cpu_seconds"] / r["rows"],
         "notes": f"{r['transactions']} tx, {r['bytes'] / 1e6:.0f} MB text rendered before timing "
-        f"({r['render_seconds']:.1f} s); WAL {r['wal_bytes'] / r['rows']:.0f} B/row",
+        f"({r['render_seconds']:.1f} s); WAL {r['wal_bytes'] / r['rows']:.0f} B/row; "
+        f"PostgreSQL CPU {1e6 * r['postgres_cpu_seconds'] / r['rows']:.1f} us/row",
     }
 
 
@@ -53,7 +56,13 @@ def backfill_in_process(leads: int) -> Row:
         "rows_per_second": r["rows_per_second"],
         "peak_rss_mb": run.peak_rss_mb,
         "plan_seconds": r["plan_seconds"],
-        "notes": f"plan {r['plan_seconds']:.2f} s, {r['slots']} slots",
+        "process_cpu_us_per_row": 1e6 * r["process_cpu_seconds"] / r["rows"],
+        "postgres_cpu_us_per_row": None
+        if r["postgres_cpu_seconds"] is None
+        else 1e6 * r["postgres_cpu_seconds"] / r["rows"],
+        "notes": f"plan {r['plan_seconds']:.2f} s, {r['slots']} slots; CPU per row: crmsim "
+        f"{1e6 * r['process_cpu_seconds'] / r['rows']:.1f} us, PostgreSQL "
+        + ("?" if r["postgres_cpu_seconds"] is None else f"{1e6 * r['postgres_cpu_seconds'] / r['rows']:.1f} us"),
     }
 
 
@@ -64,12 +73,18 @@ def backfill_celery(leads: int, workers: int = 2, *, verify: bool = False) -> Ro
         celery_workers("crmsim", "materialize,dispatch", url, concurrency=workers) as group,
         sampling(group),
     ):
+        group.sample()
         run = run_child(
             "benchmarks.backfill",
             ["--leads", str(leads), "--driver", "celery", "--warmup-leads", "2000", *(["--verify"] if verify else [])],
             child_env(url, CELERY_BROKER_URL=REDIS_URL),
         )
     r = run.result
+    # From the timer's start to completion: not the warm-up, nor the report and digest the workers then compute,
+    # nor --verify's digest (within one sampling interval, 0.25 s, at each end).
+    pool_began, backend_began = group.cpu_at(r["began_at"])
+    pool_done, backend_done = group.cpu_at(r["completed_at"])
+    pool_cpu, backend_cpu = pool_done - pool_began, backend_done - backend_began
     pool = group.pool_peaks_mb()
     checks = ""
     if verify:
@@ -77,7 +92,8 @@ def backfill_celery(leads: int, workers: int = 2, *, verify: bool = False) -> Ro
                   f"digest == engine digest: {r['digest_equals_engine']}")  # fmt: skip
     return {
         "measurement": f"crmsim backfill, {workers} Celery workers",
-        "system": "crmsim_celery",
+        "system": "crmsim_celery" if workers == 2 else f"crmsim_celery_{workers}",
+        "workers": workers,
         "leads": leads,
         "rows": r["rows"],
         "seconds": r["seconds"],
@@ -89,7 +105,10 @@ def backfill_celery(leads: int, workers: int = 2, *, verify: bool = False) -> Ro
         "plan_seconds": r["plan_seconds"],
         "processed_equals_planned": r.get("processed_equals_planned"),
         "digest_equals_engine": r.get("digest_equals_engine"),
-        "notes": f"worker pool RSS {'/'.join(f'{mb:.0f}' for mb in pool)} MB; dispatcher {run.peak_rss_mb:.0f} MB"
+        "worker_cpu_us_per_row": 1e6 * pool_cpu / r["rows"],
+        "postgres_cpu_us_per_row": 1e6 * backend_cpu / r["rows"],
+        "notes": f"worker pool RSS {'/'.join(f'{mb:.0f}' for mb in pool)} MB; dispatcher {run.peak_rss_mb:.0f} MB; "
+        f"CPU per row: workers {1e6 * pool_cpu / r['rows']:.1f} us, PostgreSQL {1e6 * backend_cpu / r['rows']:.1f} us"
         + checks,
     }
 
@@ -210,15 +229,21 @@ def live(leads: int, seconds: float, driver: str = "inprocess") -> Row:
 def progress_api(leads: int, clients: int, seconds: float) -> list[Row]:
     with scratch_database("api") as url:
         args = ["--leads", str(leads), "--clients", str(clients), "--seconds", str(seconds)]
-        run = run_child("benchmarks.progress_api", [*args, "--keep"], child_env(url))
+        # The Procfile's web role runs distributed: the broker's Redis is also the shared cache.
+        run = run_child("benchmarks.progress_api", [*args, "--keep"], child_env(url, CELERY_BROKER_URL=REDIS_URL))
     r = run.result
     rows = []
-    phases = (("poll", "each polls 1/s"), ("saturate", "back to back"), ("idle", "each polls 1/s, no run going"))
+    phases = (
+        ("poll", f"API progress, {clients} clients, each polls 1/s"),
+        ("saturate", f"API progress, {clients} clients, back to back"),
+        ("floor", f"API floor: {clients} clients back to back on an unknown URL (404)"),
+        ("idle", f"API progress, {clients} clients, each polls 1/s, no run going"),
+    )
     for phase, label in phases:
         p = r[phase]
         rows.append(
             {
-                "measurement": f"API progress, {clients} clients, {label}",
+                "measurement": label,
                 "system": f"api_{phase}",
                 "leads": leads,
                 "rows": None,
@@ -229,7 +254,7 @@ def progress_api(leads: int, clients: int, seconds: float) -> list[Row]:
                 "run_status_after": r.get("run_status_after"),
                 "notes": f"p50 {p.get('p50_ms', 0):.1f} ms, p95 {p.get('p95_ms', 0):.1f} ms, p99 "
                 f"{p.get('p99_ms', 0):.1f} ms; {p.get('requests_per_second', 0):.0f} req/s, {p.get('errors')} errors"
-                + ("" if phase == "idle" else f"; run {r.get('run_status_after')} after both phases"),
+                + ("" if phase == "idle" else f"; run {r.get('run_status_after')} after the phases"),
             }
         )
     return rows

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.scratch import PYTHON, REDIS_URL, ROOT, child_env, child_pids, vm_hwm_mb
+from benchmarks.scratch import PYTHON, REDIS_URL, ROOT, backend_cpu, child_env, child_pids, cpu_seconds, vm_hwm_mb
 
 
 @dataclass
@@ -22,10 +22,36 @@ class WorkerGroup:
     process: subprocess.Popen[bytes]
     log: Path
     peaks: dict[int, float] = field(default_factory=dict)
+    cpu: dict[int, float] = field(default_factory=dict)
+    """Last CPU seconds read per process (a process's CPU only grows, so the last reading is the most)."""
+    database: str = ""
+    backends: dict[int, float] = field(default_factory=dict)
+    """The same for the PostgreSQL backends connected to ``database`` (sampled, so one that exits between two
+    samples loses at most an interval's CPU)."""
+    history: list[tuple[float, float, float]] = field(default_factory=list)
+    """(wall time, pool CPU, backend CPU) after each sample, to read the CPU used up to a moment."""
 
     def sample(self) -> None:
         for pid in (self.process.pid, *child_pids(self.process.pid)):
             self.peaks[pid] = max(self.peaks.get(pid, 0.0), vm_hwm_mb(pid))
+            self.cpu[pid] = max(self.cpu.get(pid, 0.0), cpu_seconds(pid))
+        if self.database:
+            for pid, seconds in backend_cpu(self.database).items():
+                self.backends[pid] = max(self.backends.get(pid, 0.0), seconds)
+        self.history.append((time.time(), self.pool_cpu_seconds(), self.backend_cpu_seconds()))
+
+    def cpu_at(self, moment: float) -> tuple[float, float]:
+        """(pool CPU, backend CPU) as of the last sample taken at or before ``moment`` (wall time)."""
+        before = [(pool, backend) for at, pool, backend in self.history if at <= moment]
+        return before[-1] if before else (0.0, 0.0)
+
+    def pool_cpu_seconds(self) -> float:
+        """CPU the pool processes used so far (the parent excluded)."""
+        return sum(seconds for pid, seconds in self.cpu.items() if pid != self.process.pid)
+
+    def backend_cpu_seconds(self) -> float:
+        """CPU the database's backends used so far (the workers', the dispatcher's)."""
+        return sum(self.backends.values())
 
     def pool_peaks_mb(self) -> list[float]:
         """Peak RSS of each pool (worker) process, largest first (the parent excluded)."""
@@ -57,7 +83,7 @@ def celery_workers(
     ]  # fmt: skip
     env = child_env(database_url, CELERY_BROKER_URL=REDIS_URL)
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    group = WorkerGroup(process, log)
+    group = WorkerGroup(process, log, database=database_url.rsplit("/", 1)[1])
     try:
         deadline = time.monotonic() + ready_timeout
         while " ready." not in log.read_text(errors="replace"):
@@ -78,7 +104,7 @@ def celery_workers(
 
 
 @contextmanager
-def sampling(group: WorkerGroup, interval: float = 0.5) -> Iterator[None]:
+def sampling(group: WorkerGroup, interval: float = 0.25) -> Iterator[None]:
     """Sample the workers' peak RSS in a background thread while the block runs."""
     import threading
 

@@ -23,6 +23,7 @@ from simulations.lifecycle.requests import engine_inputs
 from simulations.materialize.batches import cut_batch
 from simulations.materialize.writers import writer_for_connection
 from simulations.models import LagSample, Simulation, Slot
+from simulations.reads.progress import progress_changed
 
 Status = Simulation.Status
 
@@ -97,6 +98,8 @@ def materialize_slot(*, slot_id: int, until: int | None = None, now: dt.datetime
     slot.save()
     if simulation.pace == Simulation.Pace.LIVE:
         _record_lag(simulation, batch.event_times(), now)
+    # robust: the rows are committed whatever the cache does; a lost stamp only lets a cached part live its second.
+    transaction.on_commit(lambda: progress_changed(simulation), robust=True)
     transaction.on_commit(lambda: complete_if_done(simulation_id=simulation.pk))
     return SlotResult(slot_id, written, slot.status == Slot.Status.DONE)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 from rest_framework.utils.encoders import JSONEncoder
 
 from crm.models import Contact
@@ -182,6 +183,31 @@ def test_progress_counts_up_while_slots_are_written(actors: Actors, make_simulat
     assert second["processed"] == _camel(processed_counts(simulation))
     assert 0 < second["percent"] < 100
     assert second["processed"]["contacts"] == slot.planned["contacts"]
+
+
+def test_polled_progress_is_read_from_the_cache_until_a_slot_commits_and_then_sees_that_slot(
+    actors: Actors,
+    make_simulation: Callable[..., Simulation],
+    django_assert_max_num_queries: Callable[..., Any],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    from simulations.materialize.slot import materialize_slot
+    from simulations.reads.progress import polled_progress, progress
+
+    simulation = start_simulation(simulation=make_simulation(actors.a, records=2500))
+    slots = list(Slot.objects.filter(simulation=simulation).order_by("index"))
+    with django_capture_on_commit_callbacks(execute=True):
+        materialize_slot(slot_id=slots[0].pk)  # its commit stamps the progress
+    now = timezone.now()
+    assert polled_progress(simulation, now) == progress(simulation, now)  # computed, and cached under the stamp
+    with django_assert_max_num_queries(1):  # the stamp and the cached part, in one cache read
+        again = polled_progress(simulation, now)
+    assert again == progress(simulation, now)
+    with django_capture_on_commit_callbacks(execute=True):
+        materialize_slot(slot_id=slots[1].pk)
+    after = polled_progress(simulation)
+    assert after["processed"] == processed_counts(simulation) != again["processed"]
+    assert after["simulatedTime"] == progress(simulation)["simulatedTime"]
 
 
 def test_a_completed_simulation_reports_everything_processed(actors: Actors, completed_simulation: Simulation) -> None:
