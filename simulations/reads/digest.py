@@ -36,8 +36,8 @@ def _fields(record_type: str) -> list[models.Field]:
 
 def _order_sql(record_type: str) -> str:
     model = RECORD_MODELS[record_type]
-    quote = connection.ops.quote_name
-    return ", ".join(quote(str(cast(models.Field, model._meta.get_field(n)).column)) for n in NATURAL_ORDER[record_type])
+    fields = [cast(models.Field, model._meta.get_field(name)) for name in NATURAL_ORDER[record_type]]
+    return ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
 
 
 def _select(record_type: str, values: str) -> str:
