@@ -53,7 +53,11 @@ def backfill_in_process(leads: int) -> Row:
         "rows_per_second": r["rows_per_second"],
         "peak_rss_mb": run.peak_rss_mb,
         "plan_seconds": r["plan_seconds"],
-        "notes": f"plan {r['plan_seconds']:.2f} s, {r['slots']} slots",
+        "digest_seconds": r["digest_seconds"],
+        "report_seconds": r["report_seconds"],
+        "notes": f"plan {r['plan_seconds']:.2f} s, {r['slots']} slots; results at completion (inside the time): "
+        f"digest {r['digest_seconds']:.2f} s ({r['digest_seconds'] / r['seconds']:.0%}), calibration "
+        f"{r['report_seconds']:.2f} s ({r['report_seconds'] / r['seconds']:.0%})",
     }
 
 
@@ -265,3 +269,11 @@ def sinks(leads: int) -> list[Row]:
             "notes": f"{r['hubspot_requests']} requests, largest batch {r['hubspot_max_batch']}",
         },
     ]
+
+
+def whole_command(leads: int, quick: bool) -> list[Row]:
+    """``start_simulation --json`` process start to exit vs the write limit of the same rows, every shape
+    (``benchmarks.whole_command``; the template database must exist)."""
+    from benchmarks.whole_command import matrix
+
+    return matrix(leads, quick=quick)
