@@ -26,6 +26,8 @@ from simulations import engine
 from simulations.models import Simulation
 
 FETCH_ROWS = 20_000
+_NEEDS_ESCAPE = "'*[\\' || char(9) || char(10) || char(13) || ']*'"
+"""SQLite GLOB pattern: a value holding a backslash, tab, newline or carriage return."""
 """SQLite: lines fetched and hashed per round."""
 
 
@@ -65,9 +67,11 @@ def _sqlite_value(field: models.Field) -> str:
     elif isinstance(field, models.FloatField):
         value = f"CASE WHEN {column} IS NULL THEN NULL ELSE printf('%%.6f', {column}) END"
     elif isinstance(field, (models.CharField, models.TextField)):
-        value = column
-        for char, escaped in (("'\\'", "'\\\\'"), ("char(9)", "'\\t'"), ("char(10)", "'\\n'"), ("char(13)", "'\\r'")):
-            value = f"replace({value}, {char}, {escaped})"
+        escaped = column
+        for char, escape in (("'\\'", "'\\\\'"), ("char(9)", "'\\t'"), ("char(10)", "'\\n'"), ("char(13)", "'\\r'")):
+            escaped = f"replace({escaped}, {char}, {escape})"
+        # GLOB scans without copying; the four replace() calls copy the value four times (~25% of the CPU time).
+        value = f"CASE WHEN {column} GLOB {_NEEDS_ESCAPE} THEN {escaped} ELSE {column} END"
     else:
         value = column
     return f"coalesce({value}, '\\N')"
