@@ -26,9 +26,11 @@ from simulations import engine
 from simulations.models import Simulation
 
 FETCH_ROWS = 20_000
+"""SQLite: lines fetched and hashed per round."""
 _NEEDS_ESCAPE = "'*[\\' || char(9) || char(10) || char(13) || ']*'"
 """SQLite GLOB pattern: a value holding a backslash, tab, newline or carriage return."""
-"""SQLite: lines fetched and hashed per round."""
+_PLANNER = ("enable_sort", "enable_bitmapscan")
+"""PostgreSQL: switched off for the digest's statements, so the natural-key index delivers the order."""
 
 
 def _fields(record_type: str) -> list[models.Field]:
@@ -80,15 +82,17 @@ def _sqlite_value(field: models.Field) -> str:
 def _postgres_digest(simulation_id: int) -> engine.DatasetDigest:
     digest = engine.DatasetDigest()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        for setting in _PLANNER:
+            cursor.execute(f"SET LOCAL {setting} = off")
         for record_type in RECORD_TYPES:
             values = ", ".join(_postgres_value(field) for field in _fields(record_type))
-            with cursor.cursor.copy(
-                " ".join(["COPY (", _select(record_type, values), ") TO STDOUT"]), [simulation_id]
-            ) as copy:
+            statement = " ".join(["COPY (", _select(record_type, values), ") TO STDOUT"])
+            with cursor.cursor.copy(statement, [simulation_id]) as copy:
                 for block in copy:
                     digest.add_text(record_type, block)
+        # Inside a caller's transaction SET LOCAL would outlive this savepoint (a rollback undoes it by itself).
+        for setting in _PLANNER:
+            cursor.execute(f"SET LOCAL {setting} TO DEFAULT")
     return digest
 
 
