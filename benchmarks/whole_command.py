@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from benchmarks.scratch import PYTHON, ROOT, child_env, run_child, scratch_database, template
+from benchmarks.scratch import PYTHON, ROOT, TEMPLATE, child_env, drop_database, run_child, scratch_database, template
 
 SCENARIOS = ("b2b", "b2c")
 PERIODS = {"quarter": "2026-04-01", "year": "2027-01-01"}
@@ -162,7 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     backends = tuple(args.backends.split(","))
     if "postgresql" in backends:
         template()
-    rows = matrix(args.leads, quick=args.quick, backends=backends)
+    try:
+        rows = matrix(args.leads, quick=args.quick, backends=backends)
+    finally:
+        if "postgresql" in backends:
+            drop_database(TEMPLATE)
     met = sum(row["ratio"] >= TARGET for row in rows)
     print(f"{met} of {len(rows)} shapes >= {TARGET}x the limit")
     if args.json:
