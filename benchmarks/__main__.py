@@ -1,13 +1,15 @@
 """``python -m benchmarks [--quick] [--json PATH] [--plot PNG] [--only GROUPS] [--repeat K]``: run the suite.
 
 Full run (``make bench``, ~11 min on 2 cores): write limit, crmsim in-process and with 2 Celery workers at N =
-10k, 100k and 1M leads, the peers at small N, planning at 1M leads, live pacing, progress API latency; prints
+10k, 100k and 1M leads, the whole ``start_simulation`` command vs the limit on every workload shape (both
+backends, 10k leads each), the peers at small N, planning at 1M leads, live pacing, progress API latency; prints
 the table and the targets and writes the results JSON. ``--quick`` (``make bench-quick``, CI smoke, ~1.5 min)
 runs every measurement at tiny sizes; it asserts nothing about timings, it only fails when a measurement fails.
 Needs PostgreSQL (BENCH_DATABASE_URL, a role that may CREATE DATABASE) and Redis (BENCH_REDIS_URL).
 
 Measurements that also run on their own: ``python -m benchmarks.engine`` (planning), ``python -m
-benchmarks.distributed`` (celery), ``python -m benchmarks.progress_api`` (api); see ``benchmarks/__init__.py``.
+benchmarks.distributed`` (celery), ``python -m benchmarks.progress_api`` (api), ``python -m
+benchmarks.whole_command`` (command); see ``benchmarks/__init__.py``.
 """
 
 from __future__ import annotations
@@ -31,13 +33,13 @@ from benchmarks.scratch import ROOT, TEMPLATE, drop_database, server_version, te
 DEFAULT_JSON = ROOT / "benchmarks" / "results" / "latest.json"
 
 
-def plan(quick: bool, repeat: int) -> list[tuple[str, Callable[[], Any]]]:
+def plan(quick: bool, repeat: int, leads: tuple[int, ...] | None = None) -> list[tuple[str, Callable[[], Any]]]:
     """(group name, measurement) in run order.
 
     The limit and crmsim run back to back per N, ``repeat`` times below 1M leads (interleaved, so a noisy
     neighbour hurts both sides alike); the report keeps every sample and judges targets on the best of each.
     """
-    sizes = (2_000, 5_000) if quick else (10_000, 100_000, 1_000_000)
+    sizes = leads or ((2_000, 5_000) if quick else (10_000, 100_000, 1_000_000))
     steps: list[tuple[str, Callable[[], Any]]] = []
     for n in sizes:
         for _ in range(repeat if n < 1_000_000 else 1):
@@ -54,6 +56,8 @@ def plan(quick: bool, repeat: int) -> list[tuple[str, Callable[[], Any]]]:
         steps.append(("whatif", lambda: suite.copy_limit(100_000, rows_per_transaction=10_000)))
         steps.append(("whatif", lambda: suite.copy_limit(100_000, schema="no-fk")))
         steps.append(("whatif", lambda: suite.copy_limit(100_000, schema="no-fk-no-sim-index")))
+    # {b2b, b2c} x {quarter, year} x {linear, business_hours, random_bursts} x {PostgreSQL, SQLite}; quick: one shape.
+    steps.append(("command", lambda: suite.whole_command(500 if quick else 10_000, quick)))
     steps += [
         ("peers", lambda: suite.orm_peer(60 if quick else 500, "create")),
         ("peers", lambda: suite.orm_peer(500 if quick else 5_000, "bulk")),
@@ -94,7 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test (~1.5 min)")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"results file (default {DEFAULT_JSON})")
     parser.add_argument("--plot", type=Path, help="also draw rows/s vs N to this PNG (needs matplotlib)")
-    parser.add_argument("--only", help="groups: copy,inprocess,celery,scaling,whatif,peers,planning,live,api,sinks")
+    parser.add_argument(
+        "--only", help="groups: copy,inprocess,celery,scaling,whatif,command,peers,planning,live,api,sinks"
+    )
+    parser.add_argument("--leads", help="sizes N of the copy/inprocess/celery groups, e.g. 10000,100000")
     parser.add_argument("--repeat", type=int, help="samples per N below 1M leads (default: 2 full, 1 quick)")
     args = parser.parse_args(argv)
     only = set(args.only.split(",")) if args.only else None
@@ -107,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     failures: list[str] = []
     repeat = args.repeat or (1 if args.quick else 2)
-    for group, step in plan(args.quick, repeat):
+    leads = tuple(int(n) for n in args.leads.split(",")) if args.leads else None
+    for group, step in plan(args.quick, repeat, leads):
         if only and group not in only:
             continue
         try:
@@ -123,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     info["load_average_at_end"] = os.getloadavg()
     targets = evaluate_targets(rows)
     command = "python -m benchmarks" + (" --quick" if args.quick else "") + (f" --only {args.only}" if only else "")
+    command += f" --leads {args.leads}" if args.leads else ""
     report = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": command,

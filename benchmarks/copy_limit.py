@@ -11,13 +11,20 @@ as the product; no Python work inside the timer.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import threading
 import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
 from benchmarks.scratch import cpu_seconds, emit
-from benchmarks.workload import create_simulation, setup_django
+from benchmarks.workload import END, create_simulation, setup_django
+
+if TYPE_CHECKING:
+    from simulations.materialize.batches import Columns
+    from simulations.models import Simulation
 
 CHUNK_BYTES = 1 << 20
 
@@ -42,11 +49,65 @@ def _drop_schema_parts(indexes: bool) -> None:
                 cursor.execute(f'DROP INDEX "{name}"')
 
 
+def slot_batches(simulation: Simulation) -> Iterator[dict[str, Columns]]:
+    """Per slot, the columns a backfill writes (``cut_batch``), each company and the team once."""
+    from simulations import engine
+    from simulations.lifecycle.requests import engine_inputs
+    from simulations.materialize.batches import cut_batch
+
+    inputs = engine_inputs(simulation)
+    plan = engine.build_plan(inputs)
+    for k in range(plan.slot_count):
+        batch = cut_batch(engine.generate_slot(plan, k), inputs.start, inputs.end)
+        owned_lo, owned_hi = plan.slot_companies(k)
+        companies = batch.inserts["companies"]
+        owned = (companies["key"] >= owned_lo) & (companies["key"] < owned_hi)
+        batch.inserts["companies"] = {name: values[owned] for name, values in companies.items()}
+        if k > 0:  # every slot offers the whole team; slot 0 owns it
+            batch.inserts["owners"] = {name: values[:0] for name, values in batch.inserts["owners"].items()}
+        yield batch.inserts
+
+
+def sqlite_limit(simulation: Simulation) -> dict[str, Any]:
+    """SQLite's limit: ``executemany`` of the same rows (rendered before timing, as the product's SQLite writer
+    renders them) into the same tables, in one transaction."""
+    from django.db import connection, transaction
+
+    from crm.models import RECORD_MODELS
+    from simulations.materialize.writers import _column_sql, _rows
+
+    began = time.perf_counter()
+    statements: list[tuple[str, list[tuple[str | None, ...]]]] = []
+    for inserts in slot_batches(simulation):
+        for record_type, columns in inserts.items():
+            names = list(columns)
+            if not names or len(columns[names[0]]) == 0:
+                continue
+            model = RECORD_MODELS[record_type]
+            placeholders = ", ".join(["%s"] * (len(names) + 1))
+            sql = " ".join(
+                ["INSERT INTO", model._meta.db_table, f"({_column_sql(model, names)}) VALUES ({placeholders})"]
+            )
+            statements.append((sql, _rows(model, simulation.pk, columns, names, "sqlite")))
+    render_seconds = time.perf_counter() - began
+    rows = sum(len(values) for _, values in statements)
+    began = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql, values in statements:
+            cursor.executemany(sql, values)
+    seconds = time.perf_counter() - began
+    return {"rows": rows, "seconds": seconds, "rows_per_second": rows / seconds, "render_seconds": render_seconds,
+            "bytes": 0, "transactions": 1, "streams": 1, "schema": "product", "wal_bytes": 0.0}  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--leads", type=int, required=True)
     parser.add_argument("--streams", type=int, default=1, help="concurrent COPY connections")
     parser.add_argument("--rows-per-transaction", type=int, default=100_000)
+    parser.add_argument("--scenario", default="b2b")
+    parser.add_argument("--distribution", default="linear")
+    parser.add_argument("--end", default=END.date().isoformat(), help="window end (start 2026-01-01)")
     parser.add_argument(
         "--schema",
         choices=("product", "no-fk", "no-fk-no-sim-index"),
@@ -60,27 +121,20 @@ def main(argv: list[str] | None = None) -> None:
 
     from crm.models import RECORD_MODELS
     from simulations import engine
-    from simulations.lifecycle.requests import engine_inputs
-    from simulations.materialize.batches import cut_batch
     from simulations.materialize.writers import copy_columns, copy_text
 
-    simulation = create_simulation(args.leads)
-    inputs = engine_inputs(simulation)
-    plan = engine.build_plan(inputs)
+    end = dt.datetime.fromisoformat(args.end).replace(tzinfo=dt.UTC)
+    simulation = create_simulation(args.leads, scenario=args.scenario, distribution=args.distribution, end=end)
+    if connection.vendor == "sqlite":
+        emit(sqlite_limit(simulation))
+        return
     began = time.perf_counter()
     groups: list[list[tuple[str, str, str]]] = [[]]
     group_rows = rows = 0
-    for k in range(plan.slot_count):
-        batch = cut_batch(engine.generate_slot(plan, k), inputs.start, inputs.end)
-        owned_lo, owned_hi = plan.slot_companies(k)
-        companies = batch.inserts["companies"]
-        owned = (companies["key"] >= owned_lo) & (companies["key"] < owned_hi)
-        batch.inserts["companies"] = {name: values[owned] for name, values in companies.items()}
-        if k > 0:  # every slot offers the whole team; slot 0 owns it
-            batch.inserts["owners"] = {name: values[:0] for name, values in batch.inserts["owners"].items()}
+    for inserts in slot_batches(simulation):
         for record_type in engine.RECORD_TYPES:
             model = RECORD_MODELS[record_type]
-            columns = batch.inserts[record_type]
+            columns = inserts[record_type]
             count = len(next(iter(columns.values()))) if columns else 0
             if count:
                 text = copy_text(model, simulation.pk, columns)

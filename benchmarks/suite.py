@@ -60,7 +60,11 @@ def backfill_in_process(leads: int) -> Row:
         "postgres_cpu_us_per_row": None
         if r["postgres_cpu_seconds"] is None
         else 1e6 * r["postgres_cpu_seconds"] / r["rows"],
-        "notes": f"plan {r['plan_seconds']:.2f} s, {r['slots']} slots; CPU per row: crmsim "
+        "digest_seconds": r["digest_seconds"],
+        "report_seconds": r["report_seconds"],
+        "notes": f"plan {r['plan_seconds']:.2f} s, {r['slots']} slots; results at completion (inside the time): "
+        f"digest {r['digest_seconds']:.2f} s ({r['digest_seconds'] / r['seconds']:.0%}), calibration "
+        f"{r['report_seconds']:.2f} s ({r['report_seconds'] / r['seconds']:.0%}); CPU per row: crmsim "
         f"{1e6 * r['process_cpu_seconds'] / r['rows']:.1f} us, PostgreSQL "
         + ("?" if r["postgres_cpu_seconds"] is None else f"{1e6 * r['postgres_cpu_seconds'] / r['rows']:.1f} us"),
     }
@@ -293,3 +297,11 @@ def sinks(leads: int) -> list[Row]:
             "notes": f"{r['hubspot_requests']} requests, largest batch {r['hubspot_max_batch']}",
         },
     ]
+
+
+def whole_command(leads: int, quick: bool) -> list[Row]:
+    """``start_simulation --json`` process start to exit vs the write limit of the same rows, every shape
+    (``benchmarks.whole_command``; the template database must exist)."""
+    from benchmarks.whole_command import matrix
+
+    return matrix(leads, quick=quick)

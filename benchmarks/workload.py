@@ -28,11 +28,12 @@ def setup_django() -> None:
     django.setup()
 
 
-def records_for_leads(leads: int) -> int:
+def records_for_leads(leads: int, scenario: str = SCENARIO) -> int:
     """The requested N whose N' = round(N x leadVolumeMultiplier) is ``leads`` (B2B: 0.75)."""
-    from scenarios.builtin import B2B
+    from scenarios.builtin import B2B, B2C
 
-    multiplier = float(B2B["parameters"]["leadVolumeMultiplier"])
+    preset = B2B if scenario == "b2b" else B2C
+    multiplier = float(preset["parameters"]["leadVolumeMultiplier"])
     records = max(1, round(leads / multiplier))
     while round(records * multiplier) < leads:
         records += 1
@@ -40,7 +41,14 @@ def records_for_leads(leads: int) -> int:
 
 
 def create_simulation(
-    leads: int, *, pace: str = "backfill", time_scale: float = 1.0, start: dt.datetime = START, end: dt.datetime = END
+    leads: int,
+    *,
+    pace: str = "backfill",
+    time_scale: float = 1.0,
+    start: dt.datetime = START,
+    end: dt.datetime = END,
+    scenario: str = SCENARIO,
+    distribution: str = "linear",
 ) -> Simulation:
     """Create (and plan) the benchmark simulation through the product's service. Needs Django set up."""
     from simulations.lifecycle.control import create_simulation
@@ -49,10 +57,11 @@ def create_simulation(
 
     owner, _ = User.objects.get_or_create(username=OWNER)
     request = SimulationRequest(
-        scenario=SCENARIO,
+        scenario=scenario,
         start=start,
         end=end,
-        records=records_for_leads(leads),
+        records=records_for_leads(leads, scenario),
+        distribution=distribution,
         seed=SEED,
         pace=pace,
         time_scale=time_scale,

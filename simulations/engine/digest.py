@@ -1,28 +1,29 @@
-"""The dataset digest: sha256 over a canonical, key-sorted text dump of every CRM row.
+"""The dataset digest: sha256 over a canonical text dump of every CRM row, one hash per record type.
 
-Canonical form: for each record type in RECORD_TYPES order, the line ``#<type>\\n``, then one line per
-row: the DIGEST_FIELDS values joined by a tab, ending in ``\\n``. A value is formatted as
+Canonical form. A record type's text is one line per row, rows in natural-key order (events by
+(contact_key | deal_key, seq)): the DIGEST_FIELDS values in order, each rendered as PostgreSQL's COPY text
+format renders it, separated by a tab, ending in ``\\n``:
 
-    None                    ""            (NULLABLE fields: open deal's closed_at / is_won, ...)
-    bool                    "true" / "false" (is_won, is_primary)
-    "*_at", "close_date"    "YYYY-MM-DDTHH:MM:SSZ" (UTC, whole seconds)
-    amount_cents            a decimal string of the amount: 123456 -> "1234.56"
-    other int               decimal
-    float (probability)     Python's repr: 0.2, 1.0
-    str                     as is (the pools hold no tabs or newlines)
+    NULL                    ``\\N``   (NULLABLE fields: an open deal's closed_at / is_won, ...)
+    bool                    ``t`` / ``f`` (is_won, is_primary)
+    "*_at", "close_date"    epoch seconds, decimal (UTC, whole seconds)
+    amount_cents, other int decimal
+    float (probability)     six decimals: 0.200000, 1.000000 (HubSpot's stage probabilities are tenths)
+    str                     as is, with COPY's escapes for backslash, tab, newline and carriage return
 
-Rows of a type must be fed in natural-key order (events by (contact_key | deal_key, seq)). The database
-layer fetches the same fields ORDER BY key and feeds them through ``DatasetDigest.add_rows``, so a finished
-simulation's digest equals ``engine_digest(inputs)``.
+Each type's text is hashed alone (sha256); the dataset digest is sha256 over the lines ``<type>\\t<hex>\\n``
+for every type in RECORD_TYPES order (an empty type hashes the empty text). That form is what the database
+renders without Python in the loop: PostgreSQL streams ``COPY (SELECT ... ORDER BY key) TO STDOUT`` straight
+into the type's hash, SQLite builds each line in SQL (``reads.digest``), and the engine renders whole numpy
+columns at once (``canonical_text``); per-type hashes also let the engine feed slot after slot without
+spooling. docs/performance.md ("The digest") has the measurements behind this choice.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -120,12 +121,12 @@ BOOLEAN: frozenset[tuple[str, str]] = frozenset({("deals", "is_won"), ("deal_con
 
 
 def is_time_field(name: str) -> bool:
-    """Fields holding epoch seconds (formatted as UTC timestamps): ``*_at`` and ``close_date``."""
+    """Fields holding epoch seconds (exports format them as UTC timestamps): ``*_at`` and ``close_date``."""
     return name.endswith("_at") or name == "close_date"
 
 
 def format_timestamp(seconds: int) -> str:
-    """Epoch seconds -> "YYYY-MM-DDTHH:MM:SSZ" (UTC)."""
+    """Epoch seconds -> "YYYY-MM-DDTHH:MM:SSZ" (UTC): exports, events and the API, not the digest."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
@@ -136,71 +137,97 @@ def format_amount(cents: int) -> str:
     return f"{sign}{whole}.{part:02d}"
 
 
-def _formatters(record_type: str) -> list[Callable[[int], str] | None]:
-    result: list[Callable[[int], str] | None] = []
-    for name in DIGEST_FIELDS[record_type]:
-        if is_time_field(name):
-            result.append(format_timestamp)
-        elif name == "amount_cents":
-            result.append(format_amount)
-        else:
-            result.append(None)
-    return result
+NULL_TEXT = "\\N"
+"""COPY text's NULL."""
+FLOAT_FORMAT = "{:.6f}"
+"""How a float renders: SQLite's ``printf('%.6f')``, PostgreSQL's ``round(x::numeric, 6)``."""
+_SPECIAL = ("\\", "\t", "\n", "\r")
 
 
-def canonical_lines(record_type: str, rows: Iterable[tuple]) -> Iterator[str]:
-    formatters = _formatters(record_type)
+def copy_escape(value: str) -> str:
+    """COPY text's escapes: backslash, tab, newline, carriage return."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def value_text(value: object) -> str:
+    """One canonical value (a tuple element: None, bool, int, float or str), as ``canonical_text`` renders it."""
+    if value is None:
+        return NULL_TEXT
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, float):
+        return FLOAT_FORMAT.format(value)
+    if isinstance(value, str):
+        return copy_escape(value) if any(ch in value for ch in _SPECIAL) else value
+    return str(value)
+
+
+def canonical_lines(rows: Iterable[tuple]) -> Iterator[str]:
+    """Canonical tuples (None, bool, int, float, str) -> canonical lines: the slow, general path."""
     for row in rows:
-        fields = []
-        for value, formatter in zip(row, formatters, strict=True):
-            if value is None:
-                fields.append("")
-            elif value is True:
-                fields.append("true")
-            elif value is False:
-                fields.append("false")
-            elif formatter is not None:
-                fields.append(formatter(value))
-            else:
-                fields.append(str(value))
-        yield "\t".join(fields) + "\n"
+        yield "\t".join(map(value_text, row)) + "\n"
+
+
+def _column_text(record_type: str, name: str, values: np.ndarray) -> list[str]:
+    key = (record_type, name)
+    if key in BOOLEAN:
+        out: list[str] = np.where(values == 1, "t", "f").tolist()
+    elif values.dtype.kind == "f":
+        out = [FLOAT_FORMAT.format(v) for v in values.tolist()]
+    elif values.dtype == object:
+        out = values.tolist()
+        if any(ch in "".join(out) for ch in _SPECIAL):
+            out = [copy_escape(v) for v in out]
+    else:
+        out = list(map(str, values.tolist()))
+    if key in NULLABLE:
+        for i in np.flatnonzero(values < 0).tolist():
+            out[i] = NULL_TEXT
+    return out
+
+
+def canonical_text(record_type: str, columns: dict[str, np.ndarray]) -> str:
+    """Engine columns (rows in natural-key order) -> the type's canonical text, whole columns at a time."""
+    texts = [_column_text(record_type, name, columns[name]) for name in DIGEST_FIELDS[record_type]]
+    if not texts or not texts[0]:
+        return ""
+    return "\n".join(map("\t".join, zip(*texts, strict=True))) + "\n"
 
 
 class DatasetDigest:
-    """Incremental digest. Feed types in RECORD_TYPES order (several calls per type are fine); headers of
-    types never fed are still hashed, so an empty type and a missing call digest alike."""
+    """Incremental digest: one sha256 per record type, fed rows in natural-key order (several calls per type are
+    fine, types in any order); types never fed hash the empty text."""
 
     def __init__(self) -> None:
-        self._hash = hashlib.sha256()
-        self._next = 0  # index of the first type whose header is not yet hashed
+        self._hashes = {record_type: hashlib.sha256() for record_type in RECORD_TYPES}
 
-    def _enter(self, record_type: str) -> None:
-        index = RECORD_TYPES.index(record_type)
-        if index < self._next - 1:
-            raise ValueError(f"{record_type} fed after {RECORD_TYPES[self._next - 1]}; feed types in order")
-        while self._next <= index:
-            self._hash.update(f"#{RECORD_TYPES[self._next]}\n".encode())
-            self._next += 1
+    def add_text(self, record_type: str, data: bytes | memoryview) -> None:
+        """Canonical text as bytes (a database's stream)."""
+        self._hashes[record_type].update(data)
+
+    def add_columns(self, record_type: str, columns: dict[str, np.ndarray]) -> None:
+        """Engine columns (sentinels for NULL, int8 booleans)."""
+        self._hashes[record_type].update(canonical_text(record_type, columns).encode())
 
     def add_rows(self, record_type: str, rows: Iterable[tuple]) -> None:
-        self._enter(record_type)
-        update = self._hash.update
-        for line in canonical_lines(record_type, rows):
+        """Canonical tuples in DIGEST_FIELDS order (see ``columns_rows``)."""
+        update = self._hashes[record_type].update
+        for line in canonical_lines(rows):
             update(line.encode())
 
-    def _add_bytes(self, record_type: str, data: bytes) -> None:
-        self._enter(record_type)
-        self._hash.update(data)
+    def type_digests(self) -> dict[str, str]:
+        """Record type -> the sha256 of its canonical text."""
+        return {record_type: h.hexdigest() for record_type, h in self._hashes.items()}
 
     def hexdigest(self) -> str:
-        final = self._hash.copy()
-        for record_type in RECORD_TYPES[self._next :]:
-            final.update(f"#{record_type}\n".encode())
-        return final.hexdigest()
+        lines = "".join(f"{record_type}\t{hexdigest}\n" for record_type, hexdigest in self.type_digests().items())
+        return hashlib.sha256(lines.encode()).hexdigest()
 
 
 def columns_rows(record_type: str, columns: dict[str, np.ndarray]) -> Iterator[tuple]:
-    """Engine columns -> canonical Python tuples (-1 -> None for nullable fields, is_won -> bool)."""
+    """Engine columns -> canonical Python tuples (-1 -> None for nullable fields, booleans -> bool)."""
     values = []
     for name in DIGEST_FIELDS[record_type]:
         column = columns[name].tolist()
@@ -221,22 +248,14 @@ COMPANY_CHUNK = 50_000
 
 
 def engine_digest(inputs: SimulationInputs) -> str:
-    """The digest of the whole dataset, computed from the engine alone (bounded memory: each type's lines
-    are spooled to a temporary file and hashed in type order)."""
+    """The digest of the whole dataset, computed from the engine alone, slot after slot (bounded memory)."""
     plan = build_plan(inputs)
     digest = DatasetDigest()
-    digest.add_rows("owners", columns_rows("owners", owner_columns(plan)))
+    digest.add_columns("owners", owner_columns(plan))
     for lo in range(0, plan.company_count, COMPANY_CHUNK):
         keys = np.arange(lo, min(lo + COMPANY_CHUNK, plan.company_count), dtype=np.int64)
-        digest.add_rows("companies", columns_rows("companies", company_columns(plan, keys)))
-    with contextlib.ExitStack() as stack:
-        spools = {t: stack.enter_context(tempfile.SpooledTemporaryFile(max_size=64 << 20)) for t in RECORD_TYPES[2:]}
-        for slot in generate_dataset(inputs):
-            for record_type, spool in spools.items():
-                spool.write("".join(canonical_lines(record_type, slot_rows(slot, record_type))).encode())
-        for record_type, spool in spools.items():
-            spool.seek(0)
-            while chunk := spool.read(1 << 20):
-                digest._add_bytes(record_type, chunk)
-            digest._enter(record_type)
+        digest.add_columns("companies", company_columns(plan, keys))
+    for slot in generate_dataset(inputs):
+        for record_type in RECORD_TYPES[2:]:
+            digest.add_columns(record_type, getattr(slot, record_type))
     return digest.hexdigest()

@@ -15,6 +15,7 @@ import numpy as np
 from django.db import connection, models
 
 from simulations.engine import NULLABLE as NULLABLE_FIELDS
+from simulations.engine.digest import copy_escape
 from simulations.materialize.batches import NULL, Columns
 
 NULLABLE = {name for _, name in NULLABLE_FIELDS}
@@ -30,10 +31,6 @@ def _is_bool(model: type[models.Model], name: str) -> bool:
 
 
 _COPY_SPECIAL = ("\\", "\t", "\n", "\r")
-
-
-def _copy_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _text_column(
@@ -63,7 +60,7 @@ def _text_column(
         out = values.tolist()
         joined = "".join(out) if escape else ""  # type: ignore[arg-type]
         if any(ch in joined for ch in _COPY_SPECIAL):
-            out = [_copy_escape(v) for v in out]  # type: ignore[arg-type]
+            out = [copy_escape(v) for v in out]  # type: ignore[arg-type]
     else:
         out = list(map(str, values.tolist()))  # str of Python ints/floats: what the digest prints, and fast
     if name in NULLABLE:
@@ -202,11 +199,27 @@ class PostgresCopyWriter(GenericWriter):
         )
         params: list[Any] = [
             simulation_id,
-            *(_text_column(model, name, columns[name], self.time_format) for name in names),
+            *(_array_literal(_text_column(model, name, columns[name], self.time_format)) for name in names),
         ]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return max(cursor.rowcount, 0)
+
+
+def _array_literal(values: list[str | None]) -> str:
+    """A PostgreSQL ``text[]`` literal, elements double-quoted (backslashes and quotes escaped), NULL bare.
+
+    Sent as one text parameter and cast in SQL: psycopg's list adapter dumps an array element by element in
+    Python, which was ~10% of a backfill's profile (the companies upsert, ~2,000 companies x 12 columns a slot).
+    """
+    has_null = None in values
+    present = cast(list[str], [v for v in values if v is not None] if has_null else values)
+    joined = "".join(present)
+    if '"' in joined or "\\" in joined:
+        values = [None if v is None else v.replace("\\", "\\\\").replace('"', '\\"') for v in values]
+    if has_null:
+        return "{" + ",".join("NULL" if v is None else f'"{v}"' for v in values) + "}"
+    return '{"' + '","'.join(cast(list[str], values)) + '"}' if values else "{}"
 
 
 def writer_for_connection() -> RowWriter:

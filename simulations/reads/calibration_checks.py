@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, Max, Min, Q, QuerySet, Subquery, Sum
+from django.db import connection
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 
 from crm.models import Activity, Contact, Deal, LifecycleEvent
 from crmsim.vocabulary import FUNNEL_STAGES, GENERATED_ACTIVITY_TYPES, LIFECYCLE_STAGES
@@ -86,6 +87,32 @@ def _lead_count_row(ctx: CalibrationContext) -> CalibrationRow:
     )
 
 
+def _epoch_sql(column: str) -> str:
+    """Epoch seconds of a stored timestamp, in SQL (PostgreSQL and SQLite)."""
+    if connection.vendor == "postgresql":
+        return f"date_part('epoch', {column})"
+    return f"unixepoch({column})"
+
+
+def _table(model: type[Any]) -> str:
+    return str(connection.ops.quote_name(model._meta.db_table))
+
+
+def _funnel_exposure(ctx: CalibrationContext) -> dict[int, tuple[int, float, float]]:
+    """Lifecycle step -> (contacts that reached it, sum of w, sum of w^2), w = 1 - exp(-time left / mean dwell):
+    one aggregate over the simulation's lifecycle events, no row read into Python."""
+    weight = f"1.0 - exp(-(%s - {_epoch_sql('occurred_at')}) / %s)"
+    sql = " ".join(
+        [
+            "SELECT seq, count(*), sum(w), sum(w * w) FROM (SELECT seq,", weight, "AS w FROM",
+            _table(LifecycleEvent), "WHERE simulation_id = %s) AS reached GROUP BY seq",
+        ]
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ctx.end_seconds, ctx.mean_dwell_days * 86_400.0, ctx.simulation.pk])
+        return {int(seq): (int(n), float(s1 or 0.0), float(s2 or 0.0)) for seq, n, s1, s2 in cursor.fetchall()}
+
+
 def _funnel_rows(ctx: CalibrationContext) -> list[CalibrationRow]:
     """Conversion per funnel stage with the window's truncation modelled exactly.
 
@@ -94,22 +121,21 @@ def _funnel_rows(ctx: CalibrationContext) -> list[CalibrationRow]:
     (1 - drop) x w with w = 1 - exp(-(end - t) / mean dwell). So drop is estimated as 1 - moved / sum(w), with
     the binomial-sum standard error sqrt(sum p w (1 - p w)) / sum(w). Every contact counts; none is discarded.
     """
-    mean_dwell = ctx.mean_dwell_days * 86_400.0
+    reached = _funnel_exposure(ctx)
     rows = []
     for step, stage in enumerate(FUNNEL_STAGES):
         drop = ctx.parameters.dropProbabilities[step]
         parameter = f"funnelAttrition.{stage}.dropProbability"
-        reached = np.array([at.timestamp() for at in ctx.events.filter(seq=step).values_list("occurred_at", flat=True)])
-        moved_on = ctx.events.filter(seq=step + 1).count()
-        weights = 1.0 - np.exp(-(ctx.end_seconds - reached) / mean_dwell)
-        exposure = float(weights.sum())
+        count, exposure, exposure_squares = reached.get(step, (0, 0.0, 0.0))
+        moved_on = reached.get(step + 1, (0, 0.0, 0.0))[0]
         if exposure < 1.0:
             note = f"no contact reached {stage} early enough to measure"
             rows.append(CalibrationRow(parameter, drop, drop, None, None, "WARN", note))
             continue
         realized = 1.0 - moved_on / exposure
         p = 1.0 - drop
-        tolerance = STANDARD_ERRORS * math.sqrt(float((p * weights * (1.0 - p * weights)).sum())) / exposure
+        # sum of p w (1 - p w) over the contacts = p sum(w) - p^2 sum(w^2)
+        tolerance = STANDARD_ERRORS * math.sqrt(max(p * exposure - p * p * exposure_squares, 0.0)) / exposure
         rows.append(
             CalibrationRow(
                 parameter=parameter,
@@ -119,7 +145,7 @@ def _funnel_rows(ctx: CalibrationContext) -> list[CalibrationRow]:
                 tolerance=rounded(tolerance),
                 verdict=verdict(within(realized, drop, tolerance)),
                 note=(
-                    f"{moved_on} of {len(reached)} contacts that reached {stage} moved on; the window's end leaves "
+                    f"{moved_on} of {count} contacts that reached {stage} moved on; the window's end leaves "
                     f"each time to move on (exposure {exposure:.0f} = sum of 1 - exp(-time left / mean dwell "
                     f"{ctx.mean_dwell_days:g} d)); drop = 1 - moved / exposure, {SE}"
                 ),
@@ -315,11 +341,34 @@ def _finished_leads(ctx: CalibrationContext) -> tuple[QuerySet[Deal], QuerySet[A
     return closed, stopped
 
 
+def _activities_per_finished_lead(ctx: CalibrationContext) -> dict[str, dict[str, int]]:
+    """Activity type -> over the finished leads that have one: leads (``with_any``), activities (``total``),
+    fewest and most per lead. One aggregate over the activities of the finished leads (a UNION of the two
+    selections of ``_finished_leads``), grouped by type and lead."""
+    closed, stopped = _finished_leads(ctx)
+    closed_sql, closed_params = closed.order_by().values("key").query.sql_with_params()
+    stopped_sql, stopped_params = stopped.order_by().values("contact_key").query.sql_with_params()
+    types = [activity_type for _, activity_type in TOUCHPOINTS]
+    sql = " ".join(
+        [
+            "SELECT type, count(*), sum(n), min(n), max(n) FROM (SELECT type, contact_key, count(*) AS n FROM",
+            _table(Activity), "WHERE simulation_id = %s AND type IN (", ", ".join(["%s"] * len(types)),
+            ") AND contact_key IN (", closed_sql, "UNION", stopped_sql, ") GROUP BY type, contact_key) AS per_lead",
+            "GROUP BY type",
+        ]
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ctx.simulation.pk, *types, *closed_params, *stopped_params])
+        return {
+            str(kind): {"with_any": int(leads), "total": int(total), "least": int(least), "most": int(most)}
+            for kind, leads, total, least, most in cursor.fetchall()
+        }
+
+
 def _touchpoint_rows(ctx: CalibrationContext) -> list[CalibrationRow]:
     closed, stopped = _finished_leads(ctx)
-    closed_keys = closed.values("key")
-    stopped_keys = stopped.values("contact_key")
     leads = closed.count() + stopped.count()
+    per_type = _activities_per_finished_lead(ctx) if leads else {}
     bounds = {
         "touchpointDensity.notesPerLead": ctx.parameters.notesPerLead,
         "touchpointDensity.tasksPerLead": ctx.parameters.tasksPerLead,
@@ -331,20 +380,11 @@ def _touchpoint_rows(ctx: CalibrationContext) -> list[CalibrationRow]:
         if leads == 0:
             rows.append(CalibrationRow(parameter, [low, high], None, None, None, "WARN", "no finished lead to measure"))
             continue
-        per_lead = (
-            ctx.activities.filter(
-                Q(contact_key__in=Subquery(closed_keys)) | Q(contact_key__in=Subquery(stopped_keys)),
-                type=activity_type,
-            )
-            .order_by()
-            .values("contact_key")
-            .annotate(n=Count("pk"))
-            .aggregate(with_any=Count("contact_key"), total=Sum("n"), least=Min("n"), most=Max("n"))
-        )
-        with_any = per_lead["with_any"] or 0
-        least = (per_lead["least"] or 0) if with_any == leads else 0
-        most = per_lead["most"] or 0
-        mean = (per_lead["total"] or 0) / leads
+        per_lead = per_type.get(activity_type, {})
+        with_any = per_lead.get("with_any", 0)
+        least = per_lead.get("least", 0) if with_any == leads else 0
+        most = per_lead.get("most", 0)
+        mean = per_lead.get("total", 0) / leads
         middle = (low + high) / 2
         uniform_sd = math.sqrt(((high - low + 1) ** 2 - 1) / 12)
         tolerance = STANDARD_ERRORS * uniform_sd / math.sqrt(leads)

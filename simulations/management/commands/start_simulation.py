@@ -27,6 +27,10 @@ TERMINAL = {Simulation.Status.COMPLETED, Simulation.Status.CANCELLED, Simulation
 
 class Command(BaseCommand):
     help = "Create a simulation from a scenario, run it to completion, and print what it made."
+    # The system checks import the whole URL conf (the API schema, the admin: ~1.5 s of a short run's wall time,
+    # docs/performance.md); they check the web configuration, which this command never uses. `migrate` and the
+    # web server still run them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scenario", help="Preset slug, e.g. b2b or b2c.")
