@@ -15,11 +15,17 @@ decide accounts globally):
     7. split exponentials (n, S)    the first m normalised = Dirichlet(1,...,1) share of each transition
     8. discount integers (n)        index into the style's DISCOUNTS
     9. product uniforms (n)         which eligible price-book product carries the amount
+   10. human-time uniforms (n, 2, 2 + S)  keep/clock uniforms of the rep's steps: SQL, opportunity and every
+                                    deal stage change (``localtime.human_times``)
 
 ``(SLOT_ACTIVITIES, k)`` (``slot_structure``):
 
     1. activity counts (n, 5)       notes, tasks, calls, emails, meetings uniform in their [lo, hi]
-    2. activity uniforms (sum)      position inside the lead's active span (meetings: its deal span)
+    2. activity uniforms (sum)      position inside the activity's span (``touches``: rep touches from the
+                                    MQL step, e-mails from arrival, meetings on the deal; a won deal's span
+                                    runs ONBOARDING_DAYS past the close)
+    3. human uniforms (sum, 3)      keep, clock (``localtime.human_times``) and inbound (calls and e-mails
+                                    the contact starts)
 
 Which deal a lead is on (its own, or an open one of its account that it joins) comes from the plan
 (``plan.deal_of``), decided globally; a lead on a deal takes that deal's close and outcome.
@@ -35,7 +41,9 @@ from crmsim.vocabulary import GENERATED_ACTIVITY_TYPES
 
 from .catalog import DISCOUNTS, EMAILS_PER_LEAD, MEETINGS_PER_DEAL, OPEN_STAGES, PRICE_BOOKS, PRICE_FIT
 from .inputs import SimulationInputs
+from .localtime import CAMPAIGN_PROFILE, CONSUMER_PROFILE, REP_PROFILE, human_times, window_calendar
 from .streams import SLOT_ACTIVITIES, SLOT_STRUCTURE, stream
+from .touches import ONBOARDING_DAYS
 
 DAY = 86_400
 DWELL_FRACTION = 0.1
@@ -46,6 +54,11 @@ CYCLE_SHAPE = 4.0
 WIN_AMOUNT_SLOPE = 0.25
 """Win probability = base - slope x min(base, 1 - base) x z (z: the amount's normal): the mean stays base
 (E z = 0; clipping at |z| > 4 is negligible) while the largest deals win least."""
+
+INBOUND_CALLS = {"b2b": 0.25, "b2c": 0.55}
+"""Share of calls the contact places: B2B reps prospect; consumers call in about as often as they are called."""
+INBOUND_EMAILS = 0.35
+"""Share of a worked lead's e-mails the contact sends (marketing e-mails are always sent by the portal)."""
 
 ACTIVITY_KINDS = len(GENERATED_ACTIVITY_TYPES)
 NOTE, TASK, CALL, EMAIL, MEETING = range(ACTIVITY_KINDS)  # kind i is GENERATED_ACTIVITY_TYPES[i]
@@ -109,9 +122,10 @@ def _fit_prices(
 
 
 def lead_timelines(
-    inputs: SimulationInputs, style: str, arrival: np.ndarray, k: int, amounts: bool = True
+    inputs: SimulationInputs, style: str, arrival: np.ndarray, zone: np.ndarray, k: int, amounts: bool = True
 ) -> LeadTimelines:
-    """Funnel and would-be deal of slot k's leads (arrivals given), from ``(SLOT_STRUCTURE, k)`` only.
+    """Funnel and would-be deal of slot k's leads (arrivals and time zones given), from ``(SLOT_STRUCTURE, k)``
+    only. The rep's steps (SQL, opportunity, deal stage changes and the close) happen in working time.
 
     ``amounts=False`` skips fitting amounts to the price book (the plan and count mode need times and
     outcomes only); the stream is drawn the same either way, and amount columns are then empty.
@@ -131,6 +145,7 @@ def lead_timelines(
     split = rng.exponential(1.0, (n, stages))
     discount = rng.integers(0, len(DISCOUNTS[style]), n)
     product_u = rng.random(n)
+    human_u = rng.random((n, 2, 2 + stages))
 
     rows = np.arange(n)
     depth = np.cumprod(~dropped, axis=1).sum(axis=1)
@@ -143,11 +158,16 @@ def lead_timelines(
     lifecycle = np.empty((n, 5), dtype=np.int64)
     lifecycle[:, 0] = arrival
     lifecycle[:, 1:5] = arrival[:, None] + np.cumsum(dwell, axis=1)
+    cal = window_calendar(inputs.start, inputs.end)
+    rep = REP_PROFILE[style]
+    lifecycle[:, 3:5] = human_times(lifecycle[:, 3:5], zone[:, None], rep, human_u[:, 0, :2], human_u[:, 1, :2], cal)
+    lifecycle = np.maximum.accumulate(lifecycle - np.arange(5), axis=1) + np.arange(5)
     created = lifecycle[:, 4]
     deal_times = np.empty((n, stages + 1), dtype=np.int64)
     deal_times[:, 0] = created
     deal_times[:, 1:] = created[:, None] + np.floor(cycle[:, None] * shares).astype(np.int64)
     step = np.arange(stages + 1)
+    deal_times[:, 1:] = human_times(deal_times[:, 1:], zone[:, None], rep, human_u[:, 0, 2:], human_u[:, 1, 2:], cal)
     deal_times = np.maximum.accumulate(deal_times - step, axis=1) + step  # strictly increasing seconds
     close_time = deal_times[rows, transitions]
     deal_codes = np.broadcast_to(step, (n, stages + 1)).copy()
@@ -200,6 +220,10 @@ class SlotStructure:
     """Slot-local lead index of every kept activity (grouped by lead, kinds in order)."""
     activity_kind: np.ndarray
     activity_time: np.ndarray
+    activity_inbound: np.ndarray
+    """The contact started it (an inbound call, an e-mail the contact sent)."""
+    activity_campaign: np.ndarray
+    """A marketing e-mail (sent while the lead is a subscriber or lead, at campaign send times)."""
 
     @property
     def size(self) -> int:
@@ -222,7 +246,7 @@ def slot_structure(plan, k: int, amounts: bool = True) -> SlotStructure:  # plan
     end = plan.inputs.end
     style = plan.scenario_style
     arrival = plan.arrivals[lo:hi]
-    t = lead_timelines(plan.inputs, style, arrival, k, amounts)
+    t = lead_timelines(plan.inputs, style, arrival, plan.lead_zone[lo:hi], k, amounts)
     keys = np.arange(lo, hi, dtype=np.int64)
     rows = np.arange(n)
 
@@ -248,23 +272,41 @@ def slot_structure(plan, k: int, amounts: bool = True) -> SlotStructure:  # plan
     deal_final_code = t.deal_codes[rows, np.maximum(deal_events_kept.sum(axis=1) - 1, 0)]
     closed = opener & (t.close_time < end)
 
-    # Activities fall uniformly in the lead's active span: arrival to its deal's close, or, for a lead not on
-    # a deal that stopped at stage s, to when it would have taken its next step (its last dwell). Meetings
-    # fall in the deal part of the span (from the lead's opportunity on).
+    # Activities fall uniformly in their span (see touches): rep touches (notes, tasks, calls) from the MQL step
+    # of a lead a rep works, e-mails from arrival, meetings from the opportunity; the span ends at the deal's
+    # close (a won deal's: ONBOARDING_DAYS later) or, without a deal, when the lead would have taken its next
+    # step. Then each moves to its actor's working time.
     rng = stream(plan.inputs.seed, SLOT_ACTIVITIES, k)
     style_emails, style_meetings = EMAILS_PER_LEAD[style], MEETINGS_PER_DEAL[style]
     bounds = np.array([p.notesPerLead, p.tasksPerLead, p.callsPerLead, style_emails, style_meetings], dtype=np.int64)
     counts = rng.integers(bounds[:, 0], bounds[:, 1] + 1, (n, ACTIVITY_KINDS))
     counts[:, MEETING] *= on_deal
-    activity_u = rng.random(int(counts.sum()))
-    span_end = np.where(on_deal, close, lifecycle[rows, np.minimum(t.depth + 1, 4)])
-    span_start = np.broadcast_to(arrival[:, None], (n, ACTIVITY_KINDS)).copy()
+    counts[:, :EMAIL] *= (t.depth >= 2)[:, None]
+    total = int(counts.sum())
+    activity_u = rng.random(total)
+    human_u = rng.random((total, 3))
+    span_end = np.where(on_deal, close + won * (ONBOARDING_DAYS * DAY), lifecycle[rows, np.minimum(t.depth + 1, 4)])
+    span_start = np.empty((n, ACTIVITY_KINDS), dtype=np.int64)
+    span_start[:, :EMAIL] = t.lifecycle[:, 2:3]
+    span_start[:, EMAIL] = arrival
     span_start[:, MEETING] = t.lifecycle[:, 4]
     per_lead = counts.ravel()
     activity_lead = np.repeat(np.repeat(rows, ACTIVITY_KINDS), per_lead)
     activity_kind = np.repeat(np.tile(np.arange(ACTIVITY_KINDS), n), per_lead)
     begin = span_start[activity_lead, activity_kind]
-    activity_time = begin + np.floor(activity_u * (span_end[activity_lead] - begin)).astype(np.int64)
+    nominal = begin + np.floor(activity_u * (span_end[activity_lead] - begin)).astype(np.int64)
+    inbound = human_u[:, 2] < np.where(activity_kind == CALL, INBOUND_CALLS[style], INBOUND_EMAILS)
+    campaign = (activity_kind == EMAIL) & ((t.depth[activity_lead] < 2) | (nominal < t.lifecycle[activity_lead, 2]))
+    inbound &= ((activity_kind == CALL) | (activity_kind == EMAIL)) & ~campaign
+    profile = np.where(campaign, CAMPAIGN_PROFILE, REP_PROFILE[style])
+    if style == "b2c":
+        profile = np.where(inbound, CONSUMER_PROFILE, profile)
+    cal = window_calendar(plan.inputs.start, end)
+    moved = human_times(nominal, plan.lead_zone[lo + activity_lead], profile, human_u[:, 0], human_u[:, 1], cal)
+    # Never before the span (a rep's or the contact's e-mail: never before the MQL step): the same local clock
+    # on the first day at or after it.
+    floor = np.where((activity_kind == EMAIL) & ~campaign, t.lifecycle[activity_lead, 2], begin)
+    activity_time = np.where(moved < floor, floor + (moved - floor) % DAY, moved)
     kept = activity_time < end
 
     return SlotStructure(
@@ -284,4 +326,6 @@ def slot_structure(plan, k: int, amounts: bool = True) -> SlotStructure:  # plan
         activity_lead=activity_lead[kept],
         activity_kind=activity_kind[kept],
         activity_time=activity_time[kept],
+        activity_inbound=inbound[kept],
+        activity_campaign=campaign[kept],
     )
