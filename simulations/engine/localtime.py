@@ -190,3 +190,21 @@ def _clock(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
     below = np.where(hour > 0, cdf[np.maximum(hour - 1, 0)], 0.0)
     fraction = (u - below) / np.maximum(cdf[hour] - below, 1e-12)
     return hour * HOUR + np.clip(np.floor(fraction * HOUR), 0, HOUR - 1).astype(np.int64)
+
+
+def not_before(
+    moved: np.ndarray, floor: np.ndarray, zone: np.ndarray, profile: np.ndarray, keep_u: np.ndarray, cal: Calendar
+) -> np.ndarray:
+    """``moved`` (human times), but never before ``floor``: a time before it keeps its local clock on the first
+    day at or after the floor, and, when that day is a day off, the first working day after (with the same
+    ``keep_u`` chance to stay as ``human_times`` gives)."""
+    early = moved < floor
+    candidate = floor + (moved - floor) % DAY
+    day = np.clip(candidate // DAY - cal.first, 0, cal.days - 1)
+    local_day = (candidate + cal.offset[zone, day]) // DAY
+    i = np.clip(local_day - cal.first, 0, cal.days - 1)
+    country = ZONE_COUNTRY[zone]
+    off_rate = np.array([p.off_day_rate for p in PROFILES])[profile]
+    following = cal.work_days[country, np.minimum(cal.before[country, i], cal.work_days.shape[1] - 1)]
+    shift = np.where(cal.off[country, i] & (keep_u >= off_rate), np.maximum(following - (cal.first + i), 0), 0)
+    return np.where(early, candidate + shift * DAY, moved)

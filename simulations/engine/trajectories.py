@@ -10,7 +10,7 @@ decide accounts globally):
     2. dwell exponentials (n, 4)    x DWELL_FRACTION x avgSalesCycleDays, whole seconds, at least 1 s
     3. amount normals (n)           ln(target amount) = mu + sigma z
     4. win uniforms (n)             won when u < dealWinRateBase - c z (bigger deals win less; mean unchanged)
-    5. lost stage integers (n)      0..S-1: the open pipeline stage a lost deal reached (S open stages)
+    5. lost stage uniforms (n)      the open pipeline stage a lost deal reached, by LOST_STAGE_WEIGHTS
     6. cycle gammas (n)             Gamma(CYCLE_SHAPE, 1 / CYCLE_SHAPE) x avgSalesCycleDays
     7. split exponentials (n, S)    the first m normalised = Dirichlet(1,...,1) share of each transition
     8. discount integers (n)        index into the style's DISCOUNTS
@@ -39,9 +39,17 @@ import numpy as np
 
 from crmsim.vocabulary import GENERATED_ACTIVITY_TYPES
 
-from .catalog import DISCOUNTS, EMAILS_PER_LEAD, MEETINGS_PER_DEAL, OPEN_STAGES, PRICE_BOOKS, PRICE_FIT
+from .catalog import (
+    DISCOUNTS,
+    EMAILS_PER_LEAD,
+    LOST_STAGE_WEIGHTS,
+    MEETINGS_PER_DEAL,
+    OPEN_STAGES,
+    PRICE_BOOKS,
+    PRICE_FIT,
+)
 from .inputs import SimulationInputs
-from .localtime import CAMPAIGN_PROFILE, CONSUMER_PROFILE, REP_PROFILE, human_times, window_calendar
+from .localtime import CAMPAIGN_PROFILE, CONSUMER_PROFILE, REP_PROFILE, human_times, not_before, window_calendar
 from .streams import SLOT_ACTIVITIES, SLOT_STRUCTURE, stream
 from .touches import ONBOARDING_DAYS
 
@@ -59,6 +67,8 @@ INBOUND_CALLS = {"b2b": 0.25, "b2c": 0.55}
 """Share of calls the contact places: B2B reps prospect; consumers call in about as often as they are called."""
 INBOUND_EMAILS = 0.35
 """Share of a worked lead's e-mails the contact sends (marketing e-mails are always sent by the portal)."""
+
+LOST_STAGE_CDF = {style: np.cumsum(w) / np.sum(w) for style, w in LOST_STAGE_WEIGHTS.items()}
 
 ACTIVITY_KINDS = len(GENERATED_ACTIVITY_TYPES)
 NOTE, TASK, CALL, EMAIL, MEETING = range(ACTIVITY_KINDS)  # kind i is GENERATED_ACTIVITY_TYPES[i]
@@ -140,7 +150,7 @@ def lead_timelines(
     dwell = np.maximum(1, np.rint(rng.exponential(DWELL_FRACTION * cycle_seconds, (n, 4)))).astype(np.int64)
     z = rng.standard_normal(n)
     win_u = rng.random(n)
-    lost_at = rng.integers(0, stages, n)
+    lost_at = np.minimum(np.searchsorted(LOST_STAGE_CDF[style], rng.random(n), side="right"), stages - 1)
     cycle = rng.gamma(CYCLE_SHAPE, cycle_seconds / CYCLE_SHAPE, n)
     split = rng.exponential(1.0, (n, stages))
     discount = rng.integers(0, len(DISCOUNTS[style]), n)
@@ -302,11 +312,11 @@ def slot_structure(plan, k: int, amounts: bool = True) -> SlotStructure:  # plan
     if style == "b2c":
         profile = np.where(inbound, CONSUMER_PROFILE, profile)
     cal = window_calendar(plan.inputs.start, end)
-    moved = human_times(nominal, plan.lead_zone[lo + activity_lead], profile, human_u[:, 0], human_u[:, 1], cal)
-    # Never before the span (a rep's or the contact's e-mail: never before the MQL step): the same local clock
-    # on the first day at or after it.
+    zones = plan.lead_zone[lo + activity_lead]
+    moved = human_times(nominal, zones, profile, human_u[:, 0], human_u[:, 1], cal)
+    # Never before the span (a rep's or the contact's e-mail: never before the MQL step).
     floor = np.where((activity_kind == EMAIL) & ~campaign, t.lifecycle[activity_lead, 2], begin)
-    activity_time = np.where(moved < floor, floor + (moved - floor) % DAY, moved)
+    activity_time = not_before(moved, floor, zones, profile, human_u[:, 0], cal)
     kept = activity_time < end
 
     return SlotStructure(

@@ -48,6 +48,14 @@ def test_builtin_presets_at_twenty_thousand_records_calibrate_all_ok(
     ]
     assert not_ok == []
     assert report["allOk"] is True
+    realism_not_ok = [(r["measure"], r["realized"], r["expected"]) for r in report["realism"] if r["verdict"] != "OK"]
+    assert realism_not_ok == []
+    assert {r["measure"] for r in report["realism"]} >= {
+        "rep actions in local working hours",
+        "rep actions on a local day off",
+        "late-stage touches on subscribers and leads",
+        "onboarding calls on non-customers",
+    }
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import pytest
 
 from crmsim.vocabulary import LIFECYCLE_STAGES
 from simulations.engine import build_plan
+from simulations.engine.catalog import LOST_STAGE_WEIGHTS, OPEN_STAGES
 from simulations.engine.localtime import (
     CAMPAIGN,
     CONSUMER,
@@ -180,10 +181,21 @@ def test_b2b_rep_actions_happen_in_local_working_time(b2b):
     times = np.concatenate([a["occurred_at"][rep], events["occurred_at"][events["seq"] > 0]])
     keys = np.concatenate([a["contact_key"][rep], events["deal_key"][events["seq"] > 0]])
     sample = np.random.default_rng(1).choice(times.size, 6000, replace=False)
-    hour, weekday = _local(times[sample], b2b["plan"].lead_zone[keys[sample]])
+    zones = b2b["plan"].lead_zone[keys[sample]]
+    hour, weekday = _local(times[sample], zones)
     assert ((hour >= 7) & (hour < 22)).all()
-    weekend = (weekday >= 5).mean()
-    assert weekend <= REP_B2B.off_day_rate + four_se(REP_B2B.off_day_rate, sample.size)
+    weights = np.asarray(REP_B2B.hours)
+    lunch = weights[12] / weights.sum()
+    assert abs((hour == 12).mean() - lunch) <= four_se(lunch, sample.size)
+    # Days off (weekends and the country's public holidays) keep REP_B2B.off_day_rate of their actions.
+    inputs = b2b["inputs"]
+    cal = window_calendar(inputs.start, inputs.end)
+    window = slice(inputs.start // DAY - cal.first, inputs.end // DAY - cal.first)
+    expected = cal.off[ZONE_COUNTRY[zones], window].mean(axis=1).mean() * REP_B2B.off_day_rate
+    local = times[sample] + cal.offset[zones, times[sample] // DAY - cal.first]
+    off = cal.off[ZONE_COUNTRY[zones], local // DAY - cal.first]
+    assert abs(off.mean() - expected) <= four_se(expected, sample.size)
+    assert (weekday >= 5).mean() <= off.mean()
 
 
 def test_b2c_consumers_act_in_the_evening_and_at_weekends(b2c):
@@ -206,3 +218,12 @@ def test_b2b_weekend_arrivals_spread_evenly_over_the_weekdays(b2b):
     for day in range(7):
         expected = 1 / 7 + 0.6 * 2 / 35 if day < 5 else 0.4 / 7
         assert abs(counts[day] / created.size - expected) <= four_se(expected, created.size), day
+
+
+@pytest.mark.parametrize("scenario", ["b2b", "b2c"])
+def test_lost_deals_drop_out_where_the_stage_weights_say(scenario, request):
+    events = request.getfixturevalue(scenario)["deal_stage_events"]
+    lost_from = events["from_stage"][events["to_stage"] == "closedlost"]
+    weights = np.asarray(LOST_STAGE_WEIGHTS[scenario]) / sum(LOST_STAGE_WEIGHTS[scenario])
+    for stage, p in zip(OPEN_STAGES[scenario], weights, strict=True):
+        assert abs((lost_from == stage).mean() - p) <= four_se(p, lost_from.size), stage
