@@ -17,6 +17,7 @@ decide accounts globally):
     9. product uniforms (n)         which eligible price-book product carries the amount
    10. human-time uniforms (n, 2, 2 + S)  keep/clock uniforms of the rep's steps: SQL, opportunity and every
                                     deal stage change (``localtime.human_times``)
+   11. rush uniforms (n, 2)         whether the close joins the month-end rush, and on which of the last days
 
 ``(SLOT_ACTIVITIES, k)`` (``slot_structure``):
 
@@ -67,6 +68,39 @@ INBOUND_CALLS = {"b2b": 0.25, "b2c": 0.55}
 """Share of calls the contact places: B2B reps prospect; consumers call in about as often as they are called."""
 INBOUND_EMAILS = 0.35
 """Share of a worked lead's e-mails the contact sends (marketing e-mails are always sent by the portal)."""
+
+CLOSE_RUSH = {"b2b": 0.4, "b2c": 0.0}
+"""Chance that a close falling in the last 4-10 days of a month, or the first 5 of the next, is moved to one of
+the month's last RUSH_DAYS days (x QUARTER_RUSH in a quarter's last month, capped at 1): reps push deals over
+the line for the month's number and pull next month's in. B2C buyers keep no quota. An assumption, sized so the
+last three days of a B2B month get two to three times their calendar share of closes."""
+QUARTER_RUSH = 1.5
+RUSH_DAYS = 3
+RUSH_PUSH_DAYS = 10
+RUSH_PULL_DAYS = 5
+
+
+def month_end_rush(close: np.ndarray, u: np.ndarray, strength: float) -> np.ndarray:
+    """Closes moved into their month's last RUSH_DAYS days (see CLOSE_RUSH); the time of day is kept and a
+    Saturday or Sunday becomes the Friday before. ``u`` is (n, 2) uniforms."""
+    if strength <= 0 or close.size == 0:
+        return close
+    day = close // DAY
+    month = day.astype("datetime64[D]").astype("datetime64[M]")
+    month_start = month.astype("datetime64[D]").astype(np.int64)
+    next_start = (month + 1).astype("datetime64[D]").astype(np.int64)
+    pull = day - month_start < RUSH_PULL_DAYS
+    last_month_is_quarter_end = (month.astype(np.int64) - 1) % 3 == 2
+    quarter_end = np.where(pull, last_month_is_quarter_end, month.astype(np.int64) % 3 == 2)
+    chance = np.minimum(strength * np.where(quarter_end, QUARTER_RUSH, 1.0), 1.0)
+    push = (next_start - day > RUSH_DAYS) & (next_start - day <= RUSH_PUSH_DAYS)
+    end_day = np.where(pull, month_start, next_start)  # the first day after the month that rushes
+    target = end_day - 1 - np.minimum((u[:, 1] * RUSH_DAYS).astype(np.int64), RUSH_DAYS - 1)
+    weekday = (target + 3) % 7
+    target = target - np.maximum(weekday - 4, 0)
+    moved = (push | pull) & (u[:, 0] < chance) & (close < np.iinfo(np.int64).max // 8)
+    return np.where(moved, close + (target - day) * DAY, close)
+
 
 LOST_STAGE_CDF = {style: np.cumsum(w) / np.sum(w) for style, w in LOST_STAGE_WEIGHTS.items()}
 
@@ -156,6 +190,7 @@ def lead_timelines(
     discount = rng.integers(0, len(DISCOUNTS[style]), n)
     product_u = rng.random(n)
     human_u = rng.random((n, 2, 2 + stages))
+    rush_u = rng.random((n, 2))
 
     rows = np.arange(n)
     depth = np.cumprod(~dropped, axis=1).sum(axis=1)
@@ -170,15 +205,26 @@ def lead_timelines(
     lifecycle[:, 1:5] = arrival[:, None] + np.cumsum(dwell, axis=1)
     cal = window_calendar(inputs.start, inputs.end)
     rep = REP_PROFILE[style]
+    # Stage times are laid out on the nominal clock, then each moves to working time on its own; so the
+    # deal's stage times hang off the nominal creation and every move has the same expected shift, which
+    # cancels in the cycle (a deal's mean cycle stays avgSalesCycleDays).
+    nominal_created = lifecycle[:, 4].copy()
     lifecycle[:, 3:5] = human_times(lifecycle[:, 3:5], zone[:, None], rep, human_u[:, 0, :2], human_u[:, 1, :2], cal)
+    lifecycle[:, 3] = np.minimum(lifecycle[:, 3], lifecycle[:, 4] - 1)  # order kept by moving SQL, not the deal
     lifecycle = np.maximum.accumulate(lifecycle - np.arange(5), axis=1) + np.arange(5)
     created = lifecycle[:, 4]
     deal_times = np.empty((n, stages + 1), dtype=np.int64)
     deal_times[:, 0] = created
-    deal_times[:, 1:] = created[:, None] + np.floor(cycle[:, None] * shares).astype(np.int64)
+    deal_times[:, 1:] = nominal_created[:, None] + np.floor(cycle[:, None] * shares).astype(np.int64)
     step = np.arange(stages + 1)
     deal_times[:, 1:] = human_times(deal_times[:, 1:], zone[:, None], rep, human_u[:, 0, 2:], human_u[:, 1, 2:], cal)
-    deal_times = np.maximum.accumulate(deal_times - step, axis=1) + step  # strictly increasing seconds
+    deal_times[rows, transitions] = month_end_rush(deal_times[rows, transitions], rush_u, CLOSE_RUSH[style])
+    # Strictly increasing seconds up to the close, which stays where it is: earlier stages give way (moving the
+    # close would bias the cycle); stages after the close of a lost deal never happen.
+    deal_times[:, 1:] = np.where(step[1:] <= transitions[:, None], deal_times[:, 1:], NEVER)
+    deal_times = np.minimum.accumulate((deal_times - step)[:, ::-1], axis=1)[:, ::-1] + step
+    deal_times[:, 0] = created
+    deal_times = np.maximum.accumulate(deal_times - step, axis=1) + step
     close_time = deal_times[rows, transitions]
     deal_codes = np.broadcast_to(step, (n, stages + 1)).copy()
     deal_codes[rows, transitions] = np.where(won, won_code, lost_code)

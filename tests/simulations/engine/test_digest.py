@@ -84,7 +84,7 @@ def test_feeding_types_out_of_order_is_refused():
 
 
 def test_slot_rows_turn_sentinels_into_nulls_and_booleans():
-    inputs = make_inputs(records=3000, days=45, seed=4)
+    inputs = make_inputs(records=3000, days=90, seed=4)
     slot = generate_slot(build_plan(inputs), 0)
     deals = list(slot_rows(slot, "deals"))
     fields = DIGEST_FIELDS["deals"]

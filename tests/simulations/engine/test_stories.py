@@ -29,6 +29,14 @@ from simulations.engine.localtime import (
     window_calendar,
 )
 from simulations.engine.touches import _EMAILS, MARKETING, ONBOARDING_DAYS
+from simulations.engine.trajectories import (
+    CLOSE_RUSH,
+    QUARTER_RUSH,
+    RUSH_DAYS,
+    RUSH_PULL_DAYS,
+    RUSH_PUSH_DAYS,
+    month_end_rush,
+)
 
 from .support import DAY, concat, generate_by_slot, make_inputs
 
@@ -227,3 +235,51 @@ def test_lost_deals_drop_out_where_the_stage_weights_say(scenario, request):
     weights = np.asarray(LOST_STAGE_WEIGHTS[scenario]) / sum(LOST_STAGE_WEIGHTS[scenario])
     for stage, p in zip(OPEN_STAGES[scenario], weights, strict=True):
         assert abs((lost_from == stage).mean() - p) <= four_se(p, lost_from.size), stage
+
+
+def _in_last_days(day: np.ndarray) -> np.ndarray:
+    next_start = (day.astype("datetime64[D]").astype("datetime64[M]") + 1).astype("datetime64[D]").astype(np.int64)
+    return next_start - day <= RUSH_DAYS
+
+
+def test_month_end_rush_moves_the_share_of_closes_the_rule_gives():
+    """Uniform closes over 2026: every day's chance to end in the month's last RUSH_DAYS days is enumerated
+    from the rule (eligibility, quarter-end strength, each target day with the weekend -> Friday move)."""
+    rng = np.random.default_rng(3)
+    n = 300_000
+    first = START // DAY
+    close = START + rng.integers(0, 365 * DAY, n)
+    rushed = month_end_rush(close, rng.random((n, 2)), CLOSE_RUSH["b2b"])
+    expected = 0.0
+    for day in range(first, first + 365):
+        d = np.array([day])
+        start_month = d.astype("datetime64[D]").astype("datetime64[M]")
+        month_start = int(start_month.astype("datetime64[D]").astype(np.int64)[0])
+        next_start = int((start_month + 1).astype("datetime64[D]").astype(np.int64)[0])
+        pull = day - month_start < RUSH_PULL_DAYS
+        push = RUSH_DAYS < next_start - day <= RUSH_PUSH_DAYS
+        month_index = int(start_month.astype(np.int64)[0])
+        quarter_end = ((month_index - 1) % 3 == 2) if pull else (month_index % 3 == 2)
+        chance = min(CLOSE_RUSH["b2b"] * (QUARTER_RUSH if quarter_end else 1.0), 1.0) if pull or push else 0.0
+        end_day = month_start if pull else next_start
+        targets = np.array([end_day - 1 - k for k in range(RUSH_DAYS)])
+        targets -= np.maximum((targets + 3) % 7 - 4, 0)
+        landed = _in_last_days(targets).mean()
+        expected += (1 - chance) * float(_in_last_days(d)[0]) + chance * landed
+    expected /= 365
+    realized = _in_last_days(rushed // DAY).mean()
+    assert realized > 2 * _in_last_days(close // DAY).mean()
+    assert abs(realized - expected) <= four_se(expected, n)
+    assert (np.abs(rushed - close) <= (RUSH_PUSH_DAYS + 2) * DAY).all()
+    assert (month_end_rush(close, rng.random((n, 2)), CLOSE_RUSH["b2c"]) == close).all()
+
+
+def test_b2b_closes_bunch_at_month_ends_and_b2c_ones_do_not(b2b, b2c):
+    for data, rushed in ((b2b, True), (b2c, False)):
+        closed = data["deals"]["closed_at"][data["deals"]["closed_at"] >= 0]
+        share = _in_last_days(closed // DAY).mean()
+        calendar = 0.0986  # 18 of the 182 days of 2026-01-01..07-01 are a month's last three
+        if rushed:
+            assert share > 2 * calendar
+        else:
+            assert abs(share - calendar) <= four_se(calendar, closed.size) + 0.02
