@@ -102,6 +102,27 @@ def month_end_rush(close: np.ndarray, u: np.ndarray, strength: float) -> np.ndar
     return np.where(moved, close + (target - day) * DAY, close)
 
 
+def rush_share(first_day: int, last_day: int, strength: float) -> float:
+    """Expected share of closes in a month's last RUSH_DAYS days when closes spread evenly over the epoch days
+    ``first_day .. last_day - 1`` and the month-end rush has ``strength``."""
+    day = np.arange(first_day, last_day, dtype=np.int64)
+    next_start = (day.astype("datetime64[D]").astype("datetime64[M]") + 1).astype("datetime64[D]").astype(np.int64)
+    in_last = (next_start - day <= RUSH_DAYS).astype(np.float64)
+    landed = np.zeros(day.size)
+    for k in range(RUSH_DAYS):
+        u = np.full((day.size, 2), 0.0)
+        u[:, 1] = (k + 0.5) / RUSH_DAYS
+        moved = month_end_rush(day * DAY, u, 1.0) // DAY  # u[:, 0] = 0: every eligible close moves
+        target_next = (moved.astype("datetime64[D]").astype("datetime64[M]") + 1).astype("datetime64[D]")
+        landed += (target_next.astype(np.int64) - moved <= RUSH_DAYS) / RUSH_DAYS
+    eligible = month_end_rush(day * DAY, np.zeros((day.size, 2)), 1.0) != day * DAY
+    month = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    pull = day - (month.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)) < RUSH_PULL_DAYS
+    quarter_end = np.where(pull, (month - 1) % 3 == 2, month % 3 == 2)
+    chance = np.where(eligible, np.minimum(strength * np.where(quarter_end, QUARTER_RUSH, 1.0), 1.0), 0.0)
+    return float(((1 - chance) * in_last + chance * landed).mean())
+
+
 LOST_STAGE_CDF = {style: np.cumsum(w) / np.sum(w) for style, w in LOST_STAGE_WEIGHTS.items()}
 
 ACTIVITY_KINDS = len(GENERATED_ACTIVITY_TYPES)

@@ -24,6 +24,7 @@ from crm.models import Activity, Contact, Deal, DealStageEvent
 from simulations.engine import scenario_style
 from simulations.engine.catalog import LOST_STAGE_WEIGHTS, OPEN_STAGES
 from simulations.engine.localtime import CONSUMER, PROFILES, REP_PROFILE, ZONE_COUNTRY, ZONES, window_calendar
+from simulations.engine.trajectories import CLOSE_RUSH, QUARTER_RUSH, rush_share
 from simulations.models import Simulation
 from simulations.reads.calibration_statistics import STANDARD_ERRORS, rounded
 
@@ -163,7 +164,7 @@ def _path_rows(simulation: Simulation, style: str) -> list[dict]:
     ]  # fmt: skip
 
 
-def _month_end_row(simulation: Simulation) -> dict:
+def _month_end_row(simulation: Simulation, style: str) -> dict:
     closes: list[dt.datetime] = [
         c
         for c in Deal.objects.filter(simulation=simulation, closed_at__isnull=False)
@@ -171,12 +172,15 @@ def _month_end_row(simulation: Simulation) -> dict:
         .values_list("closed_at", flat=True)[:CLOSED_SAMPLE]
         if c is not None
     ]
-    start, end = simulation.window_start.date(), simulation.window_end.date()
-    days = [start + dt.timedelta(days=i) for i in range((end - start).days)]
-    last3 = sum(1 for d in days if (d + dt.timedelta(days=3)).month != d.month) / max(len(days), 1)
+    first, last = int(simulation.window_start.timestamp()) // 86_400, int(simulation.window_end.timestamp()) // 86_400
+    expected = rush_share(first, last, CLOSE_RUSH[style])
     realized = float(np.mean([(c + dt.timedelta(days=3)).month != c.month for c in closes])) if closes else None
-    return _row("closes in the last 3 days of a month", last3, realized, _binomial(last3, len(closes)), len(closes),
-                "no close rush yet (engine 3): expected is the calendar's share of such days")  # fmt: skip
+    note = (
+        f"close rush strength {CLOSE_RUSH[style]:g} (x{QUARTER_RUSH:g} at quarter ends); expected for closes spread "
+        "evenly over the window's days"
+    )
+    return _row("closes in the last 3 days of a month", expected, realized, _binomial(expected, len(closes)),
+                len(closes), note)  # fmt: skip
 
 
 def realism_rows(simulation: Simulation) -> list[dict[str, Any]]:
@@ -186,5 +190,5 @@ def realism_rows(simulation: Simulation) -> list[dict[str, Any]]:
         *_local_time_rows(simulation, style),
         *_stage_fit_rows(simulation),
         *_path_rows(simulation, style),
-        _month_end_row(simulation),
+        _month_end_row(simulation, style),
     ]

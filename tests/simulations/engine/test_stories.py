@@ -36,6 +36,7 @@ from simulations.engine.trajectories import (
     RUSH_PULL_DAYS,
     RUSH_PUSH_DAYS,
     month_end_rush,
+    rush_share,
 )
 
 from .support import DAY, concat, generate_by_slot, make_inputs
@@ -267,6 +268,7 @@ def test_month_end_rush_moves_the_share_of_closes_the_rule_gives():
         landed = _in_last_days(targets).mean()
         expected += (1 - chance) * float(_in_last_days(d)[0]) + chance * landed
     expected /= 365
+    assert abs(rush_share(first, first + 365, CLOSE_RUSH["b2b"]) - expected) < 1e-9
     realized = _in_last_days(rushed // DAY).mean()
     assert realized > 2 * _in_last_days(close // DAY).mean()
     assert abs(realized - expected) <= four_se(expected, n)
