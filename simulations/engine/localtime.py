@@ -93,6 +93,7 @@ CAMPAIGN = Profile(
 )
 """Marketing e-mail sends: 09:00-11:00 and 14:00-16:00 local, rarely at weekends."""
 PROFILES = (REP_B2B, REP_B2C, CONSUMER, CAMPAIGN)
+OFF_DAY_RATES = np.array([p.off_day_rate for p in PROFILES])
 REP_PROFILE = {"b2b": 0, "b2c": 1}
 CONSUMER_PROFILE, CAMPAIGN_PROFILE = 2, 3
 
@@ -160,26 +161,37 @@ def human_times(
     times = np.ravel(times)
     zone = np.broadcast_to(zone, shape).ravel()
     keep_u, clock_u = np.ravel(keep_u), np.ravel(clock_u)
-    last = cal.first + cal.days - 1
-    inside = (times >= cal.first * DAY) & (times < last * DAY)
-    t = np.where(inside, times, cal.first * DAY)
+    days = cal.days
+    # Inside the calendar (less its first and last day) every day index below is in range: no clipping.
+    inside = (times >= (cal.first + 1) * DAY) & (times < (cal.first + days - 1) * DAY)
+    t = np.where(inside, times, (cal.first + 1) * DAY)
     country = ZONE_COUNTRY[zone]
-    local_day = (t + cal.offset[zone, t // DAY - cal.first]) // DAY
-    i = np.clip(local_day - cal.first, 0, cal.days - 1)
-    profiles = np.broadcast_to(np.asarray(profile, dtype=np.int64), shape).ravel()
-    off_rate = np.array([p.off_day_rate for p in PROFILES])[profiles]
-    move = cal.off[country, i] & (keep_u >= off_rate)
+    offset = cal.offset.ravel()
+    local_day = (t + offset[zone * days + (t // DAY - cal.first)]) // DAY
+    i = local_day - cal.first
+    cell = country * days + i
+    if np.ndim(profile) == 0:
+        off_rate: float | np.ndarray = PROFILES[int(profile)].off_day_rate
+    else:
+        profiles = np.broadcast_to(np.asarray(profile, dtype=np.int64), shape).ravel()
+        off_rate = OFF_DAY_RATES[profiles]
+    move = cal.off.ravel()[cell] & (keep_u >= off_rate)
     # A moved action lands on one of the two working days before or three after, evenly (no Monday pile).
-    spread = np.floor((keep_u - off_rate) / np.maximum(1.0 - off_rate, 1e-12) * SPREAD.size).astype(np.int64)
-    target = cal.before[country, i] + SPREAD[np.clip(spread, 0, SPREAD.size - 1)]
-    target = np.clip(target, 0, cal.work_days.shape[1] - 1)
-    day = np.where(move, cal.work_days[country, target], cal.first + i)
-    clock = np.empty(times.shape, dtype=np.int64)
-    for k, p in enumerate(PROFILES):
-        rows = np.flatnonzero(profiles == k)
-        if rows.size:
-            clock[rows] = p.clock_table[(clock_u[rows] * CLOCK_BUCKETS).astype(np.int64)]
-    moved = day * DAY + clock - cal.offset[zone, day - cal.first]
+    spread = ((keep_u - off_rate) / np.maximum(1.0 - off_rate, 1e-12) * SPREAD.size).astype(np.int64)
+    spread = SPREAD[np.minimum(np.maximum(spread, 0), SPREAD.size - 1)]
+    width = cal.work_days.shape[1]
+    target = np.minimum(np.maximum(cal.before.ravel()[cell] + spread, 0), width - 1)
+    day = np.where(move, cal.work_days.ravel()[country * width + target], local_day)
+    bucket = (clock_u * CLOCK_BUCKETS).astype(np.int64)
+    if np.ndim(profile) == 0:
+        clock = PROFILES[int(profile)].clock_table[bucket]
+    else:
+        clock = np.empty(times.shape, dtype=np.int64)
+        for k, p in enumerate(PROFILES):
+            rows = np.flatnonzero(profiles == k)
+            if rows.size:
+                clock[rows] = p.clock_table[bucket[rows]]
+    moved = day * DAY + clock - offset[zone * days + (day - cal.first)]
     return np.where(inside, moved, times).reshape(shape)
 
 
@@ -200,11 +212,13 @@ def not_before(
     ``keep_u`` chance to stay as ``human_times`` gives)."""
     early = moved < floor
     candidate = floor + (moved - floor) % DAY
-    day = np.clip(candidate // DAY - cal.first, 0, cal.days - 1)
-    local_day = (candidate + cal.offset[zone, day]) // DAY
-    i = np.clip(local_day - cal.first, 0, cal.days - 1)
+    days = cal.days
+    day = np.minimum(np.maximum(candidate // DAY - cal.first, 0), days - 1)
+    local_day = (candidate + cal.offset.ravel()[zone * days + day]) // DAY
+    i = np.minimum(np.maximum(local_day - cal.first, 0), days - 1)
     country = ZONE_COUNTRY[zone]
-    off_rate = np.array([p.off_day_rate for p in PROFILES])[profile]
-    following = cal.work_days[country, np.minimum(cal.before[country, i], cal.work_days.shape[1] - 1)]
-    shift = np.where(cal.off[country, i] & (keep_u >= off_rate), np.maximum(following - (cal.first + i), 0), 0)
-    return np.where(early, candidate + shift * DAY, moved)
+    cell = country * days + i
+    width = cal.work_days.shape[1]
+    following = cal.work_days.ravel()[country * width + np.minimum(cal.before.ravel()[cell], width - 1)]
+    shift = np.where(cal.off.ravel()[cell] & (keep_u >= OFF_DAY_RATES[profile]), following - (cal.first + i), 0)
+    return np.where(early, candidate + np.maximum(shift, 0) * DAY, moved)

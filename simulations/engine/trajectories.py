@@ -229,8 +229,12 @@ def lead_timelines(
     # Stage times are laid out on the nominal clock, then each moves to working time on its own; so the
     # deal's stage times hang off the nominal creation and every move has the same expected shift, which
     # cancels in the cycle (a deal's mean cycle stays avgSalesCycleDays).
+    # Only the steps that happen are moved (a lead that stops earlier keeps its nominal would-be times, which
+    # only bound its touches' span): SQL for leads reaching it, the rest for leads reaching opportunity.
     nominal_created = lifecycle[:, 4].copy()
-    lifecycle[:, 3:5] = human_times(lifecycle[:, 3:5], zone[:, None], rep, human_u[:, 0, :2], human_u[:, 1, :2], cal)
+    sql, opp = np.flatnonzero(depth >= 3), np.flatnonzero(depth == 4)
+    lifecycle[sql, 3] = human_times(lifecycle[sql, 3], zone[sql], rep, human_u[sql, 0, 0], human_u[sql, 1, 0], cal)
+    lifecycle[opp, 4] = human_times(lifecycle[opp, 4], zone[opp], rep, human_u[opp, 0, 1], human_u[opp, 1, 1], cal)
     lifecycle[:, 3] = np.minimum(lifecycle[:, 3], lifecycle[:, 4] - 1)  # order kept by moving SQL, not the deal
     lifecycle = np.maximum.accumulate(lifecycle - np.arange(5), axis=1) + np.arange(5)
     created = lifecycle[:, 4]
@@ -238,8 +242,11 @@ def lead_timelines(
     deal_times[:, 0] = created
     deal_times[:, 1:] = nominal_created[:, None] + np.floor(cycle[:, None] * shares).astype(np.int64)
     step = np.arange(stages + 1)
-    deal_times[:, 1:] = human_times(deal_times[:, 1:], zone[:, None], rep, human_u[:, 0, 2:], human_u[:, 1, 2:], cal)
-    deal_times[rows, transitions] = month_end_rush(deal_times[rows, transitions], rush_u, CLOSE_RUSH[style])
+    deal_times[opp, 1:] = human_times(
+        deal_times[opp, 1:], zone[opp, None], rep, human_u[opp, 0, 2:], human_u[opp, 1, 2:], cal
+    )
+    closing = deal_times[opp, transitions[opp]]
+    deal_times[opp, transitions[opp]] = month_end_rush(closing, rush_u[opp], CLOSE_RUSH[style])
     # Strictly increasing seconds up to the close, which stays where it is: earlier stages give way (moving the
     # close would bias the cycle); stages after the close of a lost deal never happen.
     deal_times[:, 1:] = np.where(step[1:] <= transitions[:, None], deal_times[:, 1:], NEVER)

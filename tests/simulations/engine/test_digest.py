@@ -122,5 +122,5 @@ def test_the_engine_version_pins_the_dataset():
     assert engine_digest(make_inputs("b2c", records=800, seed=1, distribution="business_hours")) == PINNED_B2C
 
 
-PINNED_B2B = "000190688e853759ef22288ca83908acd5d1eb17cdc157c6c170ad035580e9bd"
-PINNED_B2C = "53accdb6fca6d99970cc59f88a7d21481fe4433b65faa04bb1dc0c61b0e24b51"
+PINNED_B2B = "9245a5ebb99daa4e81d62bb8334601cb435405caa8b97424069a896ecf560ff4"
+PINNED_B2C = "06e73dddc610525ea7a0dcc5778ba70dd9df5eb8de055917051a9249b28a3f3e"
