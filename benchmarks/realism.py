@@ -4,12 +4,16 @@ Prints, for a B2B and a B2C simulation already written to the database (e.g. by
 ``manage.py start_simulation --scenario b2b --records 20000 --seed 7 --start 2026-01-01 --end 2026-07-01``),
 the figures issue 13 measured on engine 1, in the issue's order: owners and contact properties, engagement
 types and their fields, deals per account and committees, B2C households, value pools, cross-scenario sharing
-and deal properties. Reads the database only (the ORM), so it measures what a user of the CRM would see.
+and deal properties; then issue 14's top-of-issue figures (``stories``: stage fit of touches, local time,
+weekends and nights, month ends, the funnel's paths, outcomes). Reads the database only (the ORM), so it
+measures what a user of the CRM would see.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import math
 import os
 import re
 from collections import Counter
@@ -168,6 +172,121 @@ def figures(simulation: Any) -> list[tuple[str, str]]:
     return out
 
 
+LATE = re.compile(r"contract|negotiation|closing|onboarding|quote|proposal|budget|pricing", re.IGNORECASE)
+
+
+def _local(moment: Any, zone: str) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(zone))
+
+
+def _business(local: Any) -> bool:
+    return local.weekday() < 5 and 9 <= local.hour < 17
+
+
+def _corr(x: list[float], y: list[float]) -> str:
+    return f"{np.corrcoef(x, y)[0, 1]:.2f} (n={len(x):,})" if len(x) > 2 else "-"
+
+
+def _step_kind(order: list[str], a: str, b: str) -> str:
+    if a not in order or b not in order:
+        return "other"
+    gap = order.index(b) - order.index(a)
+    return "next" if gap == 1 else "skip" if gap > 1 else "back"
+
+
+def stories(simulation: Any) -> list[tuple[str, str]]:
+    """Issue 14's top-of-issue figures, in its order."""
+    from crm.models import Activity, Company, Contact, Deal, DealStageEvent, LifecycleEvent
+
+    out: list[tuple[str, str]] = []
+    add = out.append
+    contacts = {k: (stage, tz, created) for k, stage, tz, created in _rows(
+        Contact, simulation, "key", "lifecycle_stage", "timezone", "created_at")}  # fmt: skip
+    activities = _rows(Activity, simulation, "type", "subject", "contact_key", "deal_key", "occurred_at", "direction")
+    early = [a for a in activities if contacts[a[2]][0] in ("subscriber", "lead")]
+    add(("late-stage touches on subscribers/leads", _share(sum(1 for a in early if LATE.search(a[1])), len(early))))
+    onboarding = [a for a in activities if a[1] == "Onboarding call"]
+    off = sum(1 for a in onboarding if contacts[a[2]][0] != "customer")
+    add(("onboarding calls on non-customers", _share(off, len(onboarding))))
+    per_contact = Counter(a[2] for a in activities)
+    for stage in ("subscriber", "lead", "customer"):
+        keys = [k for k, c in contacts.items() if c[0] == stage]
+        mean = np.mean([per_contact[k] for k in keys]) if keys else float("nan")
+        add((f"activities per {stage}", f"{mean:.2f} over {len(keys):,}"))
+    won_at = dict(
+        LifecycleEvent.objects.filter(simulation=simulation, to_stage="customer").values_list(
+            "contact_key", "occurred_at"
+        )
+    )
+    touched = {a[2] for a in activities if a[2] in won_at and a[4] > won_at[a[2]]}
+    add(("customers touched after the win", _share(len(touched), len(won_at))))
+    add(("activities linked to a deal", _share(sum(1 for a in activities if a[3] is not None), len(activities))))
+
+    created = [c[2] for c in contacts.values()]
+    eastern = sum(1 for t in created if _business(_local(t, "America/New_York")))
+    pacific = sum(1 for t in created if _business(_local(t, "America/Los_Angeles")))
+    own = [_business(_local(c[2], c[1])) for c in contacts.values() if c[1]]
+    add(
+        (
+            "arrivals in US-Eastern / Pacific business hours",
+            f"{_share(eastern, len(created))} / {_share(pacific, len(created))}",
+        )
+    )
+    add(("arrivals in the contact's own business hours", _share(sum(own), len(own))))
+    weekday = Counter(t.weekday() for t in created)
+    tue_thu = (weekday[1] + weekday[2] + weekday[3]) / 3
+    add(("arrivals Fri / Mon vs Tue-Thu mean (UTC)", f"{weekday[4] / tue_thu:.2f} / {weekday[0] / tue_thu:.2f}"))
+    times = [a[4] for a in activities]
+    add(("activities on weekends (UTC)", _share(sum(1 for t in times if t.weekday() >= 5), len(times))))
+    add(("activities at 00:00-06:00 UTC", _share(sum(1 for t in times if t.hour < 6), len(times))))
+    rep = [a for a in activities if a[0] in ("note", "task", "meeting") or (a[0] == "call" and a[5] == "OUTBOUND")]
+    local = [_local(a[4], contacts[a[2]][1]) for a in rep if contacts[a[2]][1]]
+    add(
+        ("rep actions in local business hours 09-17 Mon-Fri", _share(sum(1 for t in local if _business(t)), len(local)))
+    )
+    add(("rep actions on local weekends", _share(sum(1 for t in local if t.weekday() >= 5), len(local))))
+    add(("rep actions at local 00:00-06:00", _share(sum(1 for t in local if t.hour < 6), len(local))))
+    inbound = [
+        _local(a[4], contacts[a[2]][1])
+        for a in activities
+        if a[5] in ("INBOUND", "INCOMING_EMAIL") and contacts[a[2]][1]
+    ]
+    add(("contact-started actions at local 18-23", _share(sum(1 for t in inbound if 18 <= t.hour < 23), len(inbound))))
+
+    deals = _rows(Deal, simulation, "key", "company_key", "amount_cents", "is_won", "created_at", "closed_at")
+    closed = [d for d in deals if d[5] is not None]
+    last3 = sum(1 for d in closed if (d[5] + dt.timedelta(days=3)).month != d[5].month)
+    add(("closes in the last 3 days of a month", _share(last3, len(closed))))
+    steps = Counter(_rows(LifecycleEvent, simulation, "from_stage", "to_stage"))
+    order = ["", "subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer"]
+    mix: Counter[str] = Counter()
+    for (a, b), n in steps.items():
+        mix[_step_kind(order, a, b)] += n
+    add(("lifecycle transitions (next/skip/back/other)", str(dict(mix))))
+    lost_from = Counter(
+        f
+        for (f,) in DealStageEvent.objects.filter(simulation=simulation, to_stage="closedlost").values_list(
+            "from_stage"
+        )
+    )
+    add(("lost deals by last open stage", str(dict(lost_from.most_common()))))
+    for label, outcome in (("won", True), ("lost", False)):
+        mine = [d for d in closed if d[3] is outcome]
+        if mine:
+            amount = np.median([d[2] for d in mine]) / 100
+            cycle = np.median([(d[5] - d[4]).total_seconds() / 86_400 for d in mine])
+            add((f"{label}: median amount / cycle", f"${amount:,.0f} / {cycle:.1f} d (n={len(mine):,})"))
+    add(("corr(amount, cycle) closed deals", _corr([d[2] for d in closed],
+                                                   [(d[5] - d[4]).total_seconds() for d in closed])))  # fmt: skip
+    employees = dict(_rows(Company, simulation, "key", "employees"))
+    sized = [d for d in deals if employees.get(d[1])]
+    add(("corr(ln amount, ln employees)", _corr([math.log(d[2]) for d in sized],
+                                               [math.log(employees[d[1]]) for d in sized])))  # fmt: skip
+    return out
+
+
 def shared_people(b2b: Any, b2c: Any) -> list[tuple[str, str]]:
     from crm.models import Contact
 
@@ -193,7 +312,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, simulation in simulations.items():
         print(f"== {name}: simulation #{simulation.pk}, {simulation.records:,} records, seed {simulation.seed}, "
               f"engine {simulation.engine_version}")  # fmt: skip
-        for label, value in figures(simulation):
+        for label, value in (*figures(simulation), *stories(simulation)):
             print(f"  {label:<52} {value}")
     print("== same seed, both scenarios")
     for label, value in shared_people(simulations["b2b"], simulations["b2c"]):

@@ -71,7 +71,7 @@ def _touchpoint_spec(name: str, what: str) -> ParameterSpec:
         hard_min=0,
         hard_max=50,
         unit="per lead",
-        help=f"Number of {what} logged per lead, drawn uniformly in [lo, hi].",
+        help=f"Number of {what} a rep logs per lead it works (from MQL on), drawn uniformly in [lo, hi].",
     )
 
 

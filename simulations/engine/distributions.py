@@ -468,16 +468,19 @@ def shape_arrivals(
     within a day, or to the nearest weekday for B2B).
 
     b2b: with probability 0.6 an arrival is redrawn into weekday office hours 09:00-17:00 UTC on the same
-         day (Saturday -> the Friday before, Sunday -> the Monday after), hour weights B2B_HOUR_WEIGHTS.
+         day (a Saturday or Sunday one onto a weekday of the same Monday-Sunday week, each weekday equally
+         likely, so weekends are thinned without piling onto Friday or Monday), hour weights
+         B2B_HOUR_WEIGHTS.
     b2c: with probability 0.25 (weekdays) or 0.45 (Saturday/Sunday) an arrival is redrawn into the same
          day's evening 18:00-24:00 UTC, hour weights B2C_HOUR_WEIGHTS.
     A redrawn time outside [start, end) keeps the original. Draws are made for every arrival so the stream
-    consumption does not depend on the outcome.
+    consumption does not depend on the outcome (b2b draws one more uniform per arrival, the weekday).
     """
     count = times.size
     chance = rng.random(count)
     hour_u = rng.random(count)
     second = rng.integers(0, HOUR, count)
+    weekday_u = rng.random(count) if scenario_style != "b2c" else np.zeros(0)
     days = times // DAY
     day = days * DAY
     weekday = (days + 3) % 7
@@ -487,7 +490,8 @@ def shape_arrivals(
     else:
         hours, weights = B2B_HOURS, B2B_HOUR_WEIGHTS
         moved = chance < B2B_SHAPING_SHARE
-        day = day + np.where(weekday == 5, -DAY, 0) + np.where(weekday == 6, DAY, 0)
+        target = np.minimum((weekday_u * 5).astype(np.int64), 4)
+        day = day + np.where(weekday >= 5, (target - weekday) * DAY, 0)
     cdf = np.cumsum(weights) / weights.sum()
     hour = hours[np.minimum(np.searchsorted(cdf, hour_u, side="right"), hours.size - 1)]
     candidate = day + hour * HOUR + second

@@ -3,8 +3,11 @@
 Times and counts come from the slot's structure; everything else from the slot's value stream, drawn for
 every activity whatever its type (fixed draw order, so no stream shifts):
 
-    subject u, three sentence indices, direction u, disposition index, duration normal, status u,
-    priority index, due offset (days), gap u
+    subject u, two sentence uniforms, disposition index, duration normal, status u, priority u,
+    due offset (days), gap u
+
+Subjects follow the activity's story phase (``touches``); directions come from the structure (who started
+the call or e-mail decides its local time).
 
 Bodies are sentences from fixed templates (catalog/pools) joined with spaces, personalised with the contact's
 and owner's first names; B2B bodies are longer (three sentences in a note, two lines in an e-mail) than B2C
@@ -27,25 +30,18 @@ from .catalog import (
 )
 from .pools import (
     CALL_LINES,
-    CALL_SUBJECTS,
     EMAIL_LINES,
-    EMAIL_SUBJECTS,
     MEETING_LINES,
-    MEETING_SUBJECTS,
     NOTE_OPENERS,
     NOTE_SENTENCES,
-    NOTE_SUBJECTS,
     TASK_LINES,
-    TASK_SUBJECTS,
 )
+from .touches import PHASES, subject_table
 from .trajectories import CALL, DAY, EMAIL, MEETING, NOTE, TASK
 
 Columns = dict[str, np.ndarray]
 
 _TYPES = np.array(ACTIVITY_TYPES, dtype=object)
-CALL_OUTBOUND = {"b2b": 0.75, "b2c": 0.45}
-"""Share of outbound calls: B2B reps prospect; consumers call in about as often as they are called."""
-EMAIL_OUTGOING = 0.65
 CONNECTED_LOG_MEDIAN = {"b2b": np.log(360.0), "b2c": np.log(150.0)}
 """Connected calls last lognormally around 6 minutes (B2B discovery/sales calls) or 2.5 minutes (B2C)."""
 CONNECTED_LOG_SD = 0.6
@@ -140,10 +136,7 @@ _SENT, _BOUNCED = _LABELS.index("SENT"), _LABELS.index("BOUNCED")
 
 @functools.lru_cache(maxsize=2)
 def _subjects(style: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(all subjects, first index per kind, count per kind), kinds in ACTIVITY_TYPES order."""
-    tables = (NOTE_SUBJECTS, TASK_SUBJECTS, CALL_SUBJECTS, EMAIL_SUBJECTS[style], MEETING_SUBJECTS[style])
-    sizes = np.array([len(t) for t in tables], dtype=np.int64)
-    return _arr(v for t in tables for v in t), np.cumsum(sizes) - sizes, sizes
+    return subject_table(style)
 
 
 @functools.lru_cache(maxsize=1)
@@ -156,6 +149,8 @@ def activity_values(
     style: str,
     rng: np.random.Generator,
     kind: np.ndarray,
+    phase: np.ndarray,
+    inbound: np.ndarray,
     time: np.ndarray,
     first: np.ndarray,
     owner_first: np.ndarray,
@@ -165,7 +160,6 @@ def activity_values(
     m = kind.size
     subject_u = rng.random(m)
     sentence = rng.random((m, 2))
-    direction_u = rng.random(m)
     disposition = np.searchsorted(np.cumsum(CALL_DISPOSITION_WEIGHTS), rng.random(m), side="right").clip(0, 5)
     duration_z = rng.standard_normal(m)
     status_u = rng.random(m)
@@ -174,7 +168,8 @@ def activity_values(
     gap_u = rng.random(m)
 
     subjects, offset, size = _subjects(style)
-    subject = subjects[offset[kind] + np.minimum((subject_u * size[kind]).astype(np.int64), size[kind] - 1)]
+    row = kind * len(PHASES) + phase
+    subject = subjects[offset[row] + np.minimum((subject_u * size[row]).astype(np.int64), size[row] - 1)]
     body = np.empty(m, dtype=object)
     direction = np.zeros(m, dtype=np.int64)
     status = np.zeros(m, dtype=np.int64)
@@ -203,7 +198,7 @@ def activity_values(
     priority[rows] = _choose(_PRIORITY, priority_u[rows])
 
     rows = np.flatnonzero(kind == CALL)
-    direction[rows] = np.where(direction_u[rows] < CALL_OUTBOUND[style], _CALL_DIRECTION[0], _CALL_DIRECTION[1])
+    direction[rows] = np.where(inbound[rows], _CALL_DIRECTION[1], _CALL_DIRECTION[0])
     outcome = disposition[rows]
     status[rows] = _DISPOSITION[outcome]
     connected = outcome == 0
@@ -219,7 +214,7 @@ def activity_values(
     body[rows[spoken]] = head[spoken] + first[rows[spoken]] + tail[spoken]
 
     rows = np.flatnonzero(kind == EMAIL)
-    outgoing = direction_u[rows] < EMAIL_OUTGOING
+    outgoing = ~inbound[rows]
     direction[rows] = np.where(outgoing, _EMAIL_DIRECTION[0], _EMAIL_DIRECTION[1])
     middles = _email_middles(style)
     middle = np.minimum((sentence[rows, 0] * middles.size).astype(np.int64), middles.size - 1)

@@ -17,9 +17,18 @@ import numpy as np
 from .accounts import Committees, Team, build_committees, build_team, resolve_deals
 from .distributions import sample_arrivals
 from .inputs import SLOT_SIZE, SimulationInputs, lead_count
+from .localtime import CITY_ZONE
 from .streams import ARRIVALS, COMPANIES, scenario_key, stream
 from .trajectories import lead_timelines
-from .values import CompanyValues, OwnerValues, PersonValues, company_values, owner_values, person_values
+from .values import (
+    CompanyValues,
+    OwnerValues,
+    PersonValues,
+    company_cities,
+    company_values,
+    owner_values,
+    person_values,
+)
 
 
 def scenario_style(scenario_id: str) -> str:
@@ -50,6 +59,8 @@ class Plan:
     member_rank: np.ndarray
     company_sizes: np.ndarray
     company_first_lead: np.ndarray
+    lead_zone: np.ndarray
+    """(N,) index into localtime.ZONES: the time zone of the lead's company city."""
     opportunity_at: np.ndarray
     deal_close: np.ndarray
     """(N,) close time of the deal each lead would open (the deal's close when the lead opens it)."""
@@ -182,13 +193,15 @@ def _build(inputs: SimulationInputs) -> Plan:
     member_rank = np.empty(total, dtype=np.int64)
     member_rank[by_company] = np.arange(total, dtype=np.int64) - group_start
 
+    cities = company_cities(inputs.seed, scenario_key(inputs.parameters.id), style, int(sizes.size))
+    lead_zone = CITY_ZONE[cities[lead_company]]
     slot_count = -(-total // SLOT_SIZE)
     opportunity_at = np.empty(total, dtype=np.int64)
     deal_close = np.empty(total, dtype=np.int64)
     deal_won = np.empty(total, dtype=bool)
     for k in range(slot_count):
         lo, hi = k * SLOT_SIZE, min((k + 1) * SLOT_SIZE, total)
-        timelines = lead_timelines(inputs, style, arrivals[lo:hi], k, amounts=False)
+        timelines = lead_timelines(inputs, style, arrivals[lo:hi], lead_zone[lo:hi], k, amounts=False)
         opportunity_at[lo:hi] = timelines.opportunity_at
         deal_close[lo:hi] = timelines.close_time
         deal_won[lo:hi] = timelines.won
@@ -207,6 +220,7 @@ def _build(inputs: SimulationInputs) -> Plan:
         member_rank=member_rank,
         company_sizes=sizes,
         company_first_lead=first_lead,
+        lead_zone=lead_zone,
         opportunity_at=opportunity_at,
         deal_close=deal_close,
         deal_won=deal_won,

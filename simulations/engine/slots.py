@@ -37,6 +37,7 @@ from .plan import Plan, build_plan, plan_arrivals, plan_company_count, scenario_
 from .pools import pools
 from .records import company_columns, company_domains, owner_columns, phones
 from .streams import SLOT_VALUES, stream
+from .touches import MARKETING, activity_phases
 from .trajectories import DAY, MAX_ACTIVITIES_PER_LEAD, SlotStructure, slot_structure
 from .values import CITY_TIMEZONE, COUNTRY_CODE
 
@@ -326,13 +327,17 @@ def generate_slot(plan: Plan, k: int) -> SlotData:
 
     lead, time, kind = s.activity_lead, s.activity_time, s.activity_kind
     order = np.lexsort((kind, time, lead))
-    lead, time, kind = lead[order], time[order], kind[order]
+    lead, time, kind, inbound = lead[order], time[order], kind[order], s.activity_inbound[order]
+    phase = activity_phases(style, time, s.lifecycle_times[lead], s.lifecycle_kept[lead], t.deal_times[lead])
+    phase = np.where(s.activity_campaign[order], MARKETING, phase)
     j = np.arange(lead.size) - np.searchsorted(lead, np.arange(n))[lead]
     deal_of = s.deal_of[lead]
     on_deal = (deal_of >= 0) & (time >= t.lifecycle[lead, 4])
     deal_key = np.where(on_deal, deal_of, -1)
     owner = np.where(on_deal, pv.deal_owner[np.maximum(deal_key, 0)], pv.owner[keys[lead]])
-    engagement = activity_values(style, rng, kind, time, first_names[lead], plan.owner_values.first_names[owner], end)
+    engagement = activity_values(
+        style, rng, kind, phase, inbound, time, first_names[lead], plan.owner_values.first_names[owner], end
+    )
     activities = {
         "key": keys[lead] * MAX_ACTIVITIES_PER_LEAD + j,
         "type": engagement["type"],

@@ -10,16 +10,23 @@ decide accounts globally):
     2. dwell exponentials (n, 4)    x DWELL_FRACTION x avgSalesCycleDays, whole seconds, at least 1 s
     3. amount normals (n)           ln(target amount) = mu + sigma z
     4. win uniforms (n)             won when u < dealWinRateBase - c z (bigger deals win less; mean unchanged)
-    5. lost stage integers (n)      0..S-1: the open pipeline stage a lost deal reached (S open stages)
+    5. lost stage uniforms (n)      the open pipeline stage a lost deal reached, by LOST_STAGE_WEIGHTS
     6. cycle gammas (n)             Gamma(CYCLE_SHAPE, 1 / CYCLE_SHAPE) x avgSalesCycleDays
     7. split exponentials (n, S)    the first m normalised = Dirichlet(1,...,1) share of each transition
     8. discount integers (n)        index into the style's DISCOUNTS
     9. product uniforms (n)         which eligible price-book product carries the amount
+   10. human-time uniforms (n, 2, 2 + S)  keep/clock uniforms of the rep's steps: SQL, opportunity and every
+                                    deal stage change (``localtime.human_times``)
+   11. rush uniforms (n, 2)         whether the close joins the month-end rush, and on which of the last days
 
 ``(SLOT_ACTIVITIES, k)`` (``slot_structure``):
 
     1. activity counts (n, 5)       notes, tasks, calls, emails, meetings uniform in their [lo, hi]
-    2. activity uniforms (sum)      position inside the lead's active span (meetings: its deal span)
+    2. activity uniforms (sum)      position inside the activity's span (``touches``: rep touches from the
+                                    MQL step, e-mails from arrival, meetings on the deal; a won deal's span
+                                    runs ONBOARDING_DAYS past the close)
+    3. human uniforms (sum, 3)      keep, clock (``localtime.human_times``) and inbound (calls and e-mails
+                                    the contact starts)
 
 Which deal a lead is on (its own, or an open one of its account that it joins) comes from the plan
 (``plan.deal_of``), decided globally; a lead on a deal takes that deal's close and outcome.
@@ -33,9 +40,19 @@ import numpy as np
 
 from crmsim.vocabulary import GENERATED_ACTIVITY_TYPES
 
-from .catalog import DISCOUNTS, EMAILS_PER_LEAD, MEETINGS_PER_DEAL, OPEN_STAGES, PRICE_BOOKS, PRICE_FIT
+from .catalog import (
+    DISCOUNTS,
+    EMAILS_PER_LEAD,
+    LOST_STAGE_WEIGHTS,
+    MEETINGS_PER_DEAL,
+    OPEN_STAGES,
+    PRICE_BOOKS,
+    PRICE_FIT,
+)
 from .inputs import SimulationInputs
+from .localtime import CAMPAIGN_PROFILE, CONSUMER_PROFILE, REP_PROFILE, human_times, not_before, window_calendar
 from .streams import SLOT_ACTIVITIES, SLOT_STRUCTURE, stream
+from .touches import ONBOARDING_DAYS
 
 DAY = 86_400
 DWELL_FRACTION = 0.1
@@ -46,6 +63,67 @@ CYCLE_SHAPE = 4.0
 WIN_AMOUNT_SLOPE = 0.25
 """Win probability = base - slope x min(base, 1 - base) x z (z: the amount's normal): the mean stays base
 (E z = 0; clipping at |z| > 4 is negligible) while the largest deals win least."""
+
+INBOUND_CALLS = {"b2b": 0.25, "b2c": 0.55}
+"""Share of calls the contact places: B2B reps prospect; consumers call in about as often as they are called."""
+INBOUND_EMAILS = 0.35
+"""Share of a worked lead's e-mails the contact sends (marketing e-mails are always sent by the portal)."""
+
+CLOSE_RUSH = {"b2b": 0.4, "b2c": 0.0}
+"""Chance that a close falling in the last 4-10 days of a month, or the first 5 of the next, is moved to one of
+the month's last RUSH_DAYS days (x QUARTER_RUSH in a quarter's last month, capped at 1): reps push deals over
+the line for the month's number and pull next month's in. B2C buyers keep no quota. An assumption, sized so the
+last three days of a B2B month get two to three times their calendar share of closes."""
+QUARTER_RUSH = 1.5
+RUSH_DAYS = 3
+RUSH_PUSH_DAYS = 10
+RUSH_PULL_DAYS = 5
+
+
+def month_end_rush(close: np.ndarray, u: np.ndarray, strength: float) -> np.ndarray:
+    """Closes moved into their month's last RUSH_DAYS days (see CLOSE_RUSH); the time of day is kept and a
+    Saturday or Sunday becomes the Friday before. ``u`` is (n, 2) uniforms."""
+    if strength <= 0 or close.size == 0:
+        return close
+    day = close // DAY
+    month = day.astype("datetime64[D]").astype("datetime64[M]")
+    month_start = month.astype("datetime64[D]").astype(np.int64)
+    next_start = (month + 1).astype("datetime64[D]").astype(np.int64)
+    pull = day - month_start < RUSH_PULL_DAYS
+    last_month_is_quarter_end = (month.astype(np.int64) - 1) % 3 == 2
+    quarter_end = np.where(pull, last_month_is_quarter_end, month.astype(np.int64) % 3 == 2)
+    chance = np.minimum(strength * np.where(quarter_end, QUARTER_RUSH, 1.0), 1.0)
+    push = (next_start - day > RUSH_DAYS) & (next_start - day <= RUSH_PUSH_DAYS)
+    end_day = np.where(pull, month_start, next_start)  # the first day after the month that rushes
+    target = end_day - 1 - np.minimum((u[:, 1] * RUSH_DAYS).astype(np.int64), RUSH_DAYS - 1)
+    weekday = (target + 3) % 7
+    target = target - np.maximum(weekday - 4, 0)
+    moved = (push | pull) & (u[:, 0] < chance) & (close < np.iinfo(np.int64).max // 8)
+    return np.where(moved, close + (target - day) * DAY, close)
+
+
+def rush_share(first_day: int, last_day: int, strength: float) -> float:
+    """Expected share of closes in a month's last RUSH_DAYS days when closes spread evenly over the epoch days
+    ``first_day .. last_day - 1`` and the month-end rush has ``strength``."""
+    day = np.arange(first_day, last_day, dtype=np.int64)
+    next_start = (day.astype("datetime64[D]").astype("datetime64[M]") + 1).astype("datetime64[D]").astype(np.int64)
+    in_last = (next_start - day <= RUSH_DAYS).astype(np.float64)
+    landed = np.zeros(day.size)
+    for k in range(RUSH_DAYS):
+        u = np.full((day.size, 2), 0.0)
+        u[:, 1] = (k + 0.5) / RUSH_DAYS
+        moved = month_end_rush(day * DAY, u, 1.0) // DAY  # u[:, 0] = 0: every eligible close moves
+        target_next = (moved.astype("datetime64[D]").astype("datetime64[M]") + 1).astype("datetime64[D]")
+        landed += (target_next.astype(np.int64) - moved <= RUSH_DAYS) / RUSH_DAYS
+    eligible = month_end_rush(day * DAY, np.zeros((day.size, 2)), 1.0) != day * DAY
+    month = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    pull = day - (month.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)) < RUSH_PULL_DAYS
+    quarter_end = np.where(pull, (month - 1) % 3 == 2, month % 3 == 2)
+    chance = np.where(eligible, np.minimum(strength * np.where(quarter_end, QUARTER_RUSH, 1.0), 1.0), 0.0)
+    return float(((1 - chance) * in_last + chance * landed).mean())
+
+
+LOST_STAGE_CDF = {style: np.cumsum(w) / np.sum(w) for style, w in LOST_STAGE_WEIGHTS.items()}
 
 ACTIVITY_KINDS = len(GENERATED_ACTIVITY_TYPES)
 NOTE, TASK, CALL, EMAIL, MEETING = range(ACTIVITY_KINDS)  # kind i is GENERATED_ACTIVITY_TYPES[i]
@@ -109,9 +187,10 @@ def _fit_prices(
 
 
 def lead_timelines(
-    inputs: SimulationInputs, style: str, arrival: np.ndarray, k: int, amounts: bool = True
+    inputs: SimulationInputs, style: str, arrival: np.ndarray, zone: np.ndarray, k: int, amounts: bool = True
 ) -> LeadTimelines:
-    """Funnel and would-be deal of slot k's leads (arrivals given), from ``(SLOT_STRUCTURE, k)`` only.
+    """Funnel and would-be deal of slot k's leads (arrivals and time zones given), from ``(SLOT_STRUCTURE, k)``
+    only. The rep's steps (SQL, opportunity, deal stage changes and the close) happen in working time.
 
     ``amounts=False`` skips fitting amounts to the price book (the plan and count mode need times and
     outcomes only); the stream is drawn the same either way, and amount columns are then empty.
@@ -126,11 +205,13 @@ def lead_timelines(
     dwell = np.maximum(1, np.rint(rng.exponential(DWELL_FRACTION * cycle_seconds, (n, 4)))).astype(np.int64)
     z = rng.standard_normal(n)
     win_u = rng.random(n)
-    lost_at = rng.integers(0, stages, n)
+    lost_at = np.minimum(np.searchsorted(LOST_STAGE_CDF[style], rng.random(n), side="right"), stages - 1)
     cycle = rng.gamma(CYCLE_SHAPE, cycle_seconds / CYCLE_SHAPE, n)
     split = rng.exponential(1.0, (n, stages))
     discount = rng.integers(0, len(DISCOUNTS[style]), n)
     product_u = rng.random(n)
+    human_u = rng.random((n, 2, 2 + stages))
+    rush_u = rng.random((n, 2))
 
     rows = np.arange(n)
     depth = np.cumprod(~dropped, axis=1).sum(axis=1)
@@ -143,12 +224,35 @@ def lead_timelines(
     lifecycle = np.empty((n, 5), dtype=np.int64)
     lifecycle[:, 0] = arrival
     lifecycle[:, 1:5] = arrival[:, None] + np.cumsum(dwell, axis=1)
+    cal = window_calendar(inputs.start, inputs.end)
+    rep = REP_PROFILE[style]
+    # Stage times are laid out on the nominal clock, then each moves to working time on its own; so the
+    # deal's stage times hang off the nominal creation and every move has the same expected shift, which
+    # cancels in the cycle (a deal's mean cycle stays avgSalesCycleDays).
+    # Only the steps that happen are moved (a lead that stops earlier keeps its nominal would-be times, which
+    # only bound its touches' span): SQL for leads reaching it, the rest for leads reaching opportunity.
+    nominal_created = lifecycle[:, 4].copy()
+    sql, opp = np.flatnonzero(depth >= 3), np.flatnonzero(depth == 4)
+    lifecycle[sql, 3] = human_times(lifecycle[sql, 3], zone[sql], rep, human_u[sql, 0, 0], human_u[sql, 1, 0], cal)
+    lifecycle[opp, 4] = human_times(lifecycle[opp, 4], zone[opp], rep, human_u[opp, 0, 1], human_u[opp, 1, 1], cal)
+    lifecycle[:, 3] = np.minimum(lifecycle[:, 3], lifecycle[:, 4] - 1)  # order kept by moving SQL, not the deal
+    lifecycle = np.maximum.accumulate(lifecycle - np.arange(5), axis=1) + np.arange(5)
     created = lifecycle[:, 4]
     deal_times = np.empty((n, stages + 1), dtype=np.int64)
     deal_times[:, 0] = created
-    deal_times[:, 1:] = created[:, None] + np.floor(cycle[:, None] * shares).astype(np.int64)
+    deal_times[:, 1:] = nominal_created[:, None] + np.floor(cycle[:, None] * shares).astype(np.int64)
     step = np.arange(stages + 1)
-    deal_times = np.maximum.accumulate(deal_times - step, axis=1) + step  # strictly increasing seconds
+    deal_times[opp, 1:] = human_times(
+        deal_times[opp, 1:], zone[opp, None], rep, human_u[opp, 0, 2:], human_u[opp, 1, 2:], cal
+    )
+    closing = deal_times[opp, transitions[opp]]
+    deal_times[opp, transitions[opp]] = month_end_rush(closing, rush_u[opp], CLOSE_RUSH[style])
+    # Strictly increasing seconds up to the close, which stays where it is: earlier stages give way (moving the
+    # close would bias the cycle); stages after the close of a lost deal never happen.
+    deal_times[:, 1:] = np.where(step[1:] <= transitions[:, None], deal_times[:, 1:], NEVER)
+    deal_times = np.minimum.accumulate((deal_times - step)[:, ::-1], axis=1)[:, ::-1] + step
+    deal_times[:, 0] = created
+    deal_times = np.maximum.accumulate(deal_times - step, axis=1) + step
     close_time = deal_times[rows, transitions]
     deal_codes = np.broadcast_to(step, (n, stages + 1)).copy()
     deal_codes[rows, transitions] = np.where(won, won_code, lost_code)
@@ -200,6 +304,10 @@ class SlotStructure:
     """Slot-local lead index of every kept activity (grouped by lead, kinds in order)."""
     activity_kind: np.ndarray
     activity_time: np.ndarray
+    activity_inbound: np.ndarray
+    """The contact started it (an inbound call, an e-mail the contact sent)."""
+    activity_campaign: np.ndarray
+    """A marketing e-mail (sent while the lead is a subscriber or lead, at campaign send times)."""
 
     @property
     def size(self) -> int:
@@ -222,7 +330,7 @@ def slot_structure(plan, k: int, amounts: bool = True) -> SlotStructure:  # plan
     end = plan.inputs.end
     style = plan.scenario_style
     arrival = plan.arrivals[lo:hi]
-    t = lead_timelines(plan.inputs, style, arrival, k, amounts)
+    t = lead_timelines(plan.inputs, style, arrival, plan.lead_zone[lo:hi], k, amounts)
     keys = np.arange(lo, hi, dtype=np.int64)
     rows = np.arange(n)
 
@@ -248,23 +356,41 @@ def slot_structure(plan, k: int, amounts: bool = True) -> SlotStructure:  # plan
     deal_final_code = t.deal_codes[rows, np.maximum(deal_events_kept.sum(axis=1) - 1, 0)]
     closed = opener & (t.close_time < end)
 
-    # Activities fall uniformly in the lead's active span: arrival to its deal's close, or, for a lead not on
-    # a deal that stopped at stage s, to when it would have taken its next step (its last dwell). Meetings
-    # fall in the deal part of the span (from the lead's opportunity on).
+    # Activities fall uniformly in their span (see touches): rep touches (notes, tasks, calls) from the MQL step
+    # of a lead a rep works, e-mails from arrival, meetings from the opportunity; the span ends at the deal's
+    # close (a won deal's: ONBOARDING_DAYS later) or, without a deal, when the lead would have taken its next
+    # step. Then each moves to its actor's working time.
     rng = stream(plan.inputs.seed, SLOT_ACTIVITIES, k)
     style_emails, style_meetings = EMAILS_PER_LEAD[style], MEETINGS_PER_DEAL[style]
     bounds = np.array([p.notesPerLead, p.tasksPerLead, p.callsPerLead, style_emails, style_meetings], dtype=np.int64)
     counts = rng.integers(bounds[:, 0], bounds[:, 1] + 1, (n, ACTIVITY_KINDS))
     counts[:, MEETING] *= on_deal
-    activity_u = rng.random(int(counts.sum()))
-    span_end = np.where(on_deal, close, lifecycle[rows, np.minimum(t.depth + 1, 4)])
-    span_start = np.broadcast_to(arrival[:, None], (n, ACTIVITY_KINDS)).copy()
+    counts[:, :EMAIL] *= (t.depth >= 2)[:, None]
+    total = int(counts.sum())
+    activity_u = rng.random(total)
+    human_u = rng.random((total, 3))
+    span_end = np.where(on_deal, close + won * (ONBOARDING_DAYS * DAY), lifecycle[rows, np.minimum(t.depth + 1, 4)])
+    span_start = np.empty((n, ACTIVITY_KINDS), dtype=np.int64)
+    span_start[:, :EMAIL] = t.lifecycle[:, 2:3]
+    span_start[:, EMAIL] = arrival
     span_start[:, MEETING] = t.lifecycle[:, 4]
     per_lead = counts.ravel()
     activity_lead = np.repeat(np.repeat(rows, ACTIVITY_KINDS), per_lead)
     activity_kind = np.repeat(np.tile(np.arange(ACTIVITY_KINDS), n), per_lead)
     begin = span_start[activity_lead, activity_kind]
-    activity_time = begin + np.floor(activity_u * (span_end[activity_lead] - begin)).astype(np.int64)
+    nominal = begin + np.floor(activity_u * (span_end[activity_lead] - begin)).astype(np.int64)
+    inbound = human_u[:, 2] < np.where(activity_kind == CALL, INBOUND_CALLS[style], INBOUND_EMAILS)
+    campaign = (activity_kind == EMAIL) & ((t.depth[activity_lead] < 2) | (nominal < t.lifecycle[activity_lead, 2]))
+    inbound &= ((activity_kind == CALL) | (activity_kind == EMAIL)) & ~campaign
+    profile = np.where(campaign, CAMPAIGN_PROFILE, REP_PROFILE[style])
+    if style == "b2c":
+        profile = np.where(inbound, CONSUMER_PROFILE, profile)
+    cal = window_calendar(plan.inputs.start, end)
+    zones = plan.lead_zone[lo + activity_lead]
+    moved = human_times(nominal, zones, profile, human_u[:, 0], human_u[:, 1], cal)
+    # Never before the span (a rep's or the contact's e-mail: never before the MQL step).
+    floor = np.where((activity_kind == EMAIL) & ~campaign, t.lifecycle[activity_lead, 2], begin)
+    activity_time = not_before(moved, floor, zones, profile, human_u[:, 0], cal)
     kept = activity_time < end
 
     return SlotStructure(
@@ -284,4 +410,6 @@ def slot_structure(plan, k: int, amounts: bool = True) -> SlotStructure:  # plan
         activity_lead=activity_lead[kept],
         activity_kind=activity_kind[kept],
         activity_time=activity_time[kept],
+        activity_inbound=inbound[kept],
+        activity_campaign=campaign[kept],
     )

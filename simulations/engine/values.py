@@ -106,10 +106,8 @@ class CompanyValues:
     first_name_offset: np.ndarray
 
 
-def company_values(seed: int, scenario: int, style: str, sizes: np.ndarray, team: Team) -> CompanyValues:
-    rng = stream(seed, COMPANY_VALUES, scenario)
-    count = sizes.size
-    blanks = BLANK_RATES[style]
+def _places(rng: np.random.Generator, style: str, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """(country, city) of ``count`` companies: the first two draws of their value stream."""
     country = _choice(rng, COUNTRY_MIX[style], count)
     city = np.empty(count, dtype=np.int64)
     first_city = 0
@@ -119,6 +117,20 @@ def company_values(seed: int, scenario: int, style: str, sizes: np.ndarray, team
         rows = country == c
         city[rows] = first_city + np.searchsorted(weights / weights[-1], city_u[rows], side="right")
         first_city += len(spec.cities)
+    return country, city
+
+
+def company_cities(seed: int, scenario: int, style: str, count: int) -> np.ndarray:
+    """The city (index into CITY_*) of every company, equal to ``company_values(...).city``, without the
+    other values: the structure reads it for local time."""
+    return _places(stream(seed, COMPANY_VALUES, scenario), style, count)[1]
+
+
+def company_values(seed: int, scenario: int, style: str, sizes: np.ndarray, team: Team) -> CompanyValues:
+    rng = stream(seed, COMPANY_VALUES, scenario)
+    count = sizes.size
+    blanks = BLANK_RATES[style]
+    country, city = _places(rng, style, count)
     rank = occurrence(country)
     offsets = rng.integers(0, 2**31, len(COUNTRIES))
     name_u = rng.random(count)

@@ -17,6 +17,7 @@ from crm.models import Activity, Contact, Deal, LifecycleEvent
 from crmsim.vocabulary import FUNNEL_STAGES, GENERATED_ACTIVITY_TYPES, LIFECYCLE_STAGES
 from scenarios.parameters import TOUCHPOINT_KINDS, ScenarioParameters
 from simulations.engine import lead_count
+from simulations.engine.touches import ONBOARDING_DAYS
 from simulations.engine.trajectories import CYCLE_SHAPE, DAY, DWELL_FRACTION
 from simulations.lifecycle.requests import engine_inputs
 from simulations.models import Simulation
@@ -33,6 +34,10 @@ from simulations.reads.calibration_statistics import (
 
 HORIZON_DWELLS = 20
 """How many mean funnel dwells before the window's end a story must have stopped to count as finished."""
+
+HUMAN_TIME_SLACK_DAYS = 10
+"""Moving an action to working time shifts it by a few days at most (a long weekend plus SPREAD working days);
+a story counts as finished when its span ended this long before the window's end."""
 
 CHUNK_SIZE = 50_000
 
@@ -325,18 +330,29 @@ def _company_rows(ctx: CalibrationContext) -> list[CalibrationRow]:
 
 
 def _finished_leads(ctx: CalibrationContext) -> tuple[QuerySet[Deal], QuerySet[Any, Any]]:
-    """Leads whose activities are all written: closed deals, and leads without a deal whose last funnel step
-    happened HORIZON_DWELLS mean dwells before the end (their activity span ends one dwell after that step).
+    """Leads a rep works whose activities are all written: deals closed HUMAN_TIME_SLACK_DAYS before the end
+    (won ones ONBOARDING_DAYS earlier still: their touches run on after the win), and leads without a deal that
+    reached MQL (rep touches start there) and whose last funnel step happened HORIZON_DWELLS mean dwells before
+    the end (their activity span ends one dwell after that step).
 
     Which leads are finished depends on times and funnel outcomes only, never on the activity counts, so the
     selection does not bias the counts.
     """
-    closed = ctx.deals.filter(closed_at__isnull=False)
+    end = ctx.simulation.window_end
+    slack = dt.timedelta(days=HUMAN_TIME_SLACK_DAYS)
+    closed = ctx.deals.filter(
+        Q(is_won=False, closed_at__lt=end - slack)
+        | Q(is_won=True, closed_at__lt=end - slack - dt.timedelta(days=ONBOARDING_DAYS))
+    )
     stopped = (
         ctx.events.order_by()
         .values("contact_key")
         .annotate(last=Max("seq"), last_at=Max("occurred_at"))
-        .filter(last__lt=LIFECYCLE_STAGES.index("opportunity"), last_at__lt=ctx.finished_before)
+        .filter(
+            last__gte=LIFECYCLE_STAGES.index("marketingqualifiedlead"),
+            last__lt=LIFECYCLE_STAGES.index("opportunity"),
+            last_at__lt=ctx.finished_before,
+        )
     )
     return closed, stopped
 

@@ -37,6 +37,7 @@ from simulations.reads.calibration_checks import CHECKS, CalibrationContext
 from simulations.reads.calibration_statistics import CalibrationRow
 from simulations.reads.digest import database_digest
 from simulations.reads.progress import progress as simulation_progress
+from simulations.reads.realism import realism_rows
 
 
 def calibration_rows(simulation: Simulation) -> list[CalibrationRow]:
@@ -81,5 +82,6 @@ def calibration_report(simulation: Simulation) -> dict[str, Any]:
         "percent": progress["percent"],
         "calibration": [row.to_json() for row in rows],
         "allOk": all(row.verdict == "OK" for row in rows),
+        "realism": realism_rows(simulation),
         "digest": database_digest(simulation),
     }

@@ -48,6 +48,14 @@ def test_builtin_presets_at_twenty_thousand_records_calibrate_all_ok(
     ]
     assert not_ok == []
     assert report["allOk"] is True
+    realism_not_ok = [(r["measure"], r["realized"], r["expected"]) for r in report["realism"] if r["verdict"] != "OK"]
+    assert realism_not_ok == []
+    assert {r["measure"] for r in report["realism"]} >= {
+        "rep actions in local working hours",
+        "rep actions on a local day off",
+        "late-stage touches on subscribers and leads",
+        "onboarding calls on non-customers",
+    }
 
 
 @pytest.fixture
@@ -153,3 +161,31 @@ def test_truncated_gamma_mean_matches_a_simulated_truncated_sample() -> None:
     expected, standard_error = truncated_gamma_mean(60.0, 4, limits[kept])
     assert abs(draws[kept].mean() - expected) <= 4 * standard_error
     assert truncated_gamma_mean(60.0, 4, np.full(10, 1e6))[0] == pytest.approx(60.0)
+
+
+@pytest.mark.django_db
+def test_realism_rows_turn_to_warn_when_the_stories_are_broken(small_b2b: Simulation) -> None:
+    from django.db.models import F
+
+    from crm.models import Activity, Contact
+    from simulations.reads.realism import realism_rows
+
+    before = {r["measure"]: r for r in realism_rows(small_b2b)}
+    assert all(r["verdict"] == "OK" for r in before.values()), [r for r in before.values() if r["verdict"] != "OK"]
+    early = Contact.objects.filter(simulation=small_b2b, lifecycle_stage="subscriber").values("key")
+    assert Activity.objects.filter(simulation=small_b2b, contact_key__in=early).update(subject="Send contract") > 0
+    Activity.objects.filter(simulation=small_b2b).update(occurred_at=F("occurred_at") + dt.timedelta(hours=12))
+    after = {r["measure"]: r for r in realism_rows(small_b2b)}
+    assert after["late-stage touches on subscribers and leads"]["verdict"] == "WARN"
+    assert after["rep actions in local working hours"]["verdict"] == "WARN"
+    assert after["lost deals dropping out at appointmentscheduled"]["verdict"] == "OK"
+
+
+@pytest.mark.django_db
+def test_text_output_shows_the_realism_table(small_b2b: Simulation) -> None:
+    out = StringIO()
+    call_command("simulation_report", str(small_b2b.pk), stdout=out)
+    lines = out.getvalue().splitlines()
+    header = lines[lines.index("Realism") + 1]
+    assert header.split() == ["measure", "expected", "realized", "tolerance", "sample", "verdict", "note"]
+    assert any(line.startswith("rep actions in local working hours") for line in lines)

@@ -70,4 +70,24 @@ class Command(BaseCommand):
         )
         warnings = sum(r["verdict"] != "OK" for r in rows)
         self.stdout.write(f"\n{len(rows) - warnings} OK, {warnings} WARN")
+        realism = report.get("realism") or []  # reports stored before engine 3 have none
+        if realism:
+            self.stdout.write("\nRealism")
+            self.stdout.write(
+                table(
+                    ["measure", "expected", "realized", "tolerance", "sample", "verdict", "note"],
+                    [
+                        [
+                            r["measure"],
+                            _cell(r["expected"]),
+                            _cell(r["realized"]),
+                            _cell(r["tolerance"]),
+                            r["sample"],
+                            r["verdict"],
+                            r["note"],
+                        ]
+                        for r in realism
+                    ],
+                )
+            )
         self.stdout.write(f"Digest {report['digest']}")

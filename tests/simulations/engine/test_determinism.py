@@ -146,14 +146,16 @@ def test_different_seeds_give_different_digests(seed: int, other: int):
         assert engine_digest(make_inputs(records=50, seed=seed)) != engine_digest(make_inputs(records=50, seed=other))
 
 
-def test_shifting_the_window_by_whole_weeks_shifts_only_the_timestamps():
-    """Nothing depends on the wall clock: the same seed over a window 10 weeks later is the same dataset
-    moved in time (linear arrivals, B2B shaping is weekly-periodic)."""
+def test_shifting_the_window_by_whole_weeks_shifts_arrivals_and_keeps_the_people():
+    """Nothing depends on the wall clock: the same seed over a window 10 weeks later has the same arrivals moved
+    in time (linear arrivals, B2B shaping is weekly-periodic) and the same people. Since engine 3 the human
+    times follow the calendar (daylight saving, public holidays: ``localtime``), so later events may differ."""
     shift = 70 * DAY
     a = make_inputs(records=1000, start=START)
     b = make_inputs(records=1000, start=START + shift)
     assert (build_plan(b).arrivals == build_plan(a).arrivals + shift).all()
-    assert count_plan(a).totals == count_plan(b).totals
+    totals_a, totals_b = count_plan(a).totals, count_plan(b).totals
+    for record_type in ("owners", "companies", "contacts"):
+        assert totals_a[record_type] == totals_b[record_type]
     slot_a, slot_b = generate_slot(build_plan(a), 0), generate_slot(build_plan(b), 0)
-    assert (slot_b.activities["occurred_at"] == slot_a.activities["occurred_at"] + shift).all()
     assert (slot_b.contacts["email"] == slot_a.contacts["email"]).all()

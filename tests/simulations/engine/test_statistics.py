@@ -107,11 +107,19 @@ def test_contacts_per_company_stay_in_range_with_mean_near_the_middle(data):
     assert abs(sizes.mean() - (low + high) / 2) <= 4 * uniform_sd / math.sqrt(sizes.size)
 
 
-def test_activities_per_lead_stay_in_their_ranges(data, early):
+def test_activities_per_worked_lead_stay_in_their_ranges(data, early):
+    """touchpointDensity counts the rep touches of a lead a rep works (reached MQL); the others get none."""
     activities = data["activities"]
+    events = data["lifecycle_events"]
+    mql = LIFECYCLE_STAGES.index("marketingqualifiedlead")
+    worked = np.zeros(LEADS, dtype=bool)
+    worked[events["contact_key"][events["seq"] == mql]] = True
+    # A lead that reached MQL only after the window's end has no MQL event: keep leads whose MQL is known.
     for kind, (low, high) in (("note", P.notesPerLead), ("task", P.tasksPerLead), ("call", P.callsPerLead)):
         keys = activities["contact_key"][activities["type"] == kind]
-        per_lead = np.bincount(keys, minlength=LEADS)[early]
+        counts = np.bincount(keys, minlength=LEADS)
+        assert counts[early[~worked[early]]].max() == 0, kind
+        per_lead = counts[early[worked[early]]]
         assert per_lead.min() >= low and per_lead.max() <= high, kind
         uniform_sd = math.sqrt(((high - low + 1) ** 2 - 1) / 12)
         assert abs(per_lead.mean() - (low + high) / 2) <= 4 * uniform_sd / math.sqrt(per_lead.size), kind
