@@ -1,7 +1,7 @@
 // The per-scenario accent: a subtle colour (and pluck pitch) that says which scenario a screen belongs to, on the
 // header's stripe, scenario chips and scenario tiles. Built-in scenarios have fixed hues; a staff preset gets a
 // hue from its slug. Whatever the hue, the colour's lightness is lowered until text in it reaches WCAG AA (4.5:1)
-// on white and on its own tint, so the accent never costs contrast (tests/ui/test_accent.py measures it).
+// on white, on the page's background and on its own tint, so the accent never costs contrast (tests/ui/test_accent.py measures it).
 
 import { api } from "./api.js";
 import { setPitch } from "./sound.js";
@@ -46,7 +46,8 @@ export function accentOf(slug) {
   const tint = hslToRgb(hue, 0.6, 0.95);
   let lightness = 0.45;
   let accent = hslToRgb(hue, 0.65, lightness);
-  while ((contrast(accent, [255, 255, 255]) < AA || contrast(accent, tint) < AA) && lightness > 0.05) {
+  const on = [[255, 255, 255], [245, 246, 248], tint]; // surface, page (--bg), its own tint
+  while (on.some((background) => contrast(accent, background) < AA) && lightness > 0.05) {
     lightness -= 0.01;
     accent = hslToRgb(hue, 0.65, lightness);
   }
