@@ -346,7 +346,7 @@ def test_8_none_planned_is_an_empty_bar_and_a_one_week_b2b_preview_says_why_it_h
     bar.wait_for()
     assert bar.get_attribute("aria-valuetext") == "none planned"
     assert "is-none" in (bar.get_attribute("class") or "")
-    assert box(bar.locator(".bar-fill"))["width"] == 0
+    assert bar.locator(".bar-fill").evaluate("(el) => el.getBoundingClientRect().width") == 0
     contacts = page.locator("#progress-table tr[data-type=contacts] [role=progressbar]")
     assert contacts.get_attribute("aria-valuetext") == f"0 of {simulation.planned['contacts']:,}"
     shot(page, "newcomer-08-none-planned", full_page=False)
