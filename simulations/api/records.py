@@ -42,6 +42,7 @@ from crmsim.vocabulary import (
 from simulations.api.endpoint import SimulationEndpoint
 from simulations.engine import format_amount
 from simulations.models import Simulation
+from simulations.reads.progress import processed_counts
 
 # --- serializers -------------------------------------------------------------------------------------------
 
@@ -226,12 +227,18 @@ class ByCreatedCursor(TimeOrderedCursor):
     ordering = ("created_at", "key")
 
     def total(self, queryset: Any, request: Request, view: Any) -> int:
-        """Counted afresh while the simulation may still write; once completed its rows never change, so the count
-        of a filtered list is kept (per simulation, list and filters) and paging on does not count again."""
+        """An unfiltered list's length is the simulation's processed count of that record type (kept in the same
+        transaction as the rows, so exact at any moment, and read from the slots' counters, not by counting
+        rows). A filtered list is counted: afresh while the simulation may still write; once it has completed
+        its rows never change, so the count is kept (per simulation, list and filters) and paging on does not
+        count again."""
         simulation = getattr(view, "simulation", None)
+        filters = sorted((k, v) for k, v in request.query_params.items() if k not in ("cursor", "pageSize"))
+        record_type = getattr(view, "record_type", None)
+        if simulation is not None and record_type is not None and not filters:
+            return processed_counts(simulation)[record_type]
         if simulation is None or simulation.status != Simulation.Status.COMPLETED:
             return super().total(queryset, request, view)
-        filters = sorted((k, v) for k, v in request.query_params.items() if k not in ("cursor", "pageSize"))
         digest = hashlib.sha256(repr(filters).encode()).hexdigest()
         key = f"records-count:{simulation.pk}:{type(view).__name__}:{digest}"
         counted = cache.get(key)
@@ -247,6 +254,7 @@ class ByOccurredCursor(ByCreatedCursor):
 
 class RecordListView(SimulationEndpoint, generics.ListAPIView):
     model: type[Model]
+    record_type: str | None = None  # its key in the processed counts (RECORD_TYPES), for the unfiltered total
     pagination_class = ByCreatedCursor
     filter_backends = [DjangoFilterBackend]
 
@@ -283,6 +291,7 @@ class CompanyListView(RecordListView):
     """A simulation's companies, by creation time then key."""
 
     model = Company
+    record_type = "companies"
     serializer_class = CompanySerializer
     filterset_class = CompanyFilter
 
@@ -295,6 +304,7 @@ class ContactListView(RecordListView):
     """A simulation's contacts, by creation time then key."""
 
     model = Contact
+    record_type = "contacts"
     serializer_class = ContactSerializer
     filterset_class = ContactFilter
 
@@ -307,6 +317,7 @@ class DealListView(RecordListView):
     """A simulation's deals, by creation time then key."""
 
     model = Deal
+    record_type = "deals"
     serializer_class = DealSerializer
     filterset_class = DealFilter
 
@@ -319,6 +330,7 @@ class ActivityListView(RecordListView):
     """A simulation's activities, by time then key."""
 
     model = Activity
+    record_type = "activities"
     serializer_class = ActivitySerializer
     filterset_class = ActivityFilter
     pagination_class = ByOccurredCursor

@@ -8,8 +8,10 @@ from collections.abc import Callable
 import pytest
 from django.core.cache import cache
 
-from crm.models import Activity, Contact, Deal, DealContact, DealStageEvent
-from simulations.models import Simulation
+from crm.models import Activity, Company, Contact, Deal, DealContact, DealStageEvent
+from simulations.lifecycle.control import start_simulation
+from simulations.materialize.slot import materialize_slot
+from simulations.models import Simulation, Slot
 from tests.api.conftest import Actors
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +31,25 @@ def test_every_page_of_a_list_carries_the_filtered_total(actors: Actors, complet
     deals = client.get(f"/api/simulations/{pk}/deals/?ownerKey={owner}").json()
     assert deals["count"] == Deal.objects.filter(simulation=completed_simulation, owner_key=owner).count() > 0
     assert client.get("/api/simulations/?pageSize=1").json()["count"] == 1
+    # Unfiltered totals come from the processed counts: they must be the tables' own counts.
+    for kind, model in (("companies", Company), ("contacts", Contact), ("deals", Deal), ("activities", Activity)):
+        total = client.get(f"/api/simulations/{pk}/{kind}/?pageSize=1").json()["count"]
+        assert total == model.objects.filter(simulation=completed_simulation).count() > 0, kind
+
+
+def test_a_partly_written_simulations_unfiltered_total_is_what_its_tables_hold(
+    actors: Actors, make_simulation: Callable[..., Simulation]
+) -> None:
+    simulation = start_simulation(simulation=make_simulation(actors.a, seed=9, records=6000))
+    slots = list(Slot.objects.filter(simulation=simulation).order_by("index"))
+    assert len(slots) > 2
+    materialize_slot(slot_id=slots[1].pk)  # one slot written, the rest not yet
+    client = actors.client("a")
+    for kind, model in (("companies", Company), ("contacts", Contact), ("deals", Deal), ("activities", Activity)):
+        total = client.get(f"/api/simulations/{simulation.pk}/{kind}/").json()["count"]
+        assert total == model.objects.filter(simulation=simulation).count(), kind
+    written = client.get(f"/api/simulations/{simulation.pk}/contacts/").json()["count"]
+    assert 0 < written < simulation.planned["contacts"]
 
 
 def test_a_running_simulations_totals_are_counted_afresh_and_a_completed_ones_kept(
