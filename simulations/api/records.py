@@ -240,7 +240,8 @@ class ByCreatedCursor(TimeOrderedCursor):
         if simulation is None or simulation.status != Simulation.Status.COMPLETED:
             return super().total(queryset, request, view)
         digest = hashlib.sha256(repr(filters).encode()).hexdigest()
-        key = f"records-count:{simulation.pk}:{type(view).__name__}:{digest}"
+        # The creation time too: SQLite may give a deleted simulation's id to the next one.
+        key = f"records-count:{simulation.pk}:{simulation.created_at.timestamp()}:{type(view).__name__}:{digest}"
         counted = cache.get(key)
         if counted is None:
             counted = super().total(queryset, request, view)
