@@ -42,9 +42,10 @@ bench: $(STAMP)
 bench-quick: $(STAMP)
 	$(PY) -m benchmarks --quick
 
-# The web server; in embedded mode it starts `manage.py simulation_runner` (one background process that plans and
+# The web server, after making sure the local demo account (demo / demo, DEBUG only) exists; in embedded mode it starts `manage.py simulation_runner` (one background process that plans and
 # runs simulations; lock and log beside crmsim.sqlite3, see docs/operations.md), which outlives it until idle.
 run: migrate
+	$(PY) manage.py demo_user
 	$(PY) manage.py runserver
 
 # Distributed mode on this machine (docs/operations.md). `services-up` makes sure PostgreSQL and Redis answer

@@ -95,11 +95,38 @@ class ThrottleCreates(ApiView):
 
 
 class TimeOrderedCursor(CursorPagination):
-    """Opaque-cursor pages (``?cursor=``, ``?pageSize=``); a cursor that does not decode is a 400, not DRF's 404."""
+    """Opaque-cursor pages (``?cursor=``, ``?pageSize=``); a cursor that does not decode is a 400, not DRF's 404.
+
+    Every page carries ``count``: how many items the whole (filtered) list has, so a client can say "50 of 1,234"
+    without paging to the end.
+    """
 
     page_size = 100
     page_size_query_param = "pageSize"
     max_page_size = 1000
+    count = 0
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
+        self.count = self.total(queryset, request, view)
+        return super().paginate_queryset(queryset, request, view)
+
+    def total(self, queryset: Any, request: Request, view: Any) -> int:
+        """The list's length; subclasses may cache it where the list cannot change."""
+        return int(queryset.count())
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {"count": self.count, "next": self.get_next_link(), "previous": self.get_previous_link(), "results": data}
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        described = super().get_paginated_response_schema(schema)
+        described["properties"] = {
+            "count": {"type": "integer", "description": "Items in the whole list (with its filters), every page."},
+            **described["properties"],
+        }
+        described["required"] = ["count", "next", "previous", "results"]
+        return described
 
     def decode_cursor(self, request: Request) -> Cursor | None:
         try:

@@ -236,6 +236,8 @@ CRMSIM_DISPATCH_HORIZON_SECONDS = env_float("CRMSIM_DISPATCH_HORIZON_SECONDS", 3
 CRMSIM_DISPATCH_INTERVAL_SECONDS = env_float("CRMSIM_DISPATCH_INTERVAL_SECONDS", 2.0)
 CRMSIM_SWEEP_AFTER_SECONDS = env_float("CRMSIM_SWEEP_AFTER_SECONDS", 120.0)
 CRMSIM_DEMO_USERNAME = env_str("CRMSIM_DEMO_USERNAME", "demo")
+# The local demo account's password: `make run` / `make demo` create the account with it, with DEBUG on only.
+CRMSIM_DEMO_PASSWORD = "demo"  # noqa: S105 - a local demo account, never created with DEBUG off
 # Embedded mode's runner process (simulations/drivers/runner.py, docs/operations.md): the web side spawns
 # `manage.py simulation_runner` when work is submitted and at its start-up (CRMSIM_RUNNER_AUTOSPAWN=false: start it
 # yourself); its lock and log sit beside the SQLite file, else in CRMSIM_RUNNER_DIR (default: the temp directory).

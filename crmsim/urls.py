@@ -10,7 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from crmsim import api as crmsim_api
 from crmsim import token_views
-from crmsim.views import spa
+from crmsim.views import CrmsimLoginView, spa
 
 api_patterns: list[URLPattern | URLResolver] = [
     path("auth/token/", crmsim_api.TokenView.as_view(), name="auth-token"),
@@ -30,6 +30,7 @@ handler404 = "crmsim.api.not_found"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/login/", CrmsimLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include((api_patterns, "api"))),
     path("healthz", crmsim_api.HealthView.as_view(), name="healthz"),

@@ -7,8 +7,12 @@ The full vocabulary (stages, types, paces, limits) is served by ``GET /api/vocab
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -26,3 +30,17 @@ def spa(request: HttpRequest) -> HttpResponse:
         "max_time_scale": MAX_TIME_SCALE,
     }
     return render(request, "spa.html", {"limits": limits})
+
+
+class CrmsimLoginView(LoginView):
+    """Django's login page, plus (with DEBUG on only) how to sign in locally: the demo account that
+    ``make run`` creates (``manage.py demo_user``), or how to create it when it is missing."""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if settings.DEBUG:
+            username = settings.CRMSIM_DEMO_USERNAME
+            context["demo_username"] = username
+            context["demo_password"] = settings.CRMSIM_DEMO_PASSWORD
+            context["demo_exists"] = get_user_model()._default_manager.filter(username=username).exists()
+        return context

@@ -46,12 +46,14 @@ class RangeField(forms.Field):
 
 
 def _value_field(spec: ParameterSpec) -> forms.Field:
-    label = f"{spec.path} ({spec.unit})"
+    # The label in words (the schema's), the API's path in the help: long camelCase paths broke mid-word.
+    label = f"{spec.label} ({spec.unit})"
+    help_text = f"{spec.help} Path: {spec.path}."
     if spec.kind == "int_range":
-        return RangeField(label=label, help_text=spec.help)
+        return RangeField(label=label, help_text=help_text)
     if spec.kind == "int":
-        return forms.IntegerField(label=label, help_text=spec.help)
-    return forms.FloatField(label=label, help_text=spec.help)
+        return forms.IntegerField(label=label, help_text=help_text)
+    return forms.FloatField(label=label, help_text=help_text)
 
 
 def _schema_fields() -> dict[str, forms.Field]:
@@ -60,10 +62,17 @@ def _schema_fields() -> dict[str, forms.Field]:
         fields[_value_name(spec)] = _value_field(spec)
         for end in ("min", "max"):
             fields[_bound_name(spec, end)] = forms.FloatField(
-                label=f"{spec.path} guardrail {end}",
+                label=f"{spec.label}: guardrail {end}",
                 help_text=f"Hard limit {spec.hard_min:g}..{spec.hard_max:g}.",
             )
     return fields
+
+
+def _faulty_bound(spec: ParameterSpec, low: float | None, high: float | None) -> str:
+    """Which guardrail field a problem belongs under: the bound outside the hard limits, else min."""
+    if high is not None and high > spec.hard_max and not (low is not None and low < spec.hard_min):
+        return "max"
+    return "min"
 
 
 class _PresetFormBase(forms.ModelForm):
@@ -103,14 +112,17 @@ class _PresetFormBase(forms.ModelForm):
         if self.errors:
             return cleaned
         problems = check_preset(parameters, guardrails)
-        # Errors go on the leaf's own fields; parameter errors only once the guardrails are sound, since a
-        # value cannot be judged against bounds that are themselves wrong.
+        # Every problem at once, each under its own field: a guardrail's under the bound that is wrong, a value's
+        # under the value (judged against its own guardrail where that one is sound, else the hard limits).
         for path, messages in problems.guardrails.items():
-            self.add_error(_bound_name(SPECS[path], "min") if path in SPECS else None, messages)
-        if not problems.guardrails:
-            for path, messages in problems.parameters.items():
-                field = _value_name(SPECS[path]) if path in SPECS else None
-                self.add_error(field, [f"{path}: {m}" for m in messages])
+            leaf = SPECS.get(path)
+            field = None
+            if leaf is not None:
+                low, high = cleaned.get(_bound_name(leaf, "min")), cleaned.get(_bound_name(leaf, "max"))
+                field = _bound_name(leaf, _faulty_bound(leaf, low, high))
+            self.add_error(field, messages)
+        for path, messages in problems.parameters.items():
+            self.add_error(_value_name(SPECS[path]) if path in SPECS else None, [f"{path}: {m}" for m in messages])
         self.instance.parameters = parameters
         self.instance.guardrails = guardrails
         return cleaned
@@ -133,11 +145,17 @@ class ScenarioPresetAdmin(admin.ModelAdmin):
     search_fields = ("slug", "name")
     readonly_fields = ("is_builtin", "version", "created_at", "updated_at", "resolved_preview")
 
+    class Media:
+        css = {"all": ["scenarios/admin/preset.css"]}  # value, min and max in even columns
+
     def get_fieldsets(self, request: HttpRequest, obj: ScenarioPreset | None = None) -> Any:
         rows = [(_value_name(spec), _bound_name(spec, "min"), _bound_name(spec, "max")) for spec in SCHEMA]
         return (
             (None, {"fields": ("slug", "name", "description")}),
-            ("Parameters and guardrails (value, min, max)", {"fields": rows}),
+            (
+                "Parameters and guardrails (value, min, max)",
+                {"fields": rows, "classes": ["preset-leaves"]},
+            ),
             ("Resolved preview", {"fields": ("resolved_preview",)}),
             ("Record", {"fields": ("is_builtin", "version", "created_at", "updated_at")}),
         )

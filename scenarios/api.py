@@ -44,6 +44,7 @@ class ParameterLeafSerializer(serializers.Serializer):
     """One leaf of scenarios.parameters.SCHEMA, with this preset's value and guardrail."""
 
     path = serializers.CharField(help_text="Dotted path, as used in overrides: dealAmount.mu.")
+    label = serializers.CharField(help_text="The path in words, for people: Deal amount · mu.")  # type: ignore[assignment]
     kind = serializers.ChoiceField(choices=["float", "int", "probability", "int_range"])
     hardMin = serializers.FloatField(source="hard_min", help_text="What the engine can run at all.")
     hardMax = serializers.FloatField(source="hard_max")
@@ -67,6 +68,7 @@ def schema_leaves(preset: ScenarioPreset) -> list[dict[str, Any]]:
         rows.append(
             {
                 "path": spec.path,
+                "label": spec.label,
                 "kind": spec.kind,
                 "hard_min": spec.hard_min,
                 "hard_max": spec.hard_max,

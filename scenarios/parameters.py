@@ -21,11 +21,12 @@ Vocabulary
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from crmsim.vocabulary import FUNNEL_STAGES
+from crmsim.vocabulary import FUNNEL_STAGES, LIFECYCLE_STAGE_TERMS
 
 TOUCHPOINT_KINDS: tuple[str, ...] = ("notesPerLead", "tasksPerLead", "callsPerLead")
 
@@ -50,7 +51,20 @@ class ParameterSpec:
 
     @property
     def label(self) -> str:
-        return self.path
+        """The path in words for people (the UI and the admin): ``funnelAttrition.marketingqualifiedlead.
+        dropProbability`` -> "Funnel attrition · MQL · drop probability"; the path stays the API's name."""
+        return parameter_label(self.path)
+
+
+def _words(name: str) -> str:
+    """``dealWinRateBase`` -> "deal win rate base"; ``mu`` stays "mu"."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).lower()
+
+
+def parameter_label(path: str) -> str:
+    stages = {term.value: term.label for term in LIFECYCLE_STAGE_TERMS}
+    parts = [stages.get(part) or _words(part) for part in path.split(".")]
+    return " · ".join([parts[0][:1].upper() + parts[0][1:], *parts[1:]])
 
 
 def _funnel_spec(stage: str) -> ParameterSpec:

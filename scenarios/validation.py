@@ -73,9 +73,17 @@ def validate_guardrails(guardrails: Any) -> dict[str, tuple[float, float]]:
 
     Every schema path must have bounds, inside the path's hard limits, with min <= max.
     """
+    result, errors = _guardrail_check(guardrails)
+    if errors:
+        raise InvalidParameters(errors)
+    return result
+
+
+def _guardrail_check(guardrails: Any) -> tuple[dict[str, tuple[float, float]], dict[str, list[str]]]:
+    """``(the sound bounds by path, the problems by path)``: one bad guardrail leaves the others usable."""
     errors: dict[str, list[str]] = {}
     if not isinstance(guardrails, Mapping):
-        raise InvalidParameters({"guardrails": ["Must be an object mapping parameter paths to [min, max]."]})
+        return {}, {"guardrails": ["Must be an object mapping parameter paths to [min, max]."]}
     result: dict[str, tuple[float, float]] = {}
     for path in guardrails:
         if path not in SPECS:
@@ -99,9 +107,7 @@ def validate_guardrails(guardrails: Any) -> dict[str, tuple[float, float]]:
             ]
         else:
             result[spec.path] = (low, high)
-    if errors:
-        raise InvalidParameters(errors)
-    return result
+    return result, errors
 
 
 def _leaf_errors(
@@ -196,17 +202,12 @@ class PresetProblems:
 def check_preset(parameters: Any, guardrails: Any) -> PresetProblems:
     """THE preset validation (model, API and admin): guardrails first, then the parameters against them.
 
-    When the guardrails are invalid the parameters are still checked, against the hard limits only, so every
-    problem is reported at once. A whole-column problem is keyed by the column's name
-    (``{"guardrails": ["Must be an object ..."]}``).
+    When some guardrails are invalid the parameters are still checked, each against its own guardrail where that
+    one is sound and against the hard limits where it is not, so every problem is reported at once. A
+    whole-column problem is keyed by the column's name (``{"guardrails": ["Must be an object ..."]}``).
     """
-    bounds = None
-    guardrail_errors: dict[str, list[str]] = {}
+    bounds, guardrail_errors = _guardrail_check(guardrails)
     parameter_errors: dict[str, list[str]] = {}
-    try:
-        bounds = validate_guardrails(guardrails)
-    except InvalidParameters as exc:
-        guardrail_errors = exc.errors
     try:
         validate_parameters(parameters, bounds)
     except InvalidParameters as exc:

@@ -8,19 +8,20 @@ times UTC with Z.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import django_filters as filters
 from django import forms
+from django.core.cache import cache
 from django.db.models import Model, QuerySet
-from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from crm.models import Activity, Company, Contact, Deal, DealContact, DealStageEvent, LifecycleEvent, Owner
+from crm.models import Activity, Company, Contact, Deal, Owner
 from crmsim.api import (
     MOMENT_SCHEMA,
     OBJECT_ERRORS,
@@ -31,7 +32,6 @@ from crmsim.api import (
 )
 from crmsim.vocabulary import (
     ACTIVITY_TYPES,
-    COMMITTEE_ROLES,
     DEAL_STAGES,
     DEAL_TYPES,
     LEAD_STATUSES,
@@ -42,6 +42,7 @@ from crmsim.vocabulary import (
 from simulations.api.endpoint import SimulationEndpoint
 from simulations.engine import format_amount
 from simulations.models import Simulation
+from simulations.reads.progress import processed_counts
 
 # --- serializers -------------------------------------------------------------------------------------------
 
@@ -219,8 +220,33 @@ class ActivityFilter(filters.FilterSet):
 # --- lists -------------------------------------------------------------------------------------------------
 
 
+COUNT_CACHE_SECONDS = 3600
+
+
 class ByCreatedCursor(TimeOrderedCursor):
     ordering = ("created_at", "key")
+
+    def total(self, queryset: Any, request: Request, view: Any) -> int:
+        """An unfiltered list's length is the simulation's processed count of that record type (kept in the same
+        transaction as the rows, so exact at any moment, and read from the slots' counters, not by counting
+        rows). A filtered list is counted: afresh while the simulation may still write; once it has completed
+        its rows never change, so the count is kept (per simulation, list and filters) and paging on does not
+        count again."""
+        simulation = getattr(view, "simulation", None)
+        filters = sorted((k, v) for k, v in request.query_params.items() if k not in ("cursor", "pageSize"))
+        record_type = getattr(view, "record_type", None)
+        if simulation is not None and record_type is not None and not filters:
+            return processed_counts(simulation)[record_type]
+        if simulation is None or simulation.status != Simulation.Status.COMPLETED:
+            return super().total(queryset, request, view)
+        digest = hashlib.sha256(repr(filters).encode()).hexdigest()
+        # The creation time too: SQLite may give a deleted simulation's id to the next one.
+        key = f"records-count:{simulation.pk}:{simulation.created_at.timestamp()}:{type(view).__name__}:{digest}"
+        counted = cache.get(key)
+        if counted is None:
+            counted = super().total(queryset, request, view)
+            cache.set(key, counted, COUNT_CACHE_SECONDS)
+        return int(counted)
 
 
 class ByOccurredCursor(ByCreatedCursor):
@@ -229,6 +255,7 @@ class ByOccurredCursor(ByCreatedCursor):
 
 class RecordListView(SimulationEndpoint, generics.ListAPIView):
     model: type[Model]
+    record_type: str | None = None  # its key in the processed counts (RECORD_TYPES), for the unfiltered total
     pagination_class = ByCreatedCursor
     filter_backends = [DjangoFilterBackend]
 
@@ -261,31 +288,11 @@ class OwnerListView(RecordListView):
         return super().get(request, *args, **kwargs)
 
 
-class DealContactSerializer(serializers.Serializer):
-    contactKey = serializers.IntegerField(source="contact_key")
-    role = serializers.ChoiceField(choices=COMMITTEE_ROLES)
-    isPrimary = serializers.BooleanField(source="is_primary")
-
-
-class DealContactsView(SimulationEndpoint):
-    @extend_schema(
-        operation_id="simulations_deals_contacts",
-        tags=["records"],
-        responses={200: DealContactSerializer(many=True), **OBJECT_ERRORS},
-    )
-    def get(self, request: Request, pk: int, key: int) -> Response:
-        """A deal's buying committee: its contacts with their roles, the primary contact first."""
-        get_object_or_404(Deal, simulation=self.simulation, key=key)
-        rows = DealContact.objects.filter(simulation=self.simulation, deal_key=key).order_by(
-            "-is_primary", "contact_key"
-        )
-        return Response(DealContactSerializer(rows, many=True).data)
-
-
 class CompanyListView(RecordListView):
     """A simulation's companies, by creation time then key."""
 
     model = Company
+    record_type = "companies"
     serializer_class = CompanySerializer
     filterset_class = CompanyFilter
 
@@ -298,6 +305,7 @@ class ContactListView(RecordListView):
     """A simulation's contacts, by creation time then key."""
 
     model = Contact
+    record_type = "contacts"
     serializer_class = ContactSerializer
     filterset_class = ContactFilter
 
@@ -310,6 +318,7 @@ class DealListView(RecordListView):
     """A simulation's deals, by creation time then key."""
 
     model = Deal
+    record_type = "deals"
     serializer_class = DealSerializer
     filterset_class = DealFilter
 
@@ -322,6 +331,7 @@ class ActivityListView(RecordListView):
     """A simulation's activities, by time then key."""
 
     model = Activity
+    record_type = "activities"
     serializer_class = ActivitySerializer
     filterset_class = ActivityFilter
     pagination_class = ByOccurredCursor
@@ -329,105 +339,3 @@ class ActivityListView(RecordListView):
     @_list_schema(ActivitySerializer, "activities")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
-
-
-# --- one contact's story -----------------------------------------------------------------------------------
-
-KIND_ORDER = {"lifecycle": 0, "dealStage": 1, "activity": 2}
-
-
-def contact_timeline(simulation: Simulation, contact: Contact) -> list[dict[str, Any]]:
-    """Lifecycle changes, the contact's deals' stage changes and activities, in time order.
-
-    Ties keep a stable, meaningful order: stage changes before activities, then by sequence or key.
-    """
-    items: list[tuple[Any, ...]] = []
-    for event in LifecycleEvent.objects.filter(simulation=simulation, contact_key=contact.key):
-        item: dict[str, Any] = {"kind": "lifecycle", "fromStage": event.from_stage or None, "toStage": event.to_stage}
-        items.append((event.occurred_at, KIND_ORDER["lifecycle"], (event.seq,), item))
-    # The deals the contact sits on (as primary contact or committee member), with its role on each.
-    roles = dict(
-        DealContact.objects.filter(simulation=simulation, contact_key=contact.key).values_list("deal_key", "role")
-    )
-    deals = {deal.key: deal for deal in Deal.objects.filter(simulation=simulation, key__in=list(roles))}
-    for change in DealStageEvent.objects.filter(simulation=simulation, deal_key__in=list(deals)):
-        deal = deals[change.deal_key]
-        item = {
-            "kind": "dealStage",
-            "dealKey": deal.key,
-            "dealName": deal.name,
-            "amount": format_amount(deal.amount_cents),
-            "role": roles[deal.key],
-            "fromStage": change.from_stage or None,
-            "toStage": change.to_stage,
-        }
-        items.append((change.occurred_at, KIND_ORDER["dealStage"], (change.deal_key, change.seq), item))
-    for activity in Activity.objects.filter(simulation=simulation, contact_key=contact.key):
-        item = {
-            "kind": "activity",
-            "key": activity.key,
-            "type": activity.type,
-            "subject": activity.subject,
-            "body": activity.body,
-            "direction": activity.direction,
-            "status": activity.status,
-            "durationSeconds": activity.duration_seconds,
-            "dueAt": activity.due_at,
-            "ownerKey": activity.owner_key,
-            "dealKey": activity.deal_key,
-        }
-        items.append((activity.occurred_at, KIND_ORDER["activity"], (activity.key,), item))
-    items.sort(key=lambda entry: entry[:3])
-    return [{"at": at, **item} for at, _, _, item in items]
-
-
-class TimelineItemSerializer(serializers.Serializer):
-    """One entry; which optional fields are present depends on ``kind``."""
-
-    at = MomentField()
-    kind = serializers.ChoiceField(choices=list(KIND_ORDER))
-    fromStage = serializers.CharField(required=False, allow_null=True, help_text="lifecycle, dealStage.")
-    toStage = serializers.CharField(required=False, help_text="lifecycle, dealStage.")
-    dealKey = serializers.IntegerField(required=False, allow_null=True, help_text="dealStage, activity.")
-    dealName = serializers.CharField(required=False, help_text="dealStage.")
-    amount = serializers.CharField(required=False, help_text="dealStage: the deal's amount, a decimal string.")
-    key = serializers.IntegerField(required=False, help_text="activity.")
-    type = serializers.ChoiceField(choices=ACTIVITY_TYPES, required=False, help_text="activity.")
-    subject = serializers.CharField(required=False, help_text="activity.")
-    body = serializers.CharField(required=False, help_text="activity.")
-    direction = serializers.CharField(required=False, help_text="activity: calls and e-mails.")
-    status = serializers.CharField(required=False, help_text="activity: task status, call disposition, ...")
-    durationSeconds = serializers.IntegerField(required=False, allow_null=True, help_text="activity.")
-    dueAt = MomentField(required=False, allow_null=True, help_text="activity: tasks.")
-    ownerKey = serializers.IntegerField(required=False, help_text="activity.")
-    role = serializers.ChoiceField(choices=COMMITTEE_ROLES, required=False, help_text="dealStage: the contact's role.")
-
-
-class TimelineSerializer(serializers.Serializer):
-    contact = ContactSerializer()
-    items = serializers.SerializerMethodField()
-
-    @extend_schema_field(TimelineItemSerializer(many=True))
-    def get_items(self, data: dict[str, Any]) -> list[dict[str, Any]]:
-        moment = MomentField()
-        return [
-            {
-                **item,
-                "at": moment.to_representation(item["at"]),
-                **({"dueAt": moment.to_representation(item["dueAt"])} if item.get("dueAt") else {}),
-            }
-            for item in data["items"]
-        ]
-
-
-class ContactTimelineView(SimulationEndpoint):
-    @extend_schema(
-        operation_id="simulations_contacts_timeline",
-        tags=["records"],
-        responses={200: TimelineSerializer, **OBJECT_ERRORS},
-    )
-    def get(self, request: Request, pk: int, key: int) -> Response:
-        """One contact's story in time order: lifecycle changes, deal stage changes and activities."""
-        contact = get_object_or_404(Contact, simulation=self.simulation, key=key)
-        items = contact_timeline(self.simulation, contact)
-        return Response(TimelineSerializer({"contact": contact, "items": items}).data)

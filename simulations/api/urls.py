@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from simulations.api import inputs, outputs, profile, records, simulations, sinks, vocabulary
+from simulations.api import inputs, outputs, profile, records, simulations, sinks, stories, vocabulary
 
 simulation_patterns: list[URLPattern | URLResolver] = [
     path("", simulations.SimulationListView.as_view(), name="simulation-list"),
@@ -19,9 +19,10 @@ simulation_patterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/owners/", records.OwnerListView.as_view(), name="simulation-owners"),
     path("<int:pk>/companies/", records.CompanyListView.as_view(), name="simulation-companies"),
     path("<int:pk>/contacts/", records.ContactListView.as_view(), name="simulation-contacts"),
-    path("<int:pk>/contacts/<int:key>/timeline/", records.ContactTimelineView.as_view(), name="contact-timeline"),
+    path("<int:pk>/contacts/<int:key>/timeline/", stories.ContactTimelineView.as_view(), name="contact-timeline"),
     path("<int:pk>/deals/", records.DealListView.as_view(), name="simulation-deals"),
-    path("<int:pk>/deals/<int:key>/contacts/", records.DealContactsView.as_view(), name="deal-contacts"),
+    path("<int:pk>/deals/<int:key>/", stories.DealPageView.as_view(), name="deal-page"),
+    path("<int:pk>/deals/<int:key>/contacts/", stories.DealContactsView.as_view(), name="deal-contacts"),
     path("<int:pk>/activities/", records.ActivityListView.as_view(), name="simulation-activities"),
     path("<int:pk>/deliveries/", sinks.DeliveriesView.as_view(), name="simulation-deliveries"),
     path("<int:pk>/deliveries/replay/", sinks.ReplayView.as_view(), name="simulation-deliveries-replay"),

@@ -25,6 +25,7 @@ def test_a_preset_carries_the_schema_leaves_with_limits_values_and_guardrails(ac
     mu = next(leaf for leaf in body["schema"] if leaf["path"] == "dealAmount.mu")
     assert mu == {
         "path": "dealAmount.mu",
+        "label": "Deal amount · mu",
         "kind": "float",
         "hardMin": 0.0,
         "hardMax": 20.0,

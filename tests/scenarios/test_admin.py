@@ -63,7 +63,8 @@ def test_posting_a_guardrail_beyond_the_hard_limit_is_an_error(admin_client_logg
     url = reverse("admin:scenarios_scenariopreset_change", args=[preset.pk])
     response = admin_client_logged_in.post(url, _form_data(preset, g__dealWinRateBase__max=1.5))
     assert response.status_code == 200
-    assert "hard limits" in str(response.context["adminform"].form.errors["g__dealWinRateBase__min"])
+    assert "hard limits" in str(response.context["adminform"].form.errors["g__dealWinRateBase__max"])
+    assert "g__dealWinRateBase__min" not in response.context["adminform"].form.errors, "under the bound that is wrong"
 
 
 def test_posting_a_valid_change_saves_bumps_the_version_and_logs_it(admin_client_logged_in: Client) -> None:

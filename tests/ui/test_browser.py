@@ -183,7 +183,7 @@ def test_wizard_runs_a_backfill_to_a_completed_dashboard_and_a_contact_timeline(
 
     # Tuning: an override outside the guardrails is refused inline and blocks the way on.
     page.locator("#tuning summary").click()
-    win_rate = page.get_by_label("dealWinRateBase", exact=True)
+    win_rate = page.get_by_label("Deal win rate base", exact=True)
     assert f"Guardrails: 0.55 {DASH} 0.65" in page.locator("#tune-dealWinRateBase-hint").inner_text()
     requests_before = len(traffic.responses)
     win_rate.fill("0.9")
@@ -209,7 +209,7 @@ def test_wizard_runs_a_backfill_to_a_completed_dashboard_and_a_contact_timeline(
     # Step 5: confirm saves the profile and starts the simulation.
     expect_step(page, 5)
     summary = page.locator("#confirm-summary").inner_text()
-    assert "dealWinRateBase = 0.62" in summary
+    assert "Deal win rate base = 0.62" in summary
     assert "800" in summary
     shot(page, "05-confirm")
     page.locator("#wizard-start").click()

@@ -10,9 +10,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from simulations.demo_account import ensure_demo_account
 from simulations.models import User
-
-DEMO_PASSWORD = "demo"  # noqa: S105 - a local demo account, created only with DEBUG on
 
 
 class Command(BaseCommand):
@@ -24,10 +23,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         username = settings.CRMSIM_DEMO_USERNAME
-        user, created = User.objects.get_or_create(username=username, defaults={"is_staff": True, "is_superuser": True})
-        if created and settings.DEBUG:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
+        if settings.DEBUG:
+            ensure_demo_account()
+        else:  # the simulation's owner, without a published password
+            User.objects.get_or_create(username=username, defaults={"is_staff": True, "is_superuser": True})
         out = StringIO()
         call_command(
             "start_simulation",
@@ -43,7 +42,9 @@ class Command(BaseCommand):
         )
         summary = json.loads(out.getvalue().strip().splitlines()[-1])
         call_command("simulation_report", str(summary["id"]), stdout=self.stdout)
-        login = f"user {username!r}, password {DEMO_PASSWORD!r}" if settings.DEBUG else f"user {username!r}"
+        login = (
+            f"user {username!r}, password {settings.CRMSIM_DEMO_PASSWORD!r}" if settings.DEBUG else f"user {username!r}"
+        )
         self.stdout.write(
             "\nNext:\n"
             "  make run                      # then open http://127.0.0.1:8000/ (UI) and /admin/ "

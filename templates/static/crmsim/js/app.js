@@ -5,9 +5,12 @@
 //   #/simulations/12                               dashboard
 //   #/simulations/12/contacts?lifecycleStage=...   record browser (companies, contacts, deals, activities)
 //   #/simulations/12/contacts/5/timeline           a contact's timeline
+//   #/simulations/12/deals/7                       a deal: buying committee, stage history, engagements
 
 import { api } from "./api.js";
+import { accentForSimulation, applyScenarioAccent } from "./accent.js";
 import { renderDashboard } from "./dashboard.js";
+import { renderDeal } from "./deal.js";
 import { errorPanel, focusHeading, h, heading, mount } from "./dom.js";
 import { renderRecords } from "./records.js";
 import { renderSimulations } from "./simulations.js";
@@ -82,6 +85,9 @@ async function route() {
   markNav(path);
   document.documentElement.dataset.route = path;
   if (parts[0] !== "wizard") wizardVisit = null;
+  // The accent follows the screen's scenario: the wizard's choice (wizard.js), a simulation's, else none.
+  if (parts[0] === "simulations" && /^\d+$/.test(parts[1] || "")) accentForSimulation(parts[1]);
+  else if (parts[0] !== "wizard") applyScenarioAccent(null);
   try {
     if (parts.length === 0) {
       const hasSims = await api.get("/api/simulations/?pageSize=1");
@@ -106,6 +112,9 @@ async function route() {
       } else if (parts.length === 3 && isBrowsable(parts[2])) {
         document.title = `${parts[2]} · simulation ${id} · crmsim`;
         await renderRecords(screen, ctx, id, parts[2], params);
+      } else if (parts.length === 4 && parts[2] === "deals" && /^\d+$/.test(parts[3])) {
+        document.title = `Deal ${parts[3]} · simulation ${id} · crmsim`;
+        await renderDeal(screen, ctx, id, parts[3]);
       } else if (parts.length === 5 && parts[2] === "contacts" && /^\d+$/.test(parts[3]) && parts[4] === "timeline") {
         document.title = `Contact ${parts[3]} · simulation ${id} · crmsim`;
         await renderTimeline(screen, ctx, id, parts[3]);

@@ -2,10 +2,13 @@
 // lag, controls, and once completed the calibration table and the export links.
 
 import { ApiError, api, getWhenReady } from "./api.js";
+import { scenarioChip } from "./accent.js";
+import { distributionLabel, loadCatalog, scenarioName } from "./catalog.js";
+import { confirmCancel } from "./dashboard/cancel.js";
 import { exportList, reportCard } from "./dashboard/report.js";
 import { announce, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
 import { fmtDateTime, fmtInt, fmtMs, fmtNumber, fmtPercent } from "./format.js";
-import { LIVE, browsableTypes, recordTypes } from "./vocabulary.js";
+import { LIVE, browsableTypes, paceLabel, recordTypes } from "./vocabulary.js";
 import { TERMINAL, planningNote, progressBar, statusBadge } from "./widgets/status.js";
 
 const POLL_MS = 1000;
@@ -13,10 +16,10 @@ const POLL_MS = 1000;
 function describe(simulation) {
   const params = Object.entries(simulation.distributionParams || {});
   return [
-    `${simulation.scenario.toUpperCase()} · ${simulation.distribution}`,
+    `${scenarioName(simulation.scenario)} · ${distributionLabel(simulation.distribution)}`,
     params.length ? ` (${params.map(([k, v]) => `${k} ${Array.isArray(v) ? v.join("/") : v}`).join(", ")})` : "",
     ` · ${fmtInt(simulation.records)} records · seed ${String(simulation.seed)} · `,
-    simulation.pace === LIVE ? `${simulation.pace} at ${fmtNumber(simulation.timeScale)}×` : simulation.pace,
+    simulation.pace === LIVE ? `${paceLabel(simulation.pace)} at ${fmtNumber(simulation.timeScale)}×` : paceLabel(simulation.pace),
     ` · ${simulation.start.slice(0, 10)} → ${simulation.end.slice(0, 10)} UTC`,
   ].join("");
 }
@@ -24,7 +27,7 @@ function describe(simulation) {
 export async function renderDashboard(root, ctx, id) {
   let simulation;
   try {
-    simulation = await api.get(`/api/simulations/${id}/`);
+    [simulation] = await Promise.all([api.get(`/api/simulations/${id}/`), loadCatalog()]);
   } catch (error) {
     const message = error instanceof ApiError && error.status === 404 ? `Simulation ${id} does not exist or is not yours.` : error.message;
     mount(root, heading(`Simulation ${id}`), errorPanel(message, () => renderDashboard(root, ctx, id)), h("p", {}, h("a", { href: "#/simulations" }, "All simulations")));
@@ -65,7 +68,9 @@ export async function renderDashboard(root, ctx, id) {
         id: `sim-${action}`,
         disabled: !enabled,
         onclick: async (event) => {
-          event.currentTarget.disabled = true;
+          const button = event.currentTarget;
+          if (action === "cancel" && !(await confirmCancel(id, lastStatus))) return button.focus();
+          button.disabled = true;
           try {
             await api.post(`/api/simulations/${id}/${action}/`);
             message.textContent = `${label} requested.`;
@@ -138,12 +143,14 @@ export async function renderDashboard(root, ctx, id) {
     }
   };
 
-  const showExports = () => {
+  // A run that ended before writing anything (cancelled while planning, say) has nothing to export.
+  const showExports = (progress) => {
     exports.hidden = false;
+    const written = Object.values(progress.processed).reduce((a, b) => a + b, 0);
     mount(
       exports,
       h("h2", { id: "export-title" }, "Export"),
-      exportList(id),
+      written ? exportList(id) : h("p", { class: "muted", id: "exports-none" }, "Nothing was written, so there is nothing to export."),
     );
   };
 
@@ -155,7 +162,7 @@ export async function renderDashboard(root, ctx, id) {
       if (!root.isConnected) return;
       update(progress);
       if (progress.status === "completed" && !reportLoaded) loadReport();
-      if (TERMINAL.has(progress.status) && exports.hidden) showExports();
+      if (TERMINAL.has(progress.status) && exports.hidden) showExports(progress);
       if (!TERMINAL.has(progress.status)) timer = window.setTimeout(poll, POLL_MS);
     } catch (error) {
       message.textContent = `Could not refresh the progress (${error.message}); retrying.`;
@@ -166,7 +173,7 @@ export async function renderDashboard(root, ctx, id) {
   mount(
     root,
     h("p", { class: "crumbs" }, h("a", { href: "#/simulations" }, "Simulations"), " / ", `#${id}`),
-    h("div", { class: "title-row" }, heading(`Simulation ${id}`), statusBox),
+    h("div", { class: "title-row" }, h("div", { class: "row" }, heading(`Simulation ${id}`), scenarioChip(h, simulation.scenario, scenarioName(simulation.scenario))), statusBox),
     h("p", { class: "lead", id: "sim-description" }, describe(simulation)),
     simulation.error ? errorPanel(simulation.error) : null,
     h(

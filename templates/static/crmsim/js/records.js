@@ -1,10 +1,11 @@
-// The record browser: a simulation's companies, contacts, deals and activities with filters and cursor paging.
+// The record browser: a simulation's companies, contacts, deals and activities with filters, cursor paging and the
+// list's total ("50 shown of 1,234").
 
 import { ApiError, api, cursorOf, query } from "./api.js";
 import { emptyState, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
 import { fmtInt } from "./format.js";
-import { apiParams, filterForm } from "./records/filters.js";
-import { recordSpecs } from "./records/types.js";
+import { apiParams, filterForm, markFilterErrors } from "./records/filters.js";
+import { ownerNames, recordSpecs } from "./records/types.js";
 
 function tabs(specs, sim, current) {
   return h(
@@ -17,17 +18,44 @@ function tabs(specs, sim, current) {
   );
 }
 
+/** The simulation's sales team (one small page), for owner names and the owner filter; none if it fails. */
+export async function loadOwners(sim) {
+  try {
+    return ownerNames(await api.get(`/api/simulations/${sim}/owners/`));
+  } catch {
+    return ownerNames([]);
+  }
+}
+
+/** A refused query (400): its messages sit under the filters they concern, and the way out is to change them;
+ * "Try again" would only send the same query again. Other errors can be retried. */
+function failure(error, { sim, type, form, retry }) {
+  if (error instanceof ApiError && error.status === 400) {
+    const unplaced = markFilterErrors(form, error.fieldErrors());
+    return h(
+      "div",
+      { class: "alert error", role: "alert", id: "records-refused" },
+      h("p", {}, "These filters were not accepted: change the highlighted ones, or start over.", unplaced.length ? ` ${unplaced.join(" ")}` : ""),
+      h("p", {}, h("a", { class: "button", href: `#/simulations/${sim}/${type}` }, "Clear the filters")),
+    );
+  }
+  const message = error instanceof ApiError && error.status === 404 ? `Simulation ${sim} does not exist or is not yours.` : error.message;
+  return errorPanel(message, retry);
+}
+
 export async function renderRecords(root, ctx, sim, type, params) {
-  const specs = recordSpecs();
+  const names = await loadOwners(sim);
+  const specs = recordSpecs(names);
   const spec = specs[type];
   const table = h("div", { class: "table-wrap", "aria-live": "polite", "aria-busy": "true" }, h("p", { role: "status" }, `Loading ${spec.label.toLowerCase()}…`));
   const pager = h("nav", { class: "pager", "aria-label": "Pages" });
+  const form = filterForm(spec, sim, type, params, ctx);
   mount(
     root,
     h("p", { class: "crumbs" }, h("a", { href: "#/simulations" }, "Simulations"), " / ", h("a", { href: `#/simulations/${sim}` }, `#${sim}`), " / ", spec.label),
     heading(`${spec.label} of simulation ${sim}`),
     tabs(specs, sim, type),
-    filterForm(spec, sim, type, params, ctx),
+    form,
     table,
     pager,
   );
@@ -36,23 +64,18 @@ export async function renderRecords(root, ctx, sim, type, params) {
   try {
     page = await api.get(`/api/simulations/${sim}/${type}/${query(apiParams(params))}`);
   } catch (error) {
-    const message =
-      error instanceof ApiError && error.status === 400
-        ? Object.entries(error.fieldErrors()).map(([k, v]) => `${k}: ${v.join(" ")}`).join(" ")
-        : error instanceof ApiError && error.status === 404
-          ? `Simulation ${sim} does not exist or is not yours.`
-          : error.message;
-    mount(table, errorPanel(message, () => renderRecords(root, ctx, sim, type, params)));
+    mount(table, failure(error, { sim, type, form, retry: () => renderRecords(root, ctx, sim, type, params) }));
     table.setAttribute("aria-busy", "false");
     return;
   }
   table.setAttribute("aria-busy", "false");
   const filtered = [...params.keys()].some((k) => k !== "cursor" && k !== "pageSize");
+  const what = spec.label.toLowerCase();
   if (!page.results.length) {
     mount(
       table,
       emptyState(
-        filtered ? `No ${spec.label.toLowerCase()} match these filters.` : `This simulation has no ${spec.label.toLowerCase()} yet.`,
+        filtered ? `No ${what} match these filters.` : `This simulation has no ${what} yet.`,
         filtered ? h("a", { href: `#/simulations/${sim}/${type}` }, "Clear the filters") : null,
       ),
     );
@@ -61,13 +84,19 @@ export async function renderRecords(root, ctx, sim, type, params) {
       table,
       h(
         "table",
-        { class: "table records", id: "records-table", dataset: { type } },
-        h("caption", { class: "visually-hidden" }, `${spec.label}, ${page.results.length} on this page`),
+        { class: "table records cards-narrow", id: "records-table", dataset: { type } },
+        h("caption", { class: "visually-hidden" }, `${spec.label}: ${fmtInt(page.results.length)} on this page of ${fmtInt(page.count)}`),
         h("thead", {}, h("tr", {}, spec.columns.map(([name, , cls]) => h("th", { scope: "col", class: cls || null }, name)))),
         h(
           "tbody",
           {},
-          page.results.map((row) => h("tr", { dataset: { key: String(row.key) } }, spec.columns.map(([, cell, cls]) => h("td", { class: cls || null }, cell(row, sim))))),
+          page.results.map((row) =>
+            h(
+              "tr",
+              { dataset: { key: String(row.key) } },
+              spec.columns.map(([name, cell, cls], i) => h("td", { class: [cls, i === 0 ? "card-head" : null].filter(Boolean).join(" ") || null, dataset: { label: name } }, cell(row, sim))),
+            ),
+          ),
         ),
       ),
     );
@@ -79,5 +108,6 @@ export async function renderRecords(root, ctx, sim, type, params) {
     next.set("cursor", cursor);
     return h("a", { class: "button", rel: direction, href: `#/simulations/${sim}/${type}?${next}` }, label);
   };
-  mount(pager, link("prev", "← Previous", page.previous), h("span", { class: "muted" }, `${fmtInt(page.results.length)} rows`), link("next", "Next →", page.next));
+  const total = `${fmtInt(page.results.length)} shown of ${fmtInt(page.count)} ${filtered ? `matching ${what}` : what}`;
+  mount(pager, link("prev", "← Previous", page.previous), h("span", { class: "muted", id: "records-total" }, total), link("next", "Next →", page.next));
 }

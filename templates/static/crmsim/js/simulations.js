@@ -1,9 +1,11 @@
 // The user's simulations, newest first, with status and progress (refreshed while any is active).
 
+import { scenarioChip } from "./accent.js";
 import { api, cursorOf } from "./api.js";
+import { distributionLabel, loadCatalog, scenarioName } from "./catalog.js";
 import { emptyState, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
 import { fmtDateTime, fmtInt, fmtPercent } from "./format.js";
-import { LIVE } from "./vocabulary.js";
+import { LIVE, paceLabel } from "./vocabulary.js";
 import { TERMINAL, planningNote, progressBar, statusBadge } from "./widgets/status.js";
 
 const REFRESH_MS = 2000;
@@ -26,7 +28,7 @@ export async function renderSimulations(root, ctx, params) {
     const cursor = params.get("cursor");
     let page;
     try {
-      page = await api.get(`/api/simulations/${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`);
+      [page] = await Promise.all([api.get(`/api/simulations/${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`), loadCatalog()]);
     } catch (error) {
       mount(body, errorPanel(error.message, load));
       body.setAttribute("aria-busy", "false");
@@ -41,11 +43,12 @@ export async function renderSimulations(root, ctx, params) {
         body,
         h(
           "table",
-          { class: "table", id: "simulations-table" },
+          { class: "table cards-narrow", id: "simulations-table" },
+          h("caption", { class: "visually-hidden" }, `Simulations: ${fmtInt(page.results.length)} of ${fmtInt(page.count)}`),
           h(
             "thead",
             {},
-            h("tr", {}, ["#", "Scenario", "Distribution", "Records", "Pace", "Status", "Progress", "Created (UTC)"].map((name) => h("th", { scope: "col" }, name))),
+            h("tr", {}, ["#", "Status", "Progress", "Scenario", "Distribution", "Records", "Pace", "Created (UTC)"].map((name) => h("th", { scope: "col" }, name))),
           ),
           h(
             "tbody",
@@ -56,20 +59,20 @@ export async function renderSimulations(root, ctx, params) {
               return h(
                 "tr",
                 { dataset: { id: String(sim.id) } },
-                h("td", {}, h("a", { href: `#/simulations/${sim.id}`, "aria-label": `Simulation ${sim.id}` }, `#${sim.id}`)),
-                h("td", {}, sim.scenario),
-                h("td", {}, sim.distribution),
-                h("td", { class: "num" }, fmtInt(sim.records)),
-                h("td", {}, sim.pace === LIVE ? `${sim.pace} ${fmtInt(sim.timeScale)}×` : sim.pace),
-                h("td", {}, statusBadge(sim.status)),
+                h("td", { class: "card-head" }, h("a", { href: `#/simulations/${sim.id}`, "aria-label": `Simulation ${sim.id}` }, `#${sim.id}`)),
+                h("td", { dataset: { label: "Status" } }, statusBadge(sim.status)),
                 h(
                   "td",
-                  { class: "progress-cell" },
+                  { class: "progress-cell", dataset: { label: "Progress" } },
                   sim.status === "planning"
                     ? planningNote(`Simulation ${sim.id} is being planned`)
                     : [progressBar(processed, planned, `Simulation ${sim.id} progress`), h("span", { class: "muted" }, fmtPercent(sim.percent))],
                 ),
-                h("td", {}, fmtDateTime(sim.createdAt)),
+                h("td", { dataset: { label: "Scenario" } }, scenarioChip(h, sim.scenario, scenarioName(sim.scenario))),
+                h("td", { dataset: { label: "Distribution" } }, distributionLabel(sim.distribution)),
+                h("td", { class: "num", dataset: { label: "Records" } }, fmtInt(sim.records)),
+                h("td", { dataset: { label: "Pace" } }, sim.pace === LIVE ? `${paceLabel(sim.pace)} ${fmtInt(sim.timeScale)}×` : paceLabel(sim.pace)),
+                h("td", { dataset: { label: "Created (UTC)" } }, fmtDateTime(sim.createdAt)),
               );
             }),
           ),
@@ -81,6 +84,7 @@ export async function renderSimulations(root, ctx, params) {
     mount(
       pager,
       prev ? h("a", { class: "button", rel: "prev", href: `#/simulations?cursor=${encodeURIComponent(prev)}` }, "← Newer") : h("span"),
+      h("span", { class: "muted", id: "list-total" }, `${fmtInt(page.results.length)} shown of ${fmtInt(page.count)}`),
       next ? h("a", { class: "button", rel: "next", href: `#/simulations?cursor=${encodeURIComponent(next)}` }, "Older →") : h("span"),
     );
     if (page.results.some((sim) => !TERMINAL.has(sim.status))) timer = window.setTimeout(load, REFRESH_MS);

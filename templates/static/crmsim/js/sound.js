@@ -2,18 +2,19 @@
 // nothing fetched). Muting is a user preference stored in the profile (key `muted`).
 
 let context = null;
-let buffer = null;
+const buffers = new Map(); // frequency -> AudioBuffer
 let muted = false;
 let plucks = 0;
+let frequency = null; // the scenario's pitch (accent.js), else FREQUENCY
 
 const FREQUENCY = 587.33; // D5: bright but not shrill
 const DURATION = 0.45; // seconds
 const DECAY = 0.996;
 
-function synthesize(ctx) {
+function synthesize(ctx, pitch) {
   const rate = ctx.sampleRate;
   const length = Math.floor(rate * DURATION);
-  const period = Math.max(2, Math.round(rate / FREQUENCY));
+  const period = Math.max(2, Math.round(rate / pitch));
   const out = ctx.createBuffer(1, length, rate);
   const data = out.getChannelData(0);
   // A fixed pseudo-random excitation: the pluck sounds the same every time.
@@ -46,6 +47,12 @@ export function isMuted() {
   return muted;
 }
 
+/** The pluck's pitch in Hz (a scenario's, see accent.js); null for the default. */
+export function setPitch(hz) {
+  frequency = hz;
+  document.documentElement.dataset.pitch = String(hz ?? FREQUENCY);
+}
+
 /** Play the pluck unless muted. Never throws: sound is a nicety, not a requirement. */
 export function pluck() {
   if (muted) return false;
@@ -53,7 +60,9 @@ export function pluck() {
     const AudioContextClass = window.AudioContext || window.webkitAudioContext;
     if (!AudioContextClass) return false;
     context = context || new AudioContextClass();
-    buffer = buffer || synthesize(context);
+    const pitch = frequency ?? FREQUENCY;
+    if (!buffers.has(pitch)) buffers.set(pitch, synthesize(context, pitch));
+    const buffer = buffers.get(pitch);
     if (context.state === "suspended") context.resume();
     const source = context.createBufferSource();
     source.buffer = buffer;

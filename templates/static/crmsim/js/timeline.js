@@ -3,6 +3,7 @@
 import { ApiError, api } from "./api.js";
 import { emptyState, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
 import { fmtAmount, fmtDateTime, fmtInt } from "./format.js";
+import { loadOwners } from "./records.js";
 import { activityDetails } from "./records/types.js";
 import { activityLabel, leadStatusLabel, roleLabel, sourceLabel, stageLabel } from "./vocabulary.js";
 
@@ -10,25 +11,27 @@ function fact(label, value, key) {
   return h("div", {}, h("dt", {}, label), h("dd", { dataset: { fact: key } }, value));
 }
 
-function timelineItem(item) {
+const dealLink = (sim, key, text) => h("a", { href: `#/simulations/${sim}/deals/${key}` }, text);
+
+function timelineItem(item, sim, names) {
   let title;
   let detail = null;
   if (item.kind === "lifecycle") {
     title = item.fromStage ? `${stageLabel(item.fromStage)} → ${stageLabel(item.toStage)}` : `Arrived as ${stageLabel(item.toStage)}`;
   } else if (item.kind === "dealStage") {
     title = item.fromStage ? `Deal ${stageLabel(item.fromStage)} → ${stageLabel(item.toStage)}` : `Deal opened: ${stageLabel(item.toStage)}`;
-    detail = `${item.dealName} · ${fmtAmount(item.amount)}${item.role ? ` · ${roleLabel(item.role)}` : ""}`;
+    detail = [dealLink(sim, item.dealKey, item.dealName), ` · ${fmtAmount(item.amount)}${item.role ? ` · ${roleLabel(item.role)}` : ""}`];
   } else {
     title = `${activityLabel(item.type)}: ${item.subject}`;
     const fields = activityDetails(item);
-    const parts = [fields === "—" ? null : fields, item.dealKey === null ? null : `on deal ${fmtInt(item.dealKey)}`, `owner ${fmtInt(item.ownerKey)}`];
-    detail = parts.filter(Boolean).join(" · ");
+    const parts = [fields === "—" ? null : fields, `owner ${names.ownerName(item.ownerKey)}`].filter(Boolean).join(" · ");
+    detail = item.dealKey === null ? parts : [parts, " · on ", dealLink(sim, item.dealKey, `deal ${fmtInt(item.dealKey)}`)];
   }
   return h(
     "li",
     { class: `event event-${item.kind}`, dataset: { kind: item.kind } },
     h("time", { datetime: item.at }, fmtDateTime(item.at)),
-    h("span", { class: "event-kind" }, item.kind === "dealStage" ? "deal" : item.kind === "activity" ? item.type : "lifecycle"),
+    h("span", { class: "event-kind" }, item.kind === "dealStage" ? "deal" : item.kind === "activity" ? activityLabel(item.type) : "lifecycle"),
     h("span", { class: "event-title" }, title),
     detail ? h("span", { class: "event-detail muted" }, detail) : null,
     item.body ? h("p", { class: "event-body" }, item.body) : null,
@@ -38,8 +41,9 @@ function timelineItem(item) {
 export async function renderTimeline(root, ctx, sim, key) {
   mount(root, heading(`Contact ${key}`), h("p", { role: "status" }, "Loading the timeline…"));
   let data;
+  let names;
   try {
-    data = await api.get(`/api/simulations/${sim}/contacts/${key}/timeline/`);
+    [data, names] = await Promise.all([api.get(`/api/simulations/${sim}/contacts/${key}/timeline/`), loadOwners(sim)]);
   } catch (error) {
     const message = error instanceof ApiError && error.status === 404 ? `Contact ${key} is not in simulation ${sim}.` : error.message;
     mount(root, heading(`Contact ${key}`), errorPanel(message, () => renderTimeline(root, ctx, sim, key)), h("p", {}, h("a", { href: `#/simulations/${sim}/contacts` }, "Back to contacts")));
@@ -72,7 +76,7 @@ export async function renderTimeline(root, ctx, sim, key) {
       fact("Phone", c.phone || "—", "phone"),
       fact("Job title", c.jobTitle || "—", "jobTitle"),
       fact("Country", [c.country, c.timezone].filter(Boolean).join(" · ") || "—", "country"),
-      fact("Owner", fmtInt(c.ownerKey), "owner"),
+      fact("Owner", names.ownerName(c.ownerKey), "owner"),
       fact("Company", h("a", { href: `#/simulations/${sim}/contacts?companyKey=${c.companyKey}` }, `${fmtInt(c.companyKey)} (its contacts)`), "company"),
       fact("Key", fmtInt(c.key), "key"),
       fact("Arrived", fmtDateTime(c.createdAt), "arrived"),
@@ -84,7 +88,7 @@ export async function renderTimeline(root, ctx, sim, key) {
       `${fmtInt(data.items.length)} events: ${fmtInt(counts.lifecycle || 0)} lifecycle, ${fmtInt(counts.dealStage || 0)} deal stage, ${fmtInt(counts.activity || 0)} activities.`,
     ),
     data.items.length
-      ? h("ol", { class: "timeline", "aria-labelledby": "timeline-title", id: "timeline" }, data.items.map((item) => timelineItem(item)))
+      ? h("ol", { class: "timeline", "aria-labelledby": "timeline-title", id: "timeline" }, data.items.map((item) => timelineItem(item, sim, names)))
       : emptyState("No events yet."),
   );
   focusHeading(root);

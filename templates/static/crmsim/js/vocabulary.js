@@ -80,6 +80,7 @@ export const sourceLabel = (value) => (value ? labelIn(sources(), value) : "—"
 export const pipelineLabel = (value) => labelIn(pipelines(), value);
 export const dealTypeLabel = (value) => labelIn(dealTypes(), value);
 export const roleLabel = (value) => labelIn(committeeRoles(), value);
+export const companyKindLabel = (value) => labelIn(vocabulary().companyKinds, value);
 
 /** The pace that plays in (compressed) real time and so takes a time scale. */
 export const LIVE = "live";

@@ -3,6 +3,7 @@
 // moving back and forth), in sessionStorage across reloads mid-way, and in the user's profile once confirmed;
 // a fresh visit starts from the draft if one is left, else from the profile.
 
+import { applyScenarioAccent } from "./accent.js";
 import { focusHeading } from "./dom.js";
 import { renderConfirmStep } from "./wizard/confirm.js";
 import { renderDistributionStep } from "./wizard/distribution.js";
@@ -44,6 +45,7 @@ export function createWizardVisit() {
       loading = null; // let "Try again" fetch the catalog again
       throw error;
     }
+    applyScenarioAccent(wizard.choices.scenario);
     const reachable = reachableStep(wizard, ctx, step);
     if (reachable !== step) return ctx.navigate(`#/wizard/${reachable}`, true);
     await RENDERERS[step - 1](root, ctx, wizard);

@@ -7,7 +7,8 @@ import { recordTypes } from "../vocabulary.js";
 function calibrationTable(report) {
   return h(
     "div",
-    { class: "table-wrap" },
+    // It may scroll sideways: focusable and named, so keyboard users can scroll it too.
+    { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Calibration table" },
     h(
       "table",
       { class: "table calibration", id: "calibration-table" },

@@ -28,7 +28,13 @@ export function filterForm(spec, sim, type, params, ctx) {
         value: filter.type === "date" ? value.slice(0, 10) : value,
       });
     }
-    return h("div", { class: "field" }, h("label", { for: id }, filter.label), input);
+    return h(
+      "div",
+      { class: "field", dataset: { filter: filter.name } },
+      h("label", { for: id }, filter.label),
+      input,
+      h("p", { class: "field-error", id: `${id}-error`, hidden: true }),
+    );
   });
   const sizeId = uid("page-size");
   const size = params.get("pageSize") || String(DEFAULT_PAGE_SIZE);
@@ -69,4 +75,28 @@ export function apiParams(params) {
     if (value !== "") out[key] = value;
   }
   return out;
+}
+
+/** Show the API's 400 messages ({filter name: [message]}) under their fields and focus the first one; returns the
+ * messages of names the form has no field for (e.g. a bad cursor). */
+export function markFilterErrors(form, errors) {
+  const unplaced = [];
+  let first = null;
+  for (const [name, messages] of Object.entries(errors)) {
+    const wrapper = form.querySelector(`[data-filter="${CSS.escape(name)}"]`);
+    const input = wrapper?.querySelector("input, select");
+    const error = wrapper?.querySelector(".field-error");
+    if (!input || !error) {
+      unplaced.push(`${name}: ${messages.join(" ")}`);
+      continue;
+    }
+    wrapper.classList.add("invalid");
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", error.id);
+    error.textContent = messages.join(" ");
+    error.hidden = false;
+    first = first || input;
+  }
+  if (first) first.focus();
+  return unplaced;
 }

@@ -18,19 +18,22 @@ export function planningNote(label) {
   return h("span", { class: "muted planning-note", role: "status", "aria-label": label }, "Planning…");
 }
 
-/** A role=progressbar with its numbers; max 0 shows full (nothing to do is done). */
+/** A role=progressbar with its numbers. Max 0 (none planned) shows an empty, hatched track that says so: a full
+ * bar would read as "finished" during a live run that simply plans none of this type. */
 export function progressBar(value, max, label, attrs = {}) {
-  const percent = max > 0 ? Math.min(100, (100 * value) / max) : 100;
+  const none = !(max > 0);
+  const percent = none ? 0 : Math.min(100, (100 * value) / max);
   return h(
     "div",
     {
-      class: "bar-track",
+      class: `bar-track${none ? " is-none" : ""}`,
       role: "progressbar",
       "aria-label": label,
       "aria-valuemin": "0",
       "aria-valuemax": String(max),
       "aria-valuenow": String(value),
-      "aria-valuetext": `${fmtInt(value)} of ${fmtInt(max)}`,
+      "aria-valuetext": none ? "none planned" : `${fmtInt(value)} of ${fmtInt(max)}`,
+      title: none ? "None planned" : null,
       ...attrs,
     },
     h("div", { class: "bar-fill", style: `width: ${percent.toFixed(2)}%` }),

@@ -22,8 +22,8 @@ export function radioTiles({ labelledBy, items, selected, onSelect, className = 
     });
     if (focus) tiles[index].focus();
     if (changed) {
+      onSelect(item.value); // first: a new scenario sets the pitch this pluck plays at
       pluck();
-      onSelect(item.value);
     }
   };
   items.forEach((item, index) => {

@@ -11,19 +11,23 @@ function summary(wizard, preview) {
   const method = wizard.distributionOf(state.distribution);
   const preset = wizard.scenarioOf(state.scenario);
   const overrides = Object.entries(state.overrides);
-  const seed = preview ? preview.seed : null;
   const settings = Object.entries(wizard.currentParams()).map(([k, v]) => `${k} = ${Array.isArray(v) ? v.map(fmtNumber).join(", ") : fmtNumber(v)}`);
-  const row = (label, value) => [h("dt", {}, label), h("dd", {}, value)];
+  const row = (label, value, id) => [h("dt", {}, label), h("dd", id ? { id } : {}, value)];
+  const labels = new Map((wizard.details.get(state.scenario)?.schema || []).map((leaf) => [leaf.path, leaf.label]));
+  // Records are what was asked for; the scenario's lead multiplier turns them into the leads the run makes.
+  const records = preview
+    ? `${fmtInt(Number(state.records))} requested × lead multiplier ${fmtNumber(preview.parameters.leadVolumeMultiplier)} = ${fmtInt(preview.leads)} leads`
+    : fmtInt(Number(state.records));
   return h(
     "dl",
     { class: "summary card", id: "confirm-summary" },
     row("Distribution", method ? method.label : state.distribution),
     method && method.params.length ? row("Distribution settings", settings.join("; ")) : null,
     row("Scenario", preset ? preset.name : state.scenario),
-    row("Tuning", overrides.length ? overrides.map(([k, v]) => `${k} = ${fmtValue(v)}`).join("; ") : "none (preset values)"),
+    row("Tuning", overrides.length ? overrides.map(([k, v]) => `${labels.get(k) || k} = ${fmtValue(v)}`).join("; ") : "none (preset values)"),
     row("Window (UTC)", `${state.start} → ${state.end}`),
-    row("Records", fmtInt(Number(state.records))),
-    row("Seed", seed !== null ? `${String(seed)}${state.seed.trim() === "" ? " (drawn for the preview)" : ""}` : state.seed.trim() || "random"),
+    row("Records", records, "confirm-records"),
+    row("Seed", `${wizard.effectiveSeed()}${wizard.seedIsDrawn() ? " (drawn at random for this visit)" : ""}`, "confirm-seed"),
     row("Pace", wizard.isLive() ? `${paceLabel(state.pace)} at ${fmtNumber(Number(state.timeScale))}×` : paceLabel(state.pace)),
     preview ? row("Planned", `${fmtInt(preview.leads)} leads, ${fmtInt(preview.planned.deals)} deals, ${fmtInt(preview.planned.activities)} activities`) : null,
   );
@@ -31,8 +35,6 @@ function summary(wizard, preview) {
 
 export function renderConfirmStep(root, ctx, wizard) {
   const preview = wizard.currentPreview();
-  // A blank seed means "random": the simulation uses the one the preview drew, so what was seen is what runs.
-  const seed = preview ? preview.seed : null;
   const errorBox = h("div", { class: "confirm-errors" });
   const start = async (event) => {
     const button = event.currentTarget;
@@ -41,8 +43,9 @@ export function renderConfirmStep(root, ctx, wizard) {
     button.textContent = "Starting…";
     mount(errorBox);
     try {
-      ctx.profile = await api.put("/api/profile/", { ...wizard.selections(), muted: ctx.muted() });
-      const body = { ...wizard.selections(seed === null ? undefined : seed), autoStart: true };
+      ctx.profile = await api.put("/api/profile/", { ...wizard.selections({ forProfile: true }), muted: ctx.muted() });
+      // A blank seed runs with the visit's drawn seed, the one the preview used: what was seen is what runs.
+      const body = { ...wizard.selections(), autoStart: true };
       const simulation = await api.post("/api/simulations/", body);
       wizard.clearDraft();
       wizard.lastPreview = null;

@@ -22,7 +22,8 @@ export function stepper(current) {
 
 /**
  * Back (a link to the previous step) and Continue. A blocked Continue stays focusable (aria-disabled): pressing
- * it focuses the first invalid input and says why. footer.update(ok, why) unblocks or blocks it.
+ * it focuses the first invalid input and says why. footer.update(ok, why) unblocks or blocks it. The reason reads
+ * as a neutral hint until Continue is pressed: nothing is shown in red before the user has done anything.
  */
 export function wizardFooter(step, { canContinue, onContinue, continueLabel = "Continue", reason = "" }) {
   const hintId = uid("continue-hint");
@@ -36,6 +37,7 @@ export function wizardFooter(step, { canContinue, onContinue, continueLabel = "C
       "aria-describedby": hintId,
       onclick: () => {
         if (button.getAttribute("aria-disabled") === "true") {
+          hint.classList.add("is-alert"); // neutral until the user tries to go on: then it is an error
           const invalid = document.querySelector("#main [aria-invalid='true']");
           if (invalid) invalid.focus();
           announce(hint.textContent || "Fix the highlighted values to continue.");
@@ -52,6 +54,7 @@ export function wizardFooter(step, { canContinue, onContinue, continueLabel = "C
   footer.update = (ok, why = "Fix the highlighted values to continue.") => {
     button.setAttribute("aria-disabled", ok ? "false" : "true");
     hint.textContent = ok ? "" : why;
+    if (ok) hint.classList.remove("is-alert");
   };
   return footer;
 }

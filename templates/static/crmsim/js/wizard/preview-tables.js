@@ -2,7 +2,7 @@
 
 import { h } from "../dom.js";
 import { fmtAmount, fmtInt, fmtNumber, fmtPercent, fmtValue } from "../format.js";
-import { recordTypes } from "../vocabulary.js";
+import { paceLabel, recordTypes } from "../vocabulary.js";
 
 /** The parameters tree as [dotted path, leaf] rows; the funnel's list of stages is keyed by stage name. */
 function flatten(value, prefix = "", out = []) {
@@ -24,7 +24,23 @@ const row = (label, value, key) => h("tr", {}, h("th", { scope: "row" }, label),
 // What an estimated preview (data.estimated) still counts exactly; every other figure is scaled from a smaller run.
 const EXACT_TYPES = new Set(["owners", "companies", "contacts"]);
 
-function plannedCard(data) {
+/** Why a preview plans no deals (a short window against the scenario's sales cycle), or null when it plans some. */
+function noDealsNote(wizard, data) {
+  if (data.planned.deals > 0) return null;
+  const state = wizard.choices;
+  const days = Math.round((Date.parse(`${state.end}T00:00:00Z`) - Date.parse(`${state.start}T00:00:00Z`)) / 86_400_000);
+  return h(
+    "p",
+    { class: "alert", id: "preview-no-deals" },
+    `No deals: a deal opens only when a lead reaches Opportunity, several funnel steps after it arrives. With this ` +
+      `scenario's average sales cycle of ${fmtNumber(data.parameters.avgSalesCycleDays)} days, leads rarely get there ` +
+      `within a ${fmtInt(days)}-day window. `,
+    h("a", { href: "#/wizard/3" }, "Choose a longer window"),
+    " to see deals.",
+  );
+}
+
+function plannedCard(wizard, data) {
   const deals = data.deals;
   // "≈ " marks a figure scaled up from a run of data.sampledLeads leads (only when data.estimated).
   const approx = (text) => (data.estimated ? `≈ ${text}` : text);
@@ -51,6 +67,7 @@ function plannedCard(data) {
         recordTypes().map(({ key, label }) => row(label, EXACT_TYPES.has(key) ? fmtInt(data.planned[key]) : approx(fmtInt(data.planned[key])), key)),
       ),
     ),
+    noDealsNote(wizard, data),
     h("h3", {}, "Deal outcomes in the window"),
     h(
       "table",
@@ -71,6 +88,8 @@ function plannedCard(data) {
 
 function parameterCard(wizard, data) {
   const state = wizard.choices;
+  const labels = new Map((wizard.details.get(state.scenario)?.schema || []).map((leaf) => [leaf.path, leaf.label]));
+  const preset = wizard.scenarioOf(state.scenario);
   const overridden = new Set(Object.keys(state.overrides));
   const rows = flatten(data.parameters).filter(([path]) => path !== "id");
   const method = wizard.distributionOf(state.distribution);
@@ -87,20 +106,20 @@ function parameterCard(wizard, data) {
       h(
         "tbody",
         {},
-        row("scenario", state.scenario),
-        row("distribution", method ? method.label : state.distribution),
+        row("Scenario", preset ? preset.name : state.scenario),
+        row("Distribution", method ? method.label : state.distribution),
         Object.entries(params).map(([name, value]) =>
-          row(`distribution.${name}`, Array.isArray(value) ? value.map(fmtNumber).join(", ") : fmtValue(value)),
+          row(`Distribution · ${name}`, Array.isArray(value) ? value.map(fmtNumber).join(", ") : fmtValue(value)),
         ),
-        row("window", `${state.start} → ${state.end} (UTC)`),
-        row("records", fmtInt(Number(state.records))),
-        h("tr", {}, h("th", { scope: "row" }, "seed"), h("td", { id: "preview-seed" }, `${String(data.seed)}${state.seed.trim() === "" ? " (drawn at random)" : ""}`)),
-        row("pace", wizard.isLive() ? `${state.pace}, ${fmtNumber(Number(state.timeScale))}×` : state.pace),
+        row("Window", `${state.start} → ${state.end} (UTC)`),
+        row("Records", fmtInt(Number(state.records))),
+        h("tr", {}, h("th", { scope: "row" }, "Seed"), h("td", { id: "preview-seed" }, `${String(data.seed)}${wizard.seedIsDrawn() ? " (drawn at random for this visit)" : ""}`)),
+        row("Pace", wizard.isLive() ? `${paceLabel(state.pace)}, ${fmtNumber(Number(state.timeScale))}×` : paceLabel(state.pace)),
         rows.map(([path, value]) =>
           h(
             "tr",
             { class: overridden.has(path) ? "tuned" : "" },
-            h("th", { scope: "row" }, path),
+            h("th", { scope: "row", title: path }, labels.get(path) || path),
             h("td", {}, fmtValue(value), overridden.has(path) ? h("span", { class: "badge" }, "tuned") : null),
           ),
         ),
@@ -111,5 +130,5 @@ function parameterCard(wizard, data) {
 
 /** The preview's tables for the API's answer `data` and the wizard's current choices. */
 export function previewTables(wizard, data) {
-  return h("div", { class: "preview-grid" }, plannedCard(data), parameterCard(wizard, data));
+  return h("div", { class: "preview-grid" }, plannedCard(wizard, data), parameterCard(wizard, data));
 }

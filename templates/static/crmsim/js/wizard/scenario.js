@@ -1,5 +1,6 @@
 // Wizard step 2: which go-to-market scenario. A tile per preset with its key figures.
 
+import { accentStyle, applyScenarioAccent } from "../accent.js";
 import { h, heading, mount, uid } from "../dom.js";
 import { fmtAmount, fmtNumber, fmtPercent } from "../format.js";
 import { radioTiles } from "../widgets/tiles.js";
@@ -43,6 +44,7 @@ export function renderScenarioStep(root, ctx, wizard) {
       after: facts(preset.parameters),
     })),
     onSelect: (slug) => {
+      applyScenarioAccent(slug);
       const hadOverrides = Object.keys(state.overrides).length > 0;
       state.scenario = slug;
       state.overrides = {};
@@ -51,6 +53,7 @@ export function renderScenarioStep(root, ctx, wizard) {
       wizard.saveDraft();
     },
   });
+  for (const tile of tiles.querySelectorAll("[role=radio]")) tile.setAttribute("style", accentStyle(tile.dataset.value));
   mount(
     root,
     stepper(2),

@@ -32,9 +32,18 @@ function fromProfile(profile) {
     end: typeof profile.end === "string" ? profile.end.slice(0, 10) : end,
     records: Number.isInteger(profile.records) ? String(profile.records) : "5000",
     seed: profile.seed === null || profile.seed === undefined ? "" : String(profile.seed),
+    // Drawn once per visit and kept (in the draft too) until the user draws another or types a seed, so that
+    // a blank seed does not reshuffle the preview on every refresh.
+    drawnSeed: drawSeed(),
     pace: paces().some((pace) => pace.value === profile.pace) ? profile.pace : paces()[0].value,
     timeScale: typeof profile.timeScale === "number" ? String(profile.timeScale) : "1440",
   };
+}
+
+/** A random seed in [0, 2^63 - 1] as decimal text: what a blank seed stands for during one wizard visit. */
+export function drawSeed() {
+  const [value] = crypto.getRandomValues(new BigUint64Array(1));
+  return String(value & ((1n << 63n) - 1n));
 }
 
 function loadDraft() {
@@ -79,10 +88,20 @@ class WizardState {
     return this.choices.paramsByDist[method.name];
   }
 
-  /** The choices as the API and the profile spell them; seedOverride stands in for a blank seed. */
-  selections(seedOverride) {
+  /** Whether the seed field is blank, so that the visit's drawn seed stands in for it. */
+  seedIsDrawn() {
+    return this.choices.seed.trim() === "";
+  }
+
+  /** The seed the preview and the simulation use: the one typed, else the one drawn for this visit. */
+  effectiveSeed() {
+    return this.seedIsDrawn() ? this.choices.drawnSeed : this.choices.seed.trim();
+  }
+
+  /** The choices as the API spells them, with the effective seed; the profile keeps a blank seed as null. */
+  selections({ forProfile = false } = {}) {
     const state = this.choices;
-    const seed = state.seed.trim() === "" ? null : seedValue(state.seed.trim());
+    const seed = forProfile && this.seedIsDrawn() ? null : seedValue(this.effectiveSeed());
     return {
       scenario: state.scenario,
       distribution: state.distribution,
@@ -91,7 +110,7 @@ class WizardState {
       start: state.start,
       end: state.end,
       records: Number(state.records),
-      seed: seedOverride !== undefined && seed === null ? seedOverride : seed,
+      seed,
       pace: state.pace,
       timeScale: Number(state.timeScale) > 0 && Number(state.timeScale) <= 1e6 ? Number(state.timeScale) : 1,
     };
@@ -139,5 +158,6 @@ export async function createWizardState(profile) {
   const [distributions, scenarios] = await Promise.all([api.get("/api/distributions/"), api.get("/api/scenarios/")]);
   const draft = loadDraft();
   const choices = draft && typeof draft === "object" ? { ...fromProfile({}), ...draft } : fromProfile(profile);
+  if (!/^\d+$/.test(String(choices.drawnSeed))) choices.drawnSeed = drawSeed();
   return new WizardState({ distributions, scenarios }, choices);
 }

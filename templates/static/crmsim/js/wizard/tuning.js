@@ -27,9 +27,9 @@ function tuningField(wizard, leaf, drafts, onChange) {
     inputs = h(
       "div",
       { class: "pair", role: "group", "aria-labelledby": `${id}-label` },
-      h("input", { ...attrs, id, "aria-label": `${leaf.path} from`, value: String(pair[0]), oninput: update(0), "aria-describedby": describedBy }),
+      h("input", { ...attrs, id, "aria-label": `${leaf.label} from`, value: String(pair[0]), oninput: update(0), "aria-describedby": describedBy }),
       h("span", { "aria-hidden": "true" }, "to"),
-      h("input", { ...attrs, id: `${id}-hi`, "aria-label": `${leaf.path} to`, value: String(pair[1]), oninput: update(1), "aria-describedby": describedBy }),
+      h("input", { ...attrs, id: `${id}-hi`, "aria-label": `${leaf.label} to`, value: String(pair[1]), oninput: update(1), "aria-describedby": describedBy }),
     );
   } else {
     inputs = h("input", {
@@ -46,9 +46,9 @@ function tuningField(wizard, leaf, drafts, onChange) {
   return h(
     "div",
     { class: "field tune", dataset: { path: leaf.path } },
-    leaf.kind === "int_range" ? h("span", { class: "label", id: `${id}-label` }, leaf.path) : h("label", { for: id }, leaf.path),
+    leaf.kind === "int_range" ? h("span", { class: "label", id: `${id}-label` }, leaf.label) : h("label", { for: id }, leaf.label),
     inputs,
-    h("p", { class: "hint", id: `${id}-hint` }, `${leaf.help} ${boundsText}`),
+    h("p", { class: "hint", id: `${id}-hint` }, `${leaf.help} ${boundsText} API name: `, h("code", { class: "param-path" }, leaf.path), "."),
     h("p", { class: "field-error", id: `${id}-error`, hidden: true }),
   );
 }

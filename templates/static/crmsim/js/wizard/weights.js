@@ -1,23 +1,33 @@
-// The custom distribution's weights editor: one number per slice of the window, with a live thumbnail.
+// The custom distribution's weights editor: one number per slice of the window, each with its own bar drawn right
+// above its input (so the chart lines up with the inputs at any width, wrapping as they wrap).
 
 import { h, mount } from "../dom.js";
-import { thumbnail } from "../widgets/curves.js";
 
 const MAX_SLICES = 1000;
 
 /** Edits params[spec.name] (an array) in place; onChange() after every edit (validation is the caller's). */
 export function weightsEditor(spec, params, onChange) {
   const list = h("ol", { class: "weights", "aria-label": "Weights per slice of the window" });
-  const chart = h("div", { class: "weights-chart" });
-  const redraw = () => mount(chart, thumbnail("custom", params));
+  const bars = [];
+  // Bar heights relative to the largest weight; decorative (each input says its number).
+  const redraw = () => {
+    const weights = params[spec.name];
+    const peak = Math.max(...weights.filter((w) => Number.isFinite(w) && w > 0), 1e-9);
+    bars.forEach((bar, i) => {
+      const w = Number.isFinite(weights[i]) && weights[i] > 0 ? weights[i] : 0;
+      bar.style.height = `${((100 * w) / peak).toFixed(1)}%`;
+    });
+  };
   const render = () => {
     const weights = params[spec.name];
+    bars.length = 0;
     mount(
       list,
       weights.map((weight, i) =>
         h(
           "li",
           {},
+          h("span", { class: "weight-plot", "aria-hidden": "true" }, (bars[i] = h("span", { class: "weight-bar", dataset: { slice: String(i) } }))),
           h("label", { for: `weight-${i}` }, `Slice ${i + 1}`),
           h("input", {
             type: "number",
@@ -57,7 +67,6 @@ export function weightsEditor(spec, params, onChange) {
     "div",
     { class: "weights-editor" },
     h("p", { class: "hint" }, "The window is cut into equal slices; each slice gets arrivals in proportion to its weight."),
-    chart,
     list,
     h(
       "div",

@@ -1,10 +1,11 @@
 // Wizard step 3: the window (UTC), the number of records, the seed, and the pace (backfill, or live at a speed).
 
-import { h, heading, mount, uid } from "../dom.js";
+import { announce, h, heading, mount, uid } from "../dom.js";
 import { fmtInt } from "../format.js";
 import { LIVE, paces } from "../vocabulary.js";
 import { field, setFieldError } from "../widgets/fields.js";
 import { stepper, wizardFooter } from "./frame.js";
+import { drawSeed } from "./state.js";
 import { windowErrors } from "./validation.js";
 
 const TIME_SCALES = [
@@ -61,6 +62,36 @@ function speedFields(wizard, errors, refresh) {
       input: scaleInput,
     }),
   ];
+}
+
+const drawnHint = (wizard) => `Leave empty to use the random seed drawn for this visit, ${wizard.choices.drawnSeed}; it stays until you draw another or type one.`;
+
+/** The seed: typed, or (blank) the visit's drawn one, which "Draw another" replaces. */
+function seedField(wizard, errors, bind) {
+  const box = field({
+    id: "window-seed",
+    label: "Seed (optional)",
+    hint: drawnHint(wizard),
+    error: errors.seed,
+    input: h("input", { type: "text", inputmode: "numeric", autocomplete: "off", spellcheck: "false", value: wizard.choices.seed, oninput: bind("seed") }),
+  });
+  const redraw = h(
+    "button",
+    {
+      type: "button",
+      class: "button small",
+      id: "window-seed-redraw",
+      onclick: () => {
+        wizard.choices.drawnSeed = drawSeed();
+        box.querySelector("#window-seed-hint").textContent = drawnHint(wizard);
+        wizard.saveDraft();
+        announce(`New random seed ${wizard.choices.drawnSeed}.`);
+      },
+    },
+    "Draw another seed",
+  );
+  box.append(h("div", { class: "row" }, redraw));
+  return box;
 }
 
 export function renderWindowStep(root, ctx, wizard) {
@@ -135,13 +166,7 @@ export function renderWindowStep(root, ctx, wizard) {
         error: errors.records,
         input: h("input", { type: "number", min: "1", max: String(limits.maxRecords), step: "1", inputmode: "numeric", value: state.records, oninput: bind("records") }),
       }),
-      field({
-        id: "window-seed",
-        label: "Seed (optional)",
-        hint: "Leave empty for a random seed; the preview shows the one drawn.",
-        error: errors.seed,
-        input: h("input", { type: "text", inputmode: "numeric", autocomplete: "off", spellcheck: "false", value: state.seed, oninput: bind("seed") }),
-      }),
+      seedField(wizard, errors, bind),
     ),
     h("fieldset", { class: "fieldset" }, h("legend", {}, "Pace"), h("div", { class: "choices" }, paces().map(paceOption)), scaleBox),
     footer,
