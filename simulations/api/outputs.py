@@ -25,6 +25,7 @@ from crmsim.errors import StateConflict
 from crmsim.vocabulary import RECORD_TYPES
 from simulations.api.counts import CountsSerializer
 from simulations.api.endpoint import SimulationEndpoint
+from simulations.drivers.submission import keep_driven
 from simulations.lifecycle.results import owe_results
 from simulations.models import Simulation, Sink
 from simulations.reads.export import EXPORT_COLUMNS, export_filename, export_rows
@@ -85,6 +86,7 @@ class ProgressView(SimulationEndpoint):
     )
     def get(self, request: Request, pk: int) -> Response:
         """Planned vs processed per record type, percent, lag and ETA: cheap enough to poll every second."""
+        keep_driven(self.simulation)
         return Response(ProgressSerializer(polled_progress(self.simulation)).data)
 
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 
 from simulations.drivers.runner import ensure_runner_or_log
+from simulations.models import Simulation
 from simulations.tasks import plan_simulation
 
 logger = logging.getLogger(__name__)
@@ -41,3 +42,10 @@ def run_after_commit() -> None:
     """After commit of a start or resume: make sure something drives running simulations (embedded: the runner)."""
     if settings.CRMSIM_EMBEDDED:
         transaction.on_commit(ensure_runner_or_log)
+
+
+def keep_driven(simulation: Simulation) -> None:
+    """Embedded mode, on every progress poll: a planning or running simulation whose runner died (killed, or
+    exiting just as a start or resume looked for it) gets a new runner; a no-op while one holds the lock."""
+    if settings.CRMSIM_EMBEDDED and simulation.status in (Simulation.Status.PLANNING, Simulation.Status.RUNNING):
+        ensure_runner_or_log()
