@@ -2,6 +2,7 @@
 // lag, controls, and once completed the calibration table and the export links.
 
 import { ApiError, api, getWhenReady } from "./api.js";
+import { dashboardCharts } from "./dashboard/charts.js";
 import { exportList, reportCard } from "./dashboard/report.js";
 import { announce, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
 import { fmtDateTime, fmtInt, fmtMs, fmtNumber, fmtPercent } from "./format.js";
@@ -52,6 +53,7 @@ export async function renderDashboard(root, ctx, id) {
   const message = h("div", { class: "control-message", role: "status", "aria-live": "polite" });
   const report = h("section", { class: "card", "aria-labelledby": "report-title", id: "report", hidden: true });
   const exports = h("section", { class: "card", "aria-labelledby": "export-title", id: "exports", hidden: true });
+  const charts = dashboardCharts(id, simulation);
   let timer = null;
   let reportLoaded = false;
   let lastStatus = simulation.status;
@@ -192,6 +194,7 @@ export async function renderDashboard(root, ctx, id) {
       controls,
       message,
     ),
+    charts.card,
     report,
     exports,
   );
@@ -207,6 +210,10 @@ export async function renderDashboard(root, ctx, id) {
     eta: null,
   });
   focusHeading(root);
+  charts.start();
   await poll();
-  return () => window.clearTimeout(timer);
+  return () => {
+    window.clearTimeout(timer);
+    charts.stop();
+  };
 }

@@ -1,0 +1,58 @@
+"""Browser sessions for the part-2 UI tests: a page with its JS errors and failed responses recorded, signed in.
+
+``tests/ui/test_browser.py``'s ``log_in`` expects to land on the wizard (a user without simulations); these tests
+create simulations first, so they sign in and then open the screen they test.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulations.models import User
+from tests.ui.conftest import PASSWORD
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+TIMEOUT_MS = 20_000
+RUN_TIMEOUT_MS = 120_000
+
+
+@dataclass
+class Signed:
+    context: Any
+    page: Any
+    base: str
+    js_errors: list[str] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+    def open(self, hash_route: str) -> None:
+        """Go to a screen of the SPA and wait until it has rendered."""
+        self.page.goto(f"{self.base}/#{hash_route}")
+        self.page.wait_for_selector("html[data-ready=true]")
+
+    def api(self, path: str) -> Any:
+        return self.page.request.get(f"{self.base}{path}").json()
+
+    def fits_the_viewport(self) -> bool:
+        return bool(self.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def sign_in(browser: Any, base: str, user: User, viewport: dict[str, int] = DESKTOP) -> Signed:
+    context = browser.new_context(viewport=viewport)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    signed = Signed(context=context, page=page, base=base)
+    page.on("pageerror", lambda error: signed.js_errors.append(str(error)))
+    page.on("response", lambda r: signed.failed.append((r.status, r.url)) if r.status >= 400 else None)
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/#/"))
+    page.wait_for_selector("html[data-ready=true]")
+    return signed
