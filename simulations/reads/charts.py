@@ -187,4 +187,3 @@ def dashboard_charts(simulation: Simulation, now: dt.datetime | None = None) -> 
         **({"funnel": [], "pipeline": [], "activities": None, "computedAt": None} if planning else {}),
         **({} if planning else cached_aggregates(simulation, now)),
     }
-

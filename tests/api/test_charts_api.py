@@ -61,7 +61,9 @@ def test_a_completed_simulations_charts_equal_its_rows(actors: Actors, completed
     assert data["lag"] == []  # a backfill records no lag
 
 
-def test_written_arrivals_follow_partly_written_slots_exactly(actors: Actors, make_simulation: Callable[..., Simulation]) -> None:
+def test_written_arrivals_follow_partly_written_slots_exactly(
+    actors: Actors, make_simulation: Callable[..., Simulation]
+) -> None:
     simulation = start_simulation(simulation=make_simulation(actors.a, records=4000))
     slots = list(Slot.objects.filter(simulation=simulation).order_by("index"))
     assert len(slots) >= 3

@@ -109,15 +109,10 @@ def test_the_charts_update_while_a_live_run_goes(
     simulation_runner.start()
 
     # Written arrivals grow on screen, twice, while the run is still going (no sleeps: wait for the conditions).
-    page.wait_for_function(
-        f"() => {{ const w = Number(document.querySelector('[data-chart=arrivals]').dataset.written); return w > 0 && w < {planned}; }}",
-        timeout=RUN_TIMEOUT_MS,
-    )
+    written = "Number(document.querySelector('[data-chart=arrivals]').dataset.written)"
+    page.wait_for_function(f"() => {written} > 0 && {written} < {planned}", timeout=RUN_TIMEOUT_MS)
     first = _written(page)
-    page.wait_for_function(
-        f"() => Number(document.querySelector('[data-chart=arrivals]').dataset.written) > {first}",
-        timeout=RUN_TIMEOUT_MS,
-    )
+    page.wait_for_function(f"() => {written} > {first}", timeout=RUN_TIMEOUT_MS)
     second = _written(page)
     assert first < second
     if second < planned:
