@@ -5,8 +5,10 @@
 //   #/simulations/12                               dashboard
 //   #/simulations/12/contacts?lifecycleStage=...   record browser (companies, contacts, deals, activities)
 //   #/simulations/12/contacts/5/timeline           a contact's timeline
+//   #/compare?a=b2b&b=b2c&seed=7...                 scenario comparison (compare.js)
 
 import { api } from "./api.js";
+import { renderComparison } from "./compare.js";
 import { renderDashboard } from "./dashboard.js";
 import { errorPanel, focusHeading, h, heading, mount } from "./dom.js";
 import { renderRecords } from "./records.js";
@@ -95,6 +97,9 @@ async function route() {
       document.title = `New simulation · step ${step} · crmsim`;
       wizardVisit = wizardVisit || createWizardVisit();
       await wizardVisit.render(screen, ctx, step);
+    } else if (parts[0] === "compare" && parts.length === 1) {
+      document.title = "Compare scenarios · crmsim";
+      await renderComparison(screen, ctx, params);
     } else if (parts[0] === "simulations" && parts.length === 1) {
       document.title = "Simulations · crmsim";
       await renderSimulations(screen, ctx, params);
