@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
+
 from simulations.models import User
 from tests.ui.conftest import PASSWORD
 
@@ -56,3 +58,14 @@ def sign_in(browser: Any, base: str, user: User, viewport: dict[str, int] = DESK
     page.wait_for_url(re.compile(r"/#/"))
     page.wait_for_selector("html[data-ready=true]")
     return signed
+
+
+def unexplained_failures(failed: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Failed responses, less one known artefact of the SQLite test database while a runner thread writes: the
+    live server and the runner share an in-memory database in shared-cache mode, where a read that meets a
+    writer's table lock fails at once ("database table is locked") instead of waiting as the file database does
+    (timeout 30 s). The dashboard retries its polls, so only failed polls are excused; on PostgreSQL none is."""
+    if connection.vendor != "sqlite":
+        return failed
+    polls = ("/progress/", "/charts/", "/deliveries/")
+    return [(status, url) for status, url in failed if not (status == 500 and url.endswith(polls))]

@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from crmsim.vocabulary import LIFECYCLE_STAGES
@@ -16,7 +15,7 @@ from simulations.lifecycle.control import cancel_simulation, create_simulation, 
 from simulations.lifecycle.requests import SimulationRequest
 from simulations.models import Simulation, User
 from tests.ui.conftest import ARTIFACTS, ThreadedRunner
-from tests.ui.signin import DESKTOP, PHONE, RUN_TIMEOUT_MS, sign_in
+from tests.ui.signin import DESKTOP, PHONE, RUN_TIMEOUT_MS, sign_in, unexplained_failures
 
 pytestmark = pytest.mark.browser
 
@@ -133,16 +132,5 @@ def test_the_charts_update_while_a_live_run_goes(
         cancel_simulation(simulation=simulation)
     page.wait_for_selector("#charts-status >> text=Final figures", timeout=RUN_TIMEOUT_MS)
     assert signed.js_errors == []
-    assert _unexplained(signed.failed) == []
+    assert unexplained_failures(signed.failed) == []
     signed.close()
-
-
-def _unexplained(failed: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """Failed responses, less one known artefact of the SQLite test database: the live server and the runner
-    thread share an in-memory database in shared-cache mode, where a read that meets a writer's table lock fails
-    at once ("database table is locked") instead of waiting as the file database does (timeout 30 s). The
-    dashboard retries such a poll; on PostgreSQL none may fail."""
-    if connection.vendor != "sqlite":
-        return failed
-    polls = ("/progress/", "/charts/")
-    return [(status, url) for status, url in failed if not (status == 500 and url.endswith(polls))]

@@ -6,6 +6,7 @@
 //   #/simulations/12/contacts?lifecycleStage=...   record browser (companies, contacts, deals, activities)
 //   #/simulations/12/contacts/5/timeline           a contact's timeline
 //   #/compare?a=b2b&b=b2c&seed=7...                 scenario comparison (compare.js)
+//   #/sinks                                        the user's sinks (sinks.js)
 
 import { api } from "./api.js";
 import { renderComparison } from "./compare.js";
@@ -13,6 +14,7 @@ import { renderDashboard } from "./dashboard.js";
 import { errorPanel, focusHeading, h, heading, mount } from "./dom.js";
 import { renderRecords } from "./records.js";
 import { renderSimulations } from "./simulations.js";
+import { renderSinks } from "./sinks.js";
 import { isMuted, setMuted } from "./sound.js";
 import { renderTimeline } from "./timeline.js";
 import { isBrowsable, limits, loadVocabulary } from "./vocabulary.js";
@@ -97,6 +99,9 @@ async function route() {
       document.title = `New simulation · step ${step} · crmsim`;
       wizardVisit = wizardVisit || createWizardVisit();
       await wizardVisit.render(screen, ctx, step);
+    } else if (parts[0] === "sinks" && parts.length === 1) {
+      document.title = "Sinks · crmsim";
+      await renderSinks(screen);
     } else if (parts[0] === "compare" && parts.length === 1) {
       document.title = "Compare scenarios · crmsim";
       await renderComparison(screen, ctx, params);

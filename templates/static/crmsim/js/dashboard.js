@@ -3,6 +3,7 @@
 
 import { ApiError, api, getWhenReady } from "./api.js";
 import { dashboardCharts } from "./dashboard/charts.js";
+import { deliveriesCard } from "./dashboard/deliveries.js";
 import { exportList, reportCard } from "./dashboard/report.js";
 import { announce, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
 import { fmtDateTime, fmtInt, fmtMs, fmtNumber, fmtPercent } from "./format.js";
@@ -54,6 +55,7 @@ export async function renderDashboard(root, ctx, id) {
   const report = h("section", { class: "card", "aria-labelledby": "report-title", id: "report", hidden: true });
   const exports = h("section", { class: "card", "aria-labelledby": "export-title", id: "exports", hidden: true });
   const charts = dashboardCharts(id, simulation);
+  const deliveries = deliveriesCard(id);
   let timer = null;
   let reportLoaded = false;
   let lastStatus = simulation.status;
@@ -120,6 +122,7 @@ export async function renderDashboard(root, ctx, id) {
       fact(TERMINAL.has(progress.status) ? "Finished" : "ETA", fmtDateTime(TERMINAL.has(progress.status) ? progress.finishedAt : progress.eta), "finish"),
     );
     renderControls(progress.status);
+    if (progress.sinks) deliveries.update(progress.sinks, TERMINAL.has(progress.status));
     if (progress.status !== lastStatus) {
       announce(`Simulation ${id} is ${progress.status}.`);
       lastStatus = progress.status;
@@ -194,6 +197,7 @@ export async function renderDashboard(root, ctx, id) {
       controls,
       message,
     ),
+    deliveries.card,
     charts.card,
     report,
     exports,

@@ -3,6 +3,7 @@
 import { ApiError, api } from "../api.js";
 import { announce, errorPanel, h, heading, mount } from "../dom.js";
 import { fmtInt, fmtNumber, fmtValue } from "../format.js";
+import { sinkChooser } from "../sinks/attach.js";
 import { paceLabel } from "../vocabulary.js";
 import { stepper } from "./frame.js";
 
@@ -34,6 +35,7 @@ export function renderConfirmStep(root, ctx, wizard) {
   // A blank seed means "random": the simulation uses the one the preview drew, so what was seen is what runs.
   const seed = preview ? preview.seed : null;
   const errorBox = h("div", { class: "confirm-errors" });
+  const sinks = sinkChooser();
   const start = async (event) => {
     const button = event.currentTarget;
     if (button.getAttribute("aria-busy") === "true") return;
@@ -42,7 +44,7 @@ export function renderConfirmStep(root, ctx, wizard) {
     mount(errorBox);
     try {
       ctx.profile = await api.put("/api/profile/", { ...wizard.selections(), muted: ctx.muted() });
-      const body = { ...wizard.selections(seed === null ? undefined : seed), autoStart: true };
+      const body = { ...wizard.selections(seed === null ? undefined : seed), autoStart: true, sinks: sinks.selected() };
       const simulation = await api.post("/api/simulations/", body);
       wizard.clearDraft();
       wizard.lastPreview = null;
@@ -61,6 +63,7 @@ export function renderConfirmStep(root, ctx, wizard) {
     heading("Confirm and start"),
     h("p", { class: "lead" }, "Your selections are saved to your profile and the simulation starts right away."),
     summary(wizard, preview),
+    sinks.element,
     errorBox,
     h(
       "div",
