@@ -50,6 +50,8 @@ def sign_in(browser: Any, base: str, user: User, viewport: dict[str, int] = DESK
     page = context.new_page()
     signed = Signed(context=context, page=page, base=base)
     page.on("pageerror", lambda error: signed.js_errors.append(str(error)))
+    # Content-Security-Policy violations (e.g. a chart library injecting styles) are console messages.
+    page.on("console", lambda m: signed.js_errors.append(m.text) if "Content Security Policy" in m.text else None)
     page.on("response", lambda r: signed.failed.append((r.status, r.url)) if r.status >= 400 else None)
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Username").fill(user.username)

@@ -4,8 +4,10 @@ written figures equal the previews; the layout fits 1280x800 and 390x844."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.core.cache import cache
@@ -14,7 +16,7 @@ from rest_framework.test import APIClient
 from crmsim.vocabulary import LIFECYCLE_STAGES
 from simulations.models import Simulation, User
 from tests.ui.conftest import ARTIFACTS, ThreadedRunner
-from tests.ui.signin import DESKTOP, PHONE, RUN_TIMEOUT_MS, sign_in
+from tests.ui.signin import DESKTOP, PHONE, RUN_TIMEOUT_MS, sign_in, unexplained_failures
 
 pytestmark = pytest.mark.browser
 
@@ -26,10 +28,11 @@ def _int(text: str) -> int:
     return int(text.replace(",", ""))
 
 
-def api_preview(user: User, scenario: str) -> dict[str, Any]:
+def api_preview(user: User, scenario: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     client = APIClient()
     client.force_authenticate(user)
-    response = client.post(f"/api/scenarios/{scenario}/preview/", {**INPUTS, "overrides": {}}, format="json")
+    body = {**INPUTS, "overrides": overrides or {}}
+    response = client.post(f"/api/scenarios/{scenario}/preview/", body, format="json")
     assert response.status_code == 200, response.content
     return dict(response.json())
 
@@ -115,5 +118,21 @@ def test_the_pair_runs_and_writes_what_the_previews_said(
         for row in previews[side]["funnel"]:
             assert _int(cell(page, "compare-pair-table", f"stage-{row['stage']}", side)) == row["contacts"]
     page.screenshot(path=str(ARTIFACTS / "compare-pair-1280.png"), full_page=True)
+    assert signed.js_errors == [] and unexplained_failures(signed.failed) == []
+    signed.close()
+
+
+def test_one_preset_with_two_sets_of_overrides_from_a_link(browser: Any, live_server: Any, ui_user: User) -> None:
+    tuned = {"dealWinRateBase": 0.64}
+    previews = {"a": api_preview(ui_user, "b2b"), "b": api_preview(ui_user, "b2b", tuned)}
+    assert previews["a"]["deals"] != previews["b"]["deals"]
+    signed = sign_in(browser, live_server.url, ui_user, PHONE)
+    page = signed.page
+    signed.open(LINK.replace("b=b2c", "b=b2b") + "&bo=" + quote(json.dumps(tuned)))
+    page.wait_for_selector("#compare-planned")
+    assert_previews_on_screen(page, previews)
+    assert page.get_by_label("Overrides B").input_value() == "dealWinRateBase = 0.64"
+    assert page.get_by_label("Overrides A").input_value() == ""
+    assert signed.fits_the_viewport()
     assert signed.js_errors == [] and signed.failed == []
     signed.close()
