@@ -95,6 +95,9 @@ def test_a_sink_is_added_tested_attached_and_its_dead_letters_replayed(
     simulation_runner.start()
     page.wait_for_selector("#sim-status [data-status=completed]", timeout=RUN_TIMEOUT_MS)
     page.wait_for_selector("#replay-dead-letters:not([hidden])", timeout=RUN_TIMEOUT_MS)
+    # Settled: every written row is dead-lettered (the card follows the deliveries after the run ended).
+    pending = f"[data-sink='{sink_id}'][data-field=pending]"
+    page.wait_for_function(f'() => document.querySelector("{pending}")?.textContent === "0"', timeout=RUN_TIMEOUT_MS)
     assert page.locator("#dead-letters li").count() > 0
     assert _int(page.locator(f"[data-sink='{sink_id}'][data-field=deadLettered]").inner_text()) > 0
     assert _int(page.locator(f"[data-sink='{sink_id}'][data-field=delivered]").inner_text()) == 0
