@@ -178,6 +178,7 @@ def cached_preview(inputs: engine.SimulationInputs) -> dict[str, Any]:
     """``engine.preview(inputs)`` plus ``preview_breakdown`` (funnel, amounts), kept in Django's cache (shared by
     the web processes) under a hash of the inputs and the engine version: the same inputs give the same answer,
     computed once an hour at most."""
+    # v2: answers carry the funnel and amounts too (an entry cached before them would lack fields).
     key = "preview:v2:" + hashlib.sha256(f"{engine.ENGINE_VERSION}|{inputs!r}".encode()).hexdigest()
     result: dict[str, Any] | None = cache.get(key)
     if result is None:
