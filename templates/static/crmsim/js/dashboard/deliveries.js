@@ -5,6 +5,8 @@ import { api } from "../api.js";
 import { h, mount } from "../dom.js";
 import { fmtDateTime, fmtInt, fmtMs } from "../format.js";
 
+const SHOWN_LETTERS = 10;
+
 export function deliveriesCard(id) {
   const table = h("div", { class: "table-wrap" });
   const letters = h("div", { id: "dead-letters" });
@@ -48,10 +50,11 @@ export function deliveriesCard(id) {
             h(
               "ul",
               { class: "dead-letters" },
-              data.deadLetters.map((letter) =>
+              data.deadLetters.slice(0, SHOWN_LETTERS).map((letter) =>
                 h("li", { dataset: { letter: String(letter.id) } }, `${fmtDateTime(letter.createdAt)} · slot ${letter.slot} · ${fmtInt(letter.events)} events · ${letter.error}`),
               ),
             ),
+            data.deadLetters.length > SHOWN_LETTERS ? h("p", { class: "muted" }, `… and ${fmtInt(data.deadLetters.length - SHOWN_LETTERS)} more (oldest first).`) : null,
           ]
         : null,
     );
