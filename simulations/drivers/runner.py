@@ -42,11 +42,10 @@ import dj_database_url
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, close_old_connections, connection
 
-from simulations.delivery.drivers import behind, deliver_due, delivery_budget
 from simulations.drivers.in_process import seconds_until_next_due
 from simulations.lifecycle.control import complete_if_done, fail_simulation, plan_submitted_simulation
 from simulations.materialize.slot import apply_due_events
-from simulations.models import Simulation
+from simulations.models import Simulation, SimulationSink
 
 logger = logging.getLogger(__name__)
 
@@ -278,7 +277,10 @@ def run_round() -> Round:
         complete_if_done(simulation_id=simulation.pk)
     # Sinks, as run_in_process does: a bounded share of each pass per simulation with deliveries behind, running
     # or ended (an ended run's sinks are settled after it, like drain_deliveries), so generation never waits.
-    for simulation_id in behind().values_list("simulation_id", flat=True).distinct().order_by("simulation_id"):
+    from simulations.delivery.drivers import behind, deliver_due, delivery_budget  # only with sinks linked
+
+    delivering = set(behind().values_list("simulation_id", flat=True)) if _has_sinks() else set()
+    for simulation_id in sorted(delivering):
         results = deliver_due(simulation_id=simulation_id, budget_seconds=delivery_budget())
         done.deliveries += sum(1 for result in results if result.delivered or result.dead)
     done.active = _has_work()
@@ -288,7 +290,16 @@ def run_round() -> Round:
 def _has_work() -> bool:
     """Is any simulation waiting for this runner (planning, running, or a sink behind on its rows)?"""
     active = (Simulation.Status.PLANNING, Simulation.Status.RUNNING)
-    return Simulation.objects.filter(status__in=active).exists() or behind().exists()
+    if Simulation.objects.filter(status__in=active).exists():
+        return True
+    from simulations.delivery.drivers import behind
+
+    return _has_sinks() and behind().exists()
+
+
+def _has_sinks() -> bool:
+    """Is any simulation linked to a sink? (Skips the delivery queries on installations without sinks.)"""
+    return SimulationSink.objects.exists()
 
 
 def _idle_wait() -> float:
