@@ -29,6 +29,7 @@ from simulations import engine
 from simulations.api.counts import CountsSerializer
 from simulations.lifecycle.requests import SimulationRequest, validate_request
 from simulations.models import Simulation
+from simulations.reads.preview_breakdown import preview_breakdown
 
 # --- distributions -----------------------------------------------------------------------------------------
 
@@ -137,6 +138,18 @@ class DealOutcomesSerializer(serializers.Serializer):
     realizedWinRate = serializers.FloatField(allow_null=True)
 
 
+class FunnelStageSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    contacts = serializers.IntegerField(help_text="Contacts at this lifecycle stage at the window's end.")
+
+
+class AmountHistogramSerializer(serializers.Serializer):
+    edges = serializers.ListField(child=serializers.CharField(), help_text="29 fixed log-spaced edges, 1 to 10^7.")
+    won = serializers.ListField(child=serializers.IntegerField())
+    lost = serializers.ListField(child=serializers.IntegerField())
+    open = serializers.ListField(child=serializers.IntegerField())
+
+
 class PreviewSerializer(serializers.Serializer):
     scenario = serializers.CharField()
     seed = serializers.IntegerField(help_text="The seed used (drawn when none was given): reuse it to reproduce.")
@@ -154,18 +167,22 @@ class PreviewSerializer(serializers.Serializer):
     planned = CountsSerializer()
     arrivals = ArrivalsSerializer()
     deals = DealOutcomesSerializer()
+    funnel = FunnelStageSerializer(many=True, help_text="Estimated like deals when `estimated`.")
+    amounts = AmountHistogramSerializer(help_text="Deals per amount bin; estimated like deals when `estimated`.")
 
 
 PREVIEW_CACHE_SECONDS = 3600
 
 
 def cached_preview(inputs: engine.SimulationInputs) -> dict[str, Any]:
-    """``engine.preview(inputs)``, kept in Django's cache (shared by the web processes) under a hash of the
-    inputs and the engine version: the same inputs give the same answer, computed once an hour at most."""
-    key = "preview:" + hashlib.sha256(f"{engine.ENGINE_VERSION}|{inputs!r}".encode()).hexdigest()
+    """``engine.preview(inputs)`` plus ``preview_breakdown`` (funnel, amounts), kept in Django's cache (shared by
+    the web processes) under a hash of the inputs and the engine version: the same inputs give the same answer,
+    computed once an hour at most."""
+    # v2: answers carry the funnel and amounts too (an entry cached before them would lack fields).
+    key = "preview:v2:" + hashlib.sha256(f"{engine.ENGINE_VERSION}|{inputs!r}".encode()).hexdigest()
     result: dict[str, Any] | None = cache.get(key)
     if result is None:
-        result = engine.preview(inputs)
+        result = {**engine.preview(inputs), **preview_breakdown(inputs)}
         cache.set(key, result, PREVIEW_CACHE_SECONDS)
     return result
 

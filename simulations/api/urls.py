@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from simulations.api import inputs, outputs, profile, records, simulations, sinks, stories, vocabulary
+from simulations.api import charts, inputs, outputs, profile, records, simulations, sinks, stories, vocabulary
 
 simulation_patterns: list[URLPattern | URLResolver] = [
     path("", simulations.SimulationListView.as_view(), name="simulation-list"),
@@ -14,6 +14,7 @@ simulation_patterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/resume/", simulations.ResumeView.as_view(), name="simulation-resume"),
     path("<int:pk>/cancel/", simulations.CancelView.as_view(), name="simulation-cancel"),
     path("<int:pk>/progress/", outputs.ProgressView.as_view(), name="simulation-progress"),
+    path("<int:pk>/charts/", charts.ChartsView.as_view(), name="simulation-charts"),
     path("<int:pk>/report/", outputs.ReportView.as_view(), name="simulation-report"),
     path("<int:pk>/export/", outputs.ExportView.as_view(), name="simulation-export"),
     path("<int:pk>/owners/", records.OwnerListView.as_view(), name="simulation-owners"),

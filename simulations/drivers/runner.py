@@ -45,7 +45,7 @@ from django.db import DatabaseError, InterfaceError, close_old_connections, conn
 from simulations.drivers.in_process import seconds_until_next_due
 from simulations.lifecycle.control import complete_if_done, fail_simulation, plan_submitted_simulation
 from simulations.materialize.slot import apply_due_events
-from simulations.models import Simulation
+from simulations.models import Simulation, SimulationSink
 
 logger = logging.getLogger(__name__)
 
@@ -244,10 +244,12 @@ def ensure_runner_or_log() -> None:
 
 @dataclass
 class Round:
-    """What one pass did: simulations planned, slots written, and whether any work is left."""
+    """What one pass did: simulations planned, slots written, deliveries that settled a range, and whether any
+    work is left."""
 
     planned: int = 0
     slots: int = 0
+    deliveries: int = 0
     active: bool = False
 
 
@@ -273,13 +275,31 @@ def run_round() -> Round:
             fail_simulation(simulation=simulation, error=f"{type(exc).__name__}: {exc}")
             continue
         complete_if_done(simulation_id=simulation.pk)
+    # Sinks, as run_in_process does: a bounded share of each pass per simulation with deliveries behind, running
+    # or ended (an ended run's sinks are settled after it, like drain_deliveries), so generation never waits.
+    from simulations.delivery.drivers import behind, deliver_due, delivery_budget  # only with sinks linked
+
+    delivering = set(behind().values_list("simulation_id", flat=True)) if _has_sinks() else set()
+    for simulation_id in sorted(delivering):
+        results = deliver_due(simulation_id=simulation_id, budget_seconds=delivery_budget())
+        done.deliveries += sum(1 for result in results if result.delivered or result.dead)
     done.active = _has_work()
     return done
 
 
 def _has_work() -> bool:
-    """Is any simulation waiting for this runner (planning or running)?"""
-    return Simulation.objects.filter(status__in=(Simulation.Status.PLANNING, Simulation.Status.RUNNING)).exists()
+    """Is any simulation waiting for this runner (planning, running, or a sink behind on its rows)?"""
+    active = (Simulation.Status.PLANNING, Simulation.Status.RUNNING)
+    if Simulation.objects.filter(status__in=active).exists():
+        return True
+    from simulations.delivery.drivers import behind
+
+    return _has_sinks() and behind().exists()
+
+
+def _has_sinks() -> bool:
+    """Is any simulation linked to a sink? (Skips the delivery queries on installations without sinks.)"""
+    return SimulationSink.objects.exists()
 
 
 def _idle_wait() -> float:
@@ -319,7 +339,7 @@ def run_runner(
             if lock is None or _leave(lock):
                 return
             idle_since = time.monotonic()
-        if done.planned == 0 and done.slots == 0:
+        if done.planned == 0 and done.slots == 0 and done.deliveries == 0:
             wait(_idle_wait() if done.active else MAX_SLEEP_SECONDS)
 
 

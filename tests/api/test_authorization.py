@@ -69,6 +69,7 @@ TABLE = [
     Row("post", "/api/simulations/{sim}/resume/", (401, OK, GONE, OK), target="paused"),
     Row("post", "/api/simulations/{sim}/cancel/", (401, OK, GONE, OK), target="running"),
     Row("get", "/api/simulations/{sim}/progress/", (401, OK, GONE, OK), target="done"),
+    Row("get", "/api/simulations/{sim}/charts/", (401, OK, GONE, OK), target="done"),
     Row("get", "/api/simulations/{sim}/report/", (401, OK, GONE, OK), target="done"),
     Row("get", "/api/simulations/{sim}/export/?type=contacts&format=csv", (401, OK, GONE, OK), target="done"),
     Row("get", "/api/simulations/{sim}/export/?type=deals&format=ndjson", (401, OK, GONE, OK), target="done"),

@@ -68,7 +68,7 @@ def test_a_preview_is_answered_from_the_cache_for_the_same_inputs(actors: Actors
     assert client.post("/api/scenarios/b2b/preview/", PREVIEW_BODY, format="json").json() == first
     request = SimulationRequest(scenario="b2b", records=200, seed=7, **QUARTER)
     inputs = validate_request(request).inputs
-    key = "preview:" + hashlib.sha256(f"{engine.ENGINE_VERSION}|{inputs!r}".encode()).hexdigest()
+    key = "preview:v2:" + hashlib.sha256(f"{engine.ENGINE_VERSION}|{inputs!r}".encode()).hexdigest()
     cached = cache.get(key)
     assert cached is not None and cached["planned"] == engine.preview(inputs)["planned"]
     # The answer comes from the cache, not from the engine: a planted entry is served.

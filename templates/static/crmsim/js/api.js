@@ -117,6 +117,7 @@ export const api = {
   post: (path, body) => request("POST", path, body),
   put: (path, body) => request("PUT", path, body),
   patch: (path, body) => request("PATCH", path, body),
+  delete: (path) => request("DELETE", path),
 };
 
 /** A cursor-paginated list URL's `cursor` parameter, or null (the API returns absolute next/previous links). */

@@ -6,14 +6,18 @@
 //   #/simulations/12/contacts?lifecycleStage=...   record browser (companies, contacts, deals, activities)
 //   #/simulations/12/contacts/5/timeline           a contact's timeline
 //   #/simulations/12/deals/7                       a deal: buying committee, stage history, engagements
+//   #/compare?a=b2b&b=b2c&seed=7...                 scenario comparison (compare.js)
+//   #/sinks                                        the user's sinks (sinks.js)
 
 import { api } from "./api.js";
 import { accentForSimulation, applyScenarioAccent } from "./accent.js";
+import { renderComparison } from "./compare.js";
 import { renderDashboard } from "./dashboard.js";
 import { renderDeal } from "./deal.js";
 import { errorPanel, focusHeading, h, heading, mount } from "./dom.js";
 import { renderRecords } from "./records.js";
 import { renderSimulations } from "./simulations.js";
+import { renderSinks } from "./sinks.js";
 import { isMuted, setMuted } from "./sound.js";
 import { renderTimeline } from "./timeline.js";
 import { isBrowsable, limits, loadVocabulary } from "./vocabulary.js";
@@ -101,6 +105,12 @@ async function route() {
       document.title = `New simulation · step ${step} · crmsim`;
       wizardVisit = wizardVisit || createWizardVisit();
       await wizardVisit.render(screen, ctx, step);
+    } else if (parts[0] === "sinks" && parts.length === 1) {
+      document.title = "Sinks · crmsim";
+      await renderSinks(screen);
+    } else if (parts[0] === "compare" && parts.length === 1) {
+      document.title = "Compare scenarios · crmsim";
+      await renderComparison(screen, ctx, params);
     } else if (parts[0] === "simulations" && parts.length === 1) {
       document.title = "Simulations · crmsim";
       await renderSimulations(screen, ctx, params);

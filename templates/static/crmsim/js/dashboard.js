@@ -5,6 +5,8 @@ import { ApiError, api, getWhenReady } from "./api.js";
 import { scenarioChip } from "./accent.js";
 import { distributionLabel, loadCatalog, scenarioName } from "./catalog.js";
 import { confirmCancel } from "./dashboard/cancel.js";
+import { dashboardCharts } from "./dashboard/charts.js";
+import { deliveriesCard } from "./dashboard/deliveries.js";
 import { exportList, reportCard } from "./dashboard/report.js";
 import { announce, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
 import { fmtDateTime, fmtInt, fmtMs, fmtNumber, fmtPercent } from "./format.js";
@@ -55,6 +57,8 @@ export async function renderDashboard(root, ctx, id) {
   const message = h("div", { class: "control-message", role: "status", "aria-live": "polite" });
   const report = h("section", { class: "card", "aria-labelledby": "report-title", id: "report", hidden: true });
   const exports = h("section", { class: "card", "aria-labelledby": "export-title", id: "exports", hidden: true });
+  const charts = dashboardCharts(id, simulation);
+  const deliveries = deliveriesCard(id);
   let timer = null;
   let reportLoaded = false;
   let lastStatus = simulation.status;
@@ -123,6 +127,7 @@ export async function renderDashboard(root, ctx, id) {
       fact(TERMINAL.has(progress.status) ? "Finished" : "ETA", fmtDateTime(TERMINAL.has(progress.status) ? progress.finishedAt : progress.eta), "finish"),
     );
     renderControls(progress.status);
+    if (progress.sinks) deliveries.update(progress.sinks, TERMINAL.has(progress.status));
     if (progress.status !== lastStatus) {
       announce(`Simulation ${id} is ${progress.status}.`);
       lastStatus = progress.status;
@@ -199,6 +204,8 @@ export async function renderDashboard(root, ctx, id) {
       controls,
       message,
     ),
+    deliveries.card,
+    charts.card,
     report,
     exports,
   );
@@ -214,6 +221,10 @@ export async function renderDashboard(root, ctx, id) {
     eta: null,
   });
   focusHeading(root);
+  charts.start();
   await poll();
-  return () => window.clearTimeout(timer);
+  return () => {
+    window.clearTimeout(timer);
+    charts.stop();
+  };
 }

@@ -3,6 +3,7 @@
 import { ApiError, api } from "../api.js";
 import { announce, errorPanel, h, heading, mount } from "../dom.js";
 import { fmtInt, fmtNumber, fmtValue } from "../format.js";
+import { sinkChooser } from "../sinks/attach.js";
 import { paceLabel } from "../vocabulary.js";
 import { stepper } from "./frame.js";
 
@@ -36,6 +37,7 @@ function summary(wizard, preview) {
 export function renderConfirmStep(root, ctx, wizard) {
   const preview = wizard.currentPreview();
   const errorBox = h("div", { class: "confirm-errors" });
+  const sinks = sinkChooser();
   const start = async (event) => {
     const button = event.currentTarget;
     if (button.getAttribute("aria-busy") === "true") return;
@@ -45,7 +47,7 @@ export function renderConfirmStep(root, ctx, wizard) {
     try {
       ctx.profile = await api.put("/api/profile/", { ...wizard.selections({ forProfile: true }), muted: ctx.muted() });
       // A blank seed runs with the visit's drawn seed, the one the preview used: what was seen is what runs.
-      const body = { ...wizard.selections(), autoStart: true };
+      const body = { ...wizard.selections(), autoStart: true, sinks: sinks.selected() };
       const simulation = await api.post("/api/simulations/", body);
       wizard.clearDraft();
       wizard.lastPreview = null;
@@ -64,6 +66,7 @@ export function renderConfirmStep(root, ctx, wizard) {
     heading("Confirm and start"),
     h("p", { class: "lead" }, "Your selections are saved to your profile and the simulation starts right away."),
     summary(wizard, preview),
+    sinks.element,
     errorBox,
     h(
       "div",
