@@ -306,6 +306,8 @@ SPECTACULAR_SETTINGS = {
     "PATH_CONVERTER_OVERRIDES": {"int": {"type": "integer", "minimum": 0, "maximum": MAX_SEED}},
     "ENUM_NAME_OVERRIDES": {
         "ActivityTypeEnum": "crmsim.vocabulary.ACTIVITY_TYPES",
+        "LifecycleStageEnum": "crmsim.vocabulary.LIFECYCLE_STAGES",
+        "DealStageEnum": "crmsim.vocabulary.DEAL_STAGES",
         "DistributionParamTypeEnum": ["float", "int", "float_list"],
         "SimulationStatusEnum": "simulations.models.Simulation.Status",
         "HealthStatusEnum": ["ok", "degraded"],

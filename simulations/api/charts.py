@@ -26,7 +26,7 @@ class LagPointSerializer(serializers.Serializer):
     maxMs = serializers.FloatField(help_text="The latest row's lag in the bucket.")
 
 
-class FunnelStageSerializer(serializers.Serializer):
+class ChartFunnelStageSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=LIFECYCLE_STAGES)
     contacts = serializers.IntegerField(help_text="Contacts currently at this stage.")
 
@@ -52,7 +52,7 @@ class ChartsSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Simulation.Status.choices)
     arrivals = ArrivalSeriesSerializer(allow_null=True, help_text="Null while planning. Exact on every request.")
     lag = LagPointSerializer(many=True, help_text="The last 10 minutes of live lag; empty for a backfill.")
-    funnel = FunnelStageSerializer(many=True)
+    funnel = ChartFunnelStageSerializer(many=True)
     pipeline = PipelineStageSerializer(many=True, help_text="Stages that have deals, in pipeline order.")
     activities = ActivityMixSerializer(allow_null=True, help_text="Activities per type per bin of the window.")
     computedAt = serializers.DateTimeField(
