@@ -103,6 +103,13 @@ def test_no_screen_has_serious_or_critical_axe_violations(
         (f"#/simulations/{pk}/contacts?createdAfter=nope", "#records-refused", "contacts, refused filter"),
         (f"#/simulations/{pk}/contacts/{contact_key}/timeline", "#timeline", "timeline"),
         (f"#/simulations/{pk}/deals/{deal_key}", "#committee-table", "deal"),
+        (f"#/simulations/{pk}", "#charts-status >> text=Final figures", "dashboard charts"),
+        (
+            "#/compare?a=b2b&b=b2c&dist=linear&start=2026-01-01&end=2026-04-01&records=300&seed=7",
+            "#compare-planned",
+            "scenario comparison",
+        ),
+        ("#/sinks", "#sink-form", "sinks"),
         ("#/nowhere", ".screen-title", "not found"),
     ]
     for route, selector, name in screens:
