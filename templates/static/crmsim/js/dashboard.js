@@ -8,7 +8,7 @@ import { confirmCancel } from "./dashboard/cancel.js";
 import { dashboardCharts } from "./dashboard/charts.js";
 import { deliveriesCard } from "./dashboard/deliveries.js";
 import { exportList, reportCard } from "./dashboard/report.js";
-import { announce, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
+import { announce, crumbs, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
 import { fmtDateTime, fmtInt, fmtMs, fmtNumber, fmtPercent } from "./format.js";
 import { LIVE, browsableTypes, paceLabel, recordTypes } from "./vocabulary.js";
 import { TERMINAL, planningNote, progressBar, statusBadge } from "./widgets/status.js";
@@ -177,7 +177,7 @@ export async function renderDashboard(root, ctx, id) {
 
   mount(
     root,
-    h("p", { class: "crumbs" }, h("a", { href: "#/simulations" }, "Simulations"), " / ", `#${id}`),
+    crumbs(["Simulations", "#/simulations"], `#${id}`),
     h("div", { class: "title-row" }, h("div", { class: "row" }, heading(`Simulation ${id}`), scenarioChip(h, simulation.scenario, scenarioName(simulation.scenario))), statusBox),
     h("p", { class: "lead", id: "sim-description" }, describe(simulation)),
     simulation.error ? errorPanel(simulation.error) : null,

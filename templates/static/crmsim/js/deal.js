@@ -2,7 +2,7 @@
 // history and its engagements (the activities logged on it), each list with its total.
 
 import { ApiError, api } from "./api.js";
-import { emptyState, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
+import { crumbs, emptyState, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
 import { fmtAmount, fmtDateTime, fmtInt } from "./format.js";
 import { loadOwners } from "./records.js";
 import { activityDetails, outcomeLabel } from "./records/types.js";
@@ -78,17 +78,7 @@ export async function renderDeal(root, ctx, sim, key) {
   const { deal, committee, stages, engagements } = data;
   mount(
     root,
-    h(
-      "p",
-      { class: "crumbs" },
-      h("a", { href: "#/simulations" }, "Simulations"),
-      " / ",
-      h("a", { href: `#/simulations/${sim}` }, `#${sim}`),
-      " / ",
-      h("a", { href: `#/simulations/${sim}/deals` }, "Deals"),
-      " / ",
-      deal.name,
-    ),
+    crumbs(["Simulations", "#/simulations"], [`#${sim}`, `#/simulations/${sim}`], ["Deals", `#/simulations/${sim}/deals`], deal.name),
     heading(deal.name),
     h(
       "dl",

@@ -65,6 +65,12 @@ export function announce(message) {
 }
 
 /** The page heading for a screen: focus it so keyboard and screen-reader users land on the new content. */
+// A breadcrumb trail: each [label, href] a link, the last part (the current screen) plain text, joined by " / ".
+export function crumbs(...parts) {
+  const items = parts.map((part) => (Array.isArray(part) ? h("a", { href: part[1] }, part[0]) : part));
+  return h("p", { class: "crumbs" }, ...items.flatMap((item, i) => (i === 0 ? [item] : [" / ", item])));
+}
+
 export function heading(text, level = 1, attrs = {}) {
   return h(`h${level}`, { tabindex: "-1", class: "screen-title", ...attrs }, text);
 }

@@ -2,7 +2,7 @@
 // list's total ("50 shown of 1,234").
 
 import { ApiError, api, cursorOf, query } from "./api.js";
-import { emptyState, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
+import { crumbs, emptyState, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
 import { fmtInt } from "./format.js";
 import { apiParams, filterForm, markFilterErrors } from "./records/filters.js";
 import { ownerNames, recordSpecs } from "./records/types.js";
@@ -52,7 +52,7 @@ export async function renderRecords(root, ctx, sim, type, params) {
   const form = filterForm(spec, sim, type, params, ctx);
   mount(
     root,
-    h("p", { class: "crumbs" }, h("a", { href: "#/simulations" }, "Simulations"), " / ", h("a", { href: `#/simulations/${sim}` }, `#${sim}`), " / ", spec.label),
+    crumbs(["Simulations", "#/simulations"], [`#${sim}`, `#/simulations/${sim}`], spec.label),
     heading(`${spec.label} of simulation ${sim}`),
     tabs(specs, sim, type),
     form,

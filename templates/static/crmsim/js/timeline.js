@@ -1,7 +1,7 @@
 // One contact's timeline: its facts, then lifecycle changes, deal stage changes and activities in time order.
 
 import { ApiError, api } from "./api.js";
-import { emptyState, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
+import { crumbs, emptyState, errorPanel, focusHeading, h, heading, mount } from "./dom.js";
 import { fmtAmount, fmtDateTime, fmtInt } from "./format.js";
 import { loadOwners } from "./records.js";
 import { activityDetails } from "./records/types.js";
@@ -54,15 +54,10 @@ export async function renderTimeline(root, ctx, sim, key) {
   const counts = data.items.reduce((acc, item) => ({ ...acc, [item.kind]: (acc[item.kind] || 0) + 1 }), {});
   mount(
     root,
-    h(
-      "p",
-      { class: "crumbs" },
-      h("a", { href: "#/simulations" }, "Simulations"),
-      " / ",
-      h("a", { href: `#/simulations/${sim}` }, `#${sim}`),
-      " / ",
-      h("a", { href: `#/simulations/${sim}/contacts` }, "Contacts"),
-      " / ",
+    crumbs(
+      ["Simulations", "#/simulations"],
+      [`#${sim}`, `#/simulations/${sim}`],
+      ["Contacts", `#/simulations/${sim}/contacts`],
       `${c.firstName} ${c.lastName}`,
     ),
     heading(`${c.firstName} ${c.lastName}`),
