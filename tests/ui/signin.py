@@ -53,13 +53,18 @@ def sign_in(browser: Any, base: str, user: User, viewport: dict[str, int] = DESK
     # Content-Security-Policy violations (e.g. a chart library injecting styles) are console messages.
     page.on("console", lambda m: signed.js_errors.append(m.text) if "Content Security Policy" in m.text else None)
     page.on("response", lambda r: signed.failed.append((r.status, r.url)) if r.status >= 400 else None)
+    log_in(page, base, user)
+    return signed
+
+
+def log_in(page: Any, base: str, user: User) -> None:
+    """Log in on ``page`` and wait for the first screen, wherever `/` sends this user (wizard, or their simulations)."""
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/#/"))
+    page.wait_for_url(re.compile(r"/#/(wizard/1|simulations)$"))
     page.wait_for_selector("html[data-ready=true]")
-    return signed
 
 
 def unexplained_failures(failed: list[tuple[int, str]]) -> list[tuple[int, str]]:

@@ -11,9 +11,9 @@ import pytest
 
 from simulations.models import User
 from tests.factories import ScenarioPresetFactory
+from tests.ui.signin import log_in
 from tests.ui.simulations import planned_simulation
 from tests.ui.test_browser import open_page, shot, tile
-from tests.ui.test_newcomer_fixes import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +61,7 @@ def test_each_scenario_has_its_own_accent_and_pitch_and_text_in_it_keeps_aa_cont
     base = live_server.url
     session = open_page(browser)
     page = session.page
-    sign_in(page, base, ui_user)
+    log_in(page, base, ui_user)
     page.goto(f"{base}/#/simulations")
     page.wait_for_selector("#simulations-table")
     assert page.evaluate("document.documentElement.dataset.scenario") is None, "the list has no one scenario"

@@ -15,9 +15,9 @@ import pytest
 from crm.models import DealContact
 from simulations.models import User
 from simulations.wizard_profile import save_profile
+from tests.ui.signin import log_in
 from tests.ui.simulations import completed_simulation, planned_simulation
 from tests.ui.test_browser import DESKTOP, NARROW, open_page
-from tests.ui.test_newcomer_fixes import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -85,7 +85,7 @@ def test_no_screen_has_serious_or_critical_axe_violations(
     page.get_by_role("button", name="Log in").click()
     page.wait_for_selector("#login-error")
     problems += audit(page, base, "login with an error")
-    sign_in(page, base, ui_user)
+    log_in(page, base, ui_user)
 
     screens = [
         ("#/wizard/1", "#weight-0", "wizard 1 (custom weights)"),

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from crm.models import Activity, Contact
 from simulations.models import Simulation, User
 from simulations.wizard_profile import save_profile
-from tests.ui.conftest import PASSWORD
+from tests.ui.signin import log_in
 from tests.ui.simulations import completed_simulation, planned_simulation
 from tests.ui.test_browser import (
     DESKTOP,
@@ -32,16 +32,6 @@ from tests.ui.test_browser import (
 pytestmark = pytest.mark.browser
 
 WEEK = {"start": dt.datetime(2026, 1, 5, tzinfo=dt.UTC), "end": dt.datetime(2026, 1, 12, tzinfo=dt.UTC)}
-
-
-def sign_in(page: Any, base: str, user: User) -> None:
-    """Log in and wait for the first screen, wherever `/` sends this user (wizard, or their simulations)."""
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/#/(wizard/1|simulations)$"))
-    page.wait_for_selector("html[data-ready=true]")
 
 
 def css_color(page: Any, selector: str) -> str:
@@ -109,7 +99,7 @@ def test_2_a_blank_seed_is_drawn_once_shown_and_kept_across_preview_refreshes(
     base = live_server.url
     session = open_page(browser)
     page = session.page
-    sign_in(page, base, ui_user)
+    log_in(page, base, ui_user)
     page.goto(f"{base}/#/wizard/3")
     page.wait_for_selector("#window-seed-hint")
     assert page.get_by_label("Seed (optional)").input_value() == ""
@@ -172,7 +162,7 @@ def test_3_on_a_phone_the_simulations_list_and_contacts_show_every_column_withou
     base = live_server.url
     session = open_page(browser, NARROW)
     page = session.page
-    sign_in(page, base, ui_user)
+    log_in(page, base, ui_user)
     page.goto(f"{base}/#/simulations")
     row = page.locator(f"#simulations-table tr[data-id='{simulation.pk}']")
     row.locator("[data-status=completed]").wait_for()
@@ -212,7 +202,7 @@ def test_4_a_long_email_wraps_inside_its_card_on_the_contact_timeline(
     base = live_server.url
     session = open_page(browser, DESKTOP)
     page = session.page
-    sign_in(page, base, ui_user)
+    log_in(page, base, ui_user)
     page.goto(f"{base}/#/simulations/{simulation.pk}/contacts/{contact.key}/timeline")
     email = page.locator("[data-fact=email]")
     email.wait_for()
@@ -237,7 +227,7 @@ def test_5_cancel_asks_first_escape_keeps_the_run_and_a_run_that_wrote_nothing_o
     base = live_server.url
     session = open_page(browser)
     page, traffic = session.page, session.traffic
-    sign_in(page, base, ui_user)
+    log_in(page, base, ui_user)
     page.goto(f"{base}/#/simulations/{simulation.pk}")
     page.wait_for_selector("#sim-status [data-status=scheduled]")
 
@@ -284,7 +274,7 @@ def test_6_lists_dashboard_records_and_tuning_speak_the_wizards_labels_not_code_
     base = live_server.url
     session = open_page(browser)
     page = session.page
-    sign_in(page, base, ui_user)
+    log_in(page, base, ui_user)
     methods = {m["name"]: m["label"] for m in page.request.get(f"{base}/api/distributions/").json()}
     names = {s["slug"]: s["name"] for s in page.request.get(f"{base}/api/scenarios/").json()}
     words = page.request.get(f"{base}/api/vocabulary/").json()
@@ -340,7 +330,7 @@ def test_8_none_planned_is_an_empty_bar_and_a_one_week_b2b_preview_says_why_it_h
     base = live_server.url
     session = open_page(browser)
     page = session.page
-    sign_in(page, base, ui_user)
+    log_in(page, base, ui_user)
     page.goto(f"{base}/#/simulations/{simulation.pk}")
     bar = page.locator("#progress-table tr[data-type=deals] [role=progressbar]")
     bar.wait_for()
@@ -377,7 +367,7 @@ def test_9_nothing_is_red_before_the_user_has_done_anything(browser: Any, live_s
     base = live_server.url
     session = open_page(browser)
     page = session.page
-    sign_in(page, base, ui_user)
+    log_in(page, base, ui_user)
     expect_step(page, 1)
     hint = page.locator(".continue-hint")
     assert hint.inner_text() == "Choose a distribution method."
@@ -404,7 +394,7 @@ def test_11_totals_a_refused_filter_the_weights_chart_and_records_against_leads(
     base = live_server.url
     session = open_page(browser)
     page = session.page
-    sign_in(page, base, ui_user)
+    log_in(page, base, ui_user)
 
     # The record browser says how many there are in all, with and without filters.
     page.goto(f"{base}/#/simulations/{simulation.pk}/contacts")

@@ -11,9 +11,9 @@ import pytest
 
 from crm.models import Contact, DealContact
 from simulations.models import User
+from tests.ui.signin import log_in
 from tests.ui.simulations import completed_simulation
 from tests.ui.test_browser import NARROW, open_page, shot
-from tests.ui.test_newcomer_fixes import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ def test_owner_lead_status_and_source_filters_deal_pages_and_totals_match_the_ap
     base, pk = live_server.url, simulation.pk
     session = open_page(browser)
     page, traffic = session.page, session.traffic
-    sign_in(page, base, ui_user)
+    log_in(page, base, ui_user)
     api = f"{base}/api/simulations/{pk}"
     owners = page.request.get(f"{api}/owners/").json()
     name_of = {o["key"]: f"{o['firstName']} {o['lastName']}" for o in owners}
