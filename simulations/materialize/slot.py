@@ -157,9 +157,11 @@ def apply_due_events(
     ran = 0
     with lookahead:
         for position, (slot_id, _, _) in enumerate(slots):
-            result = materialize_slot(slot_id=slot_id, until=until, now=now, prepared=lookahead.take(position))
+            prepared = lookahead.take(position)
+            result = materialize_slot(slot_id=slot_id, until=until, now=now, prepared=prepared)
             if result.skipped == "not running":
                 break
+            lookahead.committed(prepared)
             ran += 1
             if after_slot is not None:
                 after_slot(result)
