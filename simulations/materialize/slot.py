@@ -143,6 +143,8 @@ def apply_due_events(
         .values_list("pk", "index", "watermark")
     )
     slots = list(due if limit is None else due[:limit])
+    if not slots:
+        return 0
     start = epoch(simulation.window_start)
     # One slot has nothing to overlap with; a simulation of another engine is refused by materialize_slot.
     ahead = len(slots) > 1 and simulation.engine_version == engine.ENGINE_VERSION
