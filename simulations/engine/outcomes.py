@@ -21,8 +21,8 @@ sets each relation's strength (docs/scenarios.md "Outcomes that correlate"):
   with probability |tilt|, tilts centred over the slot, so counts stay in [lo, hi] and their mean holds.
 
 Streams: ``(SLOT_OUTCOMES, k)`` draws cycle normals (n), then discount uniforms (n, 2);
-``(SLOT_OUTCOMES, k, 1)`` the second activity counts; ``(OWNER_SKILLS,)`` per owner: win, cycle and volume
-standard normals (team size, 3).
+``(SLOT_OUTCOMES, k, 1)`` uniforms (n, kinds + 1): the second activity counts and whether the rep's tilt
+applies; ``(OWNER_SKILLS,)`` per owner: win, cycle and volume standard normals (team size, 3).
 """
 
 from __future__ import annotations
@@ -256,10 +256,10 @@ def owner_volume(
     p: ScenarioParameters, drivers: OutcomeDrivers, counts: np.ndarray, bounds: np.ndarray, seed: int, k: int
 ) -> np.ndarray:
     """Activity counts tilted by the rep's volume skill (module docstring); ``bounds`` (kinds, 2) [lo, hi]."""
-    n = counts.shape[0]
     rng = stream(seed, SLOT_OUTCOMES, k, 1)
-    other = rng.integers(bounds[:, 0], bounds[:, 1] + 1, counts.shape)
-    pick_u = rng.random(n)
+    u = rng.random((counts.shape[0], counts.shape[1] + 1))
+    other = bounds[:, 0] + np.floor(u[:, :-1] * (bounds[:, 1] - bounds[:, 0] + 1)).astype(np.int64)
+    pick_u = u[:, -1]
     raw = p.dealOutcomes.ownerSkillSpread * VOLUME_TILT_SCALE * drivers.skills[drivers.owner, 2]
     tilt = _centred(np.clip(raw, -VOLUME_TILT_MAX, VOLUME_TILT_MAX))
     tilted = pick_u < np.abs(tilt)

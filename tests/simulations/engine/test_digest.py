@@ -138,5 +138,5 @@ def test_the_engine_version_pins_the_dataset():
     assert engine_digest(make_inputs("b2c", records=800, seed=1, distribution="business_hours")) == PINNED_B2C
 
 
-PINNED_B2B = "212165f708db80d2180780c940bdf12f39924786c71f7aaa46ddd2cad89abd4a"
-PINNED_B2C = "919c7e4658d1d02b6966a9c0b8d09d717352bd351300227d6a665e789323178d"
+PINNED_B2B = "244782344831250bc265dd6ac5e56517e9406069221b626c7ea1dba14ded0379"
+PINNED_B2C = "d70647482f2db04b1897eab63d8862d3cc6b623b3afa5b67dc86ca1e1d20edc8"
