@@ -11,7 +11,8 @@ decide accounts globally):
     3. amount normals (n)           ln(target amount) = mu + sigma z
     4. win uniforms (n)             won when u < the deal's win probability (``outcomes.win_probability``)
     5. lost stage uniforms (n)      the open pipeline stage a lost deal reached, by LOST_STAGE_WEIGHTS
-    6. cycle gammas (n)             drawn, unused since engine 4 (``outcomes``: a copula on the same Gamma)
+    6. cycle gammas (n)             unused since engine 4 (``outcomes``: a copula on the same Gamma); drawn
+                                    so that the later draws keep their place
     7. split exponentials (n, S)    the first m normalised = Dirichlet(1,...,1) share of each transition
     8. discount integers (n)        index into the style's DISCOUNTS
     9. product uniforms (n)         which eligible price-book product carries the amount
@@ -62,7 +63,7 @@ DWELL_FRACTION = 0.1
 """Mean dwell before each funnel step (subscriber->lead->MQL->SQL->opportunity), as a fraction of
 avgSalesCycleDays."""
 CYCLE_SHAPE = 4.0
-"""Shape of the Gamma deal cycle (a whole number: ``outcomes.gamma_quantile``); its mean is avgSalesCycleDays
+"""Shape of the Gamma deal cycle (a whole number: ``outcomes.score_to_gamma``); its mean is avgSalesCycleDays
 whatever the shape."""
 
 INBOUND_CALLS = {"b2b": 0.25, "b2c": 0.55}
@@ -200,8 +201,9 @@ def lead_timelines(
     and ``(SLOT_OUTCOMES, k)`` only (``drivers``: the leads' accounts and owners). The rep's steps (SQL,
     opportunity, deal stage changes and the close) happen in working time.
 
-    ``amounts=False`` skips fitting amounts to the price book (the plan and count mode need times and
-    outcomes only); the stream is drawn the same either way, and amount columns are then empty.
+    ``amounts=False`` skips the final amounts (the plan and count mode need times and outcomes only); the
+    product is picked either way (outcomes depend on it), the streams are drawn the same, and the quantity and
+    amount columns are then empty.
     """
     n = arrival.size
     p = inputs.parameters
