@@ -11,32 +11,13 @@ from __future__ import annotations
 import argparse
 import time
 
-from benchmarks.engine import START, YEAR
-from scenarios.builtin import B2B
-from scenarios.parameters import ScenarioParameters
-from simulations.engine import (
-    RECORD_TYPES,
-    SimulationInputs,
-    build_plan,
-    count_plan,
-    freeze_params,
-    generate_slot,
-    validate_distribution,
-)
+from benchmarks.engine import bench_inputs
+from simulations.engine import RECORD_TYPES, build_plan, count_plan, generate_slot
 from simulations.engine.pools import pools
 
 
 def measure(leads: int, write_slots: int, repeat: int) -> dict[str, float]:
-    parameters = ScenarioParameters.from_json(B2B["parameters"])
-    inputs = SimulationInputs(
-        parameters=parameters,
-        distribution="linear",
-        distribution_params=freeze_params(validate_distribution("linear", {})),
-        start=START,
-        end=START + YEAR,
-        records=max(1, round(leads / parameters.leadVolumeMultiplier)),
-        seed=42,
-    )
+    inputs = bench_inputs(leads=leads)
     pools()
     best = {"build_plan": float("inf"), "count_plan": float("inf"), "generate": float("inf")}
     rows = 0
