@@ -37,6 +37,16 @@ B2B: dict[str, Any] = {
         "dealAmount": {"distribution": "lognormal", "mu": 10.5, "sigma": 0.9, "min": 1000, "max": 1000000},
         "contactToCompanyRatio": {"min": 3, "max": 7},
         "touchpointDensity": {"notesPerLead": [1, 4], "tasksPerLead": [1, 3], "callsPerLead": [1, 3]},
+        "dealOutcomes": {
+            "sizeAmountCorrelation": 0.4,
+            "sizeCycleCorrelation": 0.3,
+            "amountCycleCorrelation": 0.3,
+            "slowDealWinPenalty": 0.35,
+            "winRateSeasonality": 0.12,
+            "quarterEndDiscounting": 0.5,
+            "ownerSkillSpread": 0.2,
+            "productSpread": 0.25,
+        },
     },
     "guardrails": {
         "leadVolumeMultiplier": [0.6, 0.9],
@@ -52,6 +62,14 @@ B2B: dict[str, Any] = {
         "touchpointDensity.notesPerLead": [0, 10],
         "touchpointDensity.tasksPerLead": [0, 8],
         "touchpointDensity.callsPerLead": [0, 8],
+        "dealOutcomes.sizeAmountCorrelation": [0.0, 0.7],
+        "dealOutcomes.sizeCycleCorrelation": [0.0, 0.6],
+        "dealOutcomes.amountCycleCorrelation": [0.0, 0.6],
+        "dealOutcomes.slowDealWinPenalty": [0.0, 0.6],
+        "dealOutcomes.winRateSeasonality": [0.0, 0.3],
+        "dealOutcomes.quarterEndDiscounting": [0.0, 1.0],
+        "dealOutcomes.ownerSkillSpread": [0.0, 0.4],
+        "dealOutcomes.productSpread": [0.0, 0.5],
     },
 }
 
@@ -71,6 +89,16 @@ B2C: dict[str, Any] = {
         "dealAmount": {"distribution": "lognormal", "mu": 7.8, "sigma": 0.5, "min": 50, "max": 50000},
         "contactToCompanyRatio": {"min": 1, "max": 2},
         "touchpointDensity": {"notesPerLead": [2, 6], "tasksPerLead": [1, 4], "callsPerLead": [2, 5]},
+        "dealOutcomes": {
+            "sizeAmountCorrelation": 0.0,
+            "sizeCycleCorrelation": 0.0,
+            "amountCycleCorrelation": 0.2,
+            "slowDealWinPenalty": 0.25,
+            "winRateSeasonality": 0.10,
+            "quarterEndDiscounting": 0.0,
+            "ownerSkillSpread": 0.15,
+            "productSpread": 0.25,
+        },
     },
     "guardrails": {
         "leadVolumeMultiplier": [1.4, 2.2],
@@ -86,6 +114,14 @@ B2C: dict[str, Any] = {
         "touchpointDensity.notesPerLead": [0, 12],
         "touchpointDensity.tasksPerLead": [0, 10],
         "touchpointDensity.callsPerLead": [0, 10],
+        "dealOutcomes.sizeAmountCorrelation": [0.0, 0.0],
+        "dealOutcomes.sizeCycleCorrelation": [0.0, 0.0],
+        "dealOutcomes.amountCycleCorrelation": [0.0, 0.5],
+        "dealOutcomes.slowDealWinPenalty": [0.0, 0.6],
+        "dealOutcomes.winRateSeasonality": [0.0, 0.3],
+        "dealOutcomes.quarterEndDiscounting": [0.0, 0.3],
+        "dealOutcomes.ownerSkillSpread": [0.0, 0.4],
+        "dealOutcomes.productSpread": [0.0, 0.5],
     },
 }
 

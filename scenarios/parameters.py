@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from crmsim.vocabulary import FUNNEL_STAGES, LIFECYCLE_STAGE_TERMS
@@ -87,6 +87,78 @@ def _touchpoint_spec(name: str, what: str) -> ParameterSpec:
         unit="per lead",
         help=f"Number of {what} a rep logs per lead it works (from MQL on), drawn uniformly in [lo, hi].",
     )
+
+
+def _outcome_spec(name: str, hard_max: float, unit: str, help: str) -> ParameterSpec:
+    return ParameterSpec(f"dealOutcomes.{name}", "float", 0.0, hard_max, unit, help)
+
+
+DEAL_OUTCOMES: tuple[str, ...] = (
+    "sizeAmountCorrelation",
+    "sizeCycleCorrelation",
+    "amountCycleCorrelation",
+    "slowDealWinPenalty",
+    "winRateSeasonality",
+    "quarterEndDiscounting",
+    "ownerSkillSpread",
+    "productSpread",
+)
+"""The leaves of ``dealOutcomes``: how a deal's amount, cycle, win and discount depend on who and what (see
+simulations/engine/outcomes.py and docs/scenarios.md "Outcomes that correlate"). All 0 = independent outcomes."""
+
+DEAL_OUTCOME_SPECS: tuple[ParameterSpec, ...] = (
+    _outcome_spec(
+        "sizeAmountCorrelation",
+        0.9,
+        "correlation",
+        "Correlation of ln(company head count) with ln(deal amount): larger accounts buy larger deals.",
+    ),
+    _outcome_spec(
+        "sizeCycleCorrelation",
+        0.9,
+        "correlation",
+        "Correlation of ln(company head count) with the deal cycle's normal score: larger accounts buy slower.",
+    ),
+    _outcome_spec(
+        "amountCycleCorrelation",
+        0.9,
+        "correlation",
+        "Correlation of ln(deal amount) with the deal cycle's normal score: larger deals take longer.",
+    ),
+    _outcome_spec(
+        "slowDealWinPenalty",
+        1.0,
+        "x min(p, 1-p) per s.d.",
+        "Fall of the win probability per standard deviation of the cycle's normal score (times min(p, 1 - p)):"
+        " lost deals run longer than won ones.",
+    ),
+    _outcome_spec(
+        "winRateSeasonality",
+        1.0,
+        "x min(p, 1-p)",
+        "Amplitude of the win rate's month-of-close pattern (strong December and quarter ends, weak January and"
+        " August; mean 0 over a year, times min(p, 1 - p)).",
+    ),
+    _outcome_spec(
+        "quarterEndDiscounting",
+        1.0,
+        "probability",
+        "Chance that a deal closing in a quarter's last three weeks takes one or two deeper discount steps.",
+    ),
+    _outcome_spec(
+        "ownerSkillSpread",
+        1.0,
+        "s.d.",
+        "Spread of rep skill: s.d. of a rep's win-probability shift (times min(p, 1 - p)), of its cycle's normal"
+        " score, and of its activity-volume tilt.",
+    ),
+    _outcome_spec(
+        "productSpread",
+        1.0,
+        "x min(p, 1-p)",
+        "Scale of the products' fixed win-rate and cycle tilts (seats win more and faster, platforms less and slower).",
+    ),
+)
 
 
 SCHEMA: tuple[ParameterSpec, ...] = (
@@ -166,6 +238,7 @@ SCHEMA: tuple[ParameterSpec, ...] = (
     _touchpoint_spec("notesPerLead", "notes"),
     _touchpoint_spec("tasksPerLead", "tasks"),
     _touchpoint_spec("callsPerLead", "calls"),
+    *DEAL_OUTCOME_SPECS,
 )
 
 SPECS: dict[str, ParameterSpec] = {spec.path: spec for spec in SCHEMA}
@@ -237,6 +310,28 @@ class DealAmount:
 
 
 @dataclass(frozen=True)
+class DealOutcomes:
+    """The ``dealOutcomes`` group (see DEAL_OUTCOME_SPECS). A snapshot without it (engine 3 and before) reads
+    as all zeros: outcomes independent of account, owner, product and season, as those engines made them."""
+
+    sizeAmountCorrelation: float = 0.0
+    sizeCycleCorrelation: float = 0.0
+    amountCycleCorrelation: float = 0.0
+    slowDealWinPenalty: float = 0.0
+    winRateSeasonality: float = 0.0
+    quarterEndDiscounting: float = 0.0
+    ownerSkillSpread: float = 0.0
+    productSpread: float = 0.0
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DealOutcomes:
+        return cls(**{name: float(data.get(name, 0.0)) for name in DEAL_OUTCOMES})
+
+    def to_json(self) -> dict[str, float]:
+        return {name: getattr(self, name) for name in DEAL_OUTCOMES}
+
+
+@dataclass(frozen=True)
 class ScenarioParameters:
     """Resolved, validated scenario parameters: the engine's only view of a scenario."""
 
@@ -251,6 +346,7 @@ class ScenarioParameters:
     notesPerLead: tuple[int, int]
     tasksPerLead: tuple[int, int]
     callsPerLead: tuple[int, int]
+    dealOutcomes: DealOutcomes = field(default_factory=lambda: DealOutcomes())
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ScenarioParameters:
@@ -279,6 +375,7 @@ class ScenarioParameters:
             notesPerLead=(int(touch["notesPerLead"][0]), int(touch["notesPerLead"][1])),
             tasksPerLead=(int(touch["tasksPerLead"][0]), int(touch["tasksPerLead"][1])),
             callsPerLead=(int(touch["callsPerLead"][0]), int(touch["callsPerLead"][1])),
+            dealOutcomes=DealOutcomes.from_json(data.get("dealOutcomes", {})),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -305,6 +402,7 @@ class ScenarioParameters:
                 "tasksPerLead": list(self.tasksPerLead),
                 "callsPerLead": list(self.callsPerLead),
             },
+            "dealOutcomes": self.dealOutcomes.to_json(),
         }
 
     def leaves(self) -> dict[str, Any]:

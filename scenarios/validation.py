@@ -15,6 +15,7 @@ from typing import Any
 from crmsim.numbers import finite_number as _number
 from crmsim.vocabulary import FUNNEL_STAGES
 from scenarios.parameters import (
+    DEAL_OUTCOMES,
     ORDERED_PAIRS,
     SCHEMA,
     SPECS,
@@ -145,6 +146,7 @@ def _shape_errors(parameters: Any) -> dict[str, list[str]]:
         "dealAmount",
         "contactToCompanyRatio",
         "touchpointDensity",
+        "dealOutcomes",
     }
     for key in parameters:
         if key not in known:
@@ -163,6 +165,7 @@ def _shape_errors(parameters: Any) -> dict[str, list[str]]:
         ("dealAmount", {"distribution", "mu", "sigma", "min", "max"}),
         ("contactToCompanyRatio", {"min", "max"}),
         ("touchpointDensity", set(TOUCHPOINT_KINDS)),
+        ("dealOutcomes", set(DEAL_OUTCOMES)),
     ):
         node = parameters.get(section)
         if isinstance(node, Mapping):

@@ -18,13 +18,15 @@ from .accounts import Committees, Team, build_committees, build_team, resolve_de
 from .distributions import sample_arrivals
 from .inputs import SLOT_SIZE, SimulationInputs, lead_count
 from .localtime import CITY_ZONE
+from .outcomes import OutcomeDrivers, outcome_drivers
 from .streams import ARRIVALS, COMPANIES, scenario_key, stream
 from .trajectories import lead_timelines
 from .values import (
     CompanyValues,
     OwnerValues,
     PersonValues,
-    company_cities,
+    account_owners,
+    company_firmographics,
     company_values,
     owner_values,
     person_values,
@@ -69,6 +71,8 @@ class Plan:
     existing_business: np.ndarray
     committees: Committees
     team: Team
+    outcome_drivers: OutcomeDrivers
+    """Per lead: its account's size score and owner; per owner: skills (``outcomes``)."""
 
     @property
     def company_count(self) -> int:
@@ -193,15 +197,20 @@ def _build(inputs: SimulationInputs) -> Plan:
     member_rank = np.empty(total, dtype=np.int64)
     member_rank[by_company] = np.arange(total, dtype=np.int64) - group_start
 
-    cities = company_cities(inputs.seed, scenario_key(inputs.parameters.id), style, int(sizes.size))
-    lead_zone = CITY_ZONE[cities[lead_company]]
+    firms = company_firmographics(inputs.seed, scenario_key(inputs.parameters.id), style, int(sizes.size))
+    lead_zone = CITY_ZONE[firms.city[lead_company]]
+    team = build_team(style, int(sizes.size), total)
+    owners = account_owners(team, firms.country)
+    drivers = outcome_drivers(inputs.seed, lead_company, firms.size_score, owners, team.size)
     slot_count = -(-total // SLOT_SIZE)
     opportunity_at = np.empty(total, dtype=np.int64)
     deal_close = np.empty(total, dtype=np.int64)
     deal_won = np.empty(total, dtype=bool)
     for k in range(slot_count):
         lo, hi = k * SLOT_SIZE, min((k + 1) * SLOT_SIZE, total)
-        timelines = lead_timelines(inputs, style, arrivals[lo:hi], lead_zone[lo:hi], k, amounts=False)
+        timelines = lead_timelines(
+            inputs, style, arrivals[lo:hi], lead_zone[lo:hi], k, drivers.slice(lo, hi), amounts=False
+        )
         opportunity_at[lo:hi] = timelines.opportunity_at
         deal_close[lo:hi] = timelines.close_time
         deal_won[lo:hi] = timelines.won
@@ -227,7 +236,8 @@ def _build(inputs: SimulationInputs) -> Plan:
         deal_of=deals.deal_of,
         existing_business=deals.existing,
         committees=committees,
-        team=build_team(style, int(sizes.size), total),
+        team=team,
+        outcome_drivers=drivers,
     )
 
 

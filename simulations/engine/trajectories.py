@@ -9,9 +9,10 @@ decide accounts globally):
     1. funnel uniforms (n, 4)       a lead stops at stage s when u[s] < dropProbabilities[s]
     2. dwell exponentials (n, 4)    x DWELL_FRACTION x avgSalesCycleDays, whole seconds, at least 1 s
     3. amount normals (n)           ln(target amount) = mu + sigma z
-    4. win uniforms (n)             won when u < dealWinRateBase - c z (bigger deals win less; mean unchanged)
+    4. win uniforms (n)             won when u < the deal's win probability (``outcomes.win_probability``)
     5. lost stage uniforms (n)      the open pipeline stage a lost deal reached, by LOST_STAGE_WEIGHTS
-    6. cycle gammas (n)             Gamma(CYCLE_SHAPE, 1 / CYCLE_SHAPE) x avgSalesCycleDays
+    6. cycle gammas (n)             unused since engine 4 (``outcomes``: a copula on the same Gamma); drawn
+                                    so that the later draws keep their place
     7. split exponentials (n, S)    the first m normalised = Dirichlet(1,...,1) share of each transition
     8. discount integers (n)        index into the style's DISCOUNTS
     9. product uniforms (n)         which eligible price-book product carries the amount
@@ -28,6 +29,8 @@ decide accounts globally):
     3. human uniforms (sum, 3)      keep, clock (``localtime.human_times``) and inbound (calls and e-mails
                                     the contact starts)
 
+``(SLOT_OUTCOMES, k)`` and ``(SLOT_OUTCOMES, k, 1)``: see ``outcomes``.
+
 Which deal a lead is on (its own, or an open one of its account that it joins) comes from the plan
 (``plan.deal_of``), decided globally; a lead on a deal takes that deal's close and outcome.
 """
@@ -40,6 +43,7 @@ import numpy as np
 
 from crmsim.vocabulary import GENERATED_ACTIVITY_TYPES
 
+from . import outcomes
 from .catalog import (
     DISCOUNTS,
     EMAILS_PER_LEAD,
@@ -59,10 +63,8 @@ DWELL_FRACTION = 0.1
 """Mean dwell before each funnel step (subscriber->lead->MQL->SQL->opportunity), as a fraction of
 avgSalesCycleDays."""
 CYCLE_SHAPE = 4.0
-"""Shape of the Gamma deal cycle; its mean is avgSalesCycleDays whatever the shape."""
-WIN_AMOUNT_SLOPE = 0.25
-"""Win probability = base - slope x min(base, 1 - base) x z (z: the amount's normal): the mean stays base
-(E z = 0; clipping at |z| > 4 is negligible) while the largest deals win least."""
+"""Shape of the Gamma deal cycle (a whole number: ``outcomes.score_to_gamma``); its mean is avgSalesCycleDays
+whatever the shape."""
 
 INBOUND_CALLS = {"b2b": 0.25, "b2c": 0.55}
 """Share of calls the contact places: B2B reps prospect; consumers call in about as often as they are called."""
@@ -187,13 +189,21 @@ def _fit_prices(
 
 
 def lead_timelines(
-    inputs: SimulationInputs, style: str, arrival: np.ndarray, zone: np.ndarray, k: int, amounts: bool = True
+    inputs: SimulationInputs,
+    style: str,
+    arrival: np.ndarray,
+    zone: np.ndarray,
+    k: int,
+    drivers: outcomes.OutcomeDrivers,
+    amounts: bool = True,
 ) -> LeadTimelines:
     """Funnel and would-be deal of slot k's leads (arrivals and time zones given), from ``(SLOT_STRUCTURE, k)``
-    only. The rep's steps (SQL, opportunity, deal stage changes and the close) happen in working time.
+    and ``(SLOT_OUTCOMES, k)`` only (``drivers``: the leads' accounts and owners). The rep's steps (SQL,
+    opportunity, deal stage changes and the close) happen in working time.
 
-    ``amounts=False`` skips fitting amounts to the price book (the plan and count mode need times and
-    outcomes only); the stream is drawn the same either way, and amount columns are then empty.
+    ``amounts=False`` skips the final amounts (the plan and count mode need times and outcomes only); the
+    product is picked either way (outcomes depend on it), the streams are drawn the same, and the quantity and
+    amount columns are then empty.
     """
     n = arrival.size
     p = inputs.parameters
@@ -203,10 +213,10 @@ def lead_timelines(
 
     dropped = rng.random((n, 4)) < np.asarray(p.dropProbabilities)
     dwell = np.maximum(1, np.rint(rng.exponential(DWELL_FRACTION * cycle_seconds, (n, 4)))).astype(np.int64)
-    z = rng.standard_normal(n)
+    z0 = rng.standard_normal(n)
     win_u = rng.random(n)
     lost_at = np.minimum(np.searchsorted(LOST_STAGE_CDF[style], rng.random(n), side="right"), stages - 1)
-    cycle = rng.gamma(CYCLE_SHAPE, cycle_seconds / CYCLE_SHAPE, n)
+    rng.gamma(CYCLE_SHAPE, cycle_seconds / CYCLE_SHAPE, n)
     split = rng.exponential(1.0, (n, stages))
     discount = rng.integers(0, len(DISCOUNTS[style]), n)
     product_u = rng.random(n)
@@ -215,8 +225,13 @@ def lead_timelines(
 
     rows = np.arange(n)
     depth = np.cumprod(~dropped, axis=1).sum(axis=1)
-    base = p.dealWinRateBase
-    won = win_u < np.clip(base - WIN_AMOUNT_SLOPE * min(base, 1.0 - base) * z, 0.0, 1.0)
+    amount = p.dealAmount
+    target = np.clip(np.exp(amount.mu + amount.sigma * outcomes.amount_score(p, drivers, z0)), amount.min, amount.max)
+    product = _fit_prices(style, target, discount, product_u)[0]
+    outcome = outcomes.deal_cycle(p, style, drivers, z0, product, inputs.seed, k, int(CYCLE_SHAPE))
+    cycle = outcome.cycle
+    nominal_close = arrival + dwell.sum(axis=1) + cycle.astype(np.int64)
+    won = win_u < outcomes.win_probability(p, style, drivers, outcome, product, nominal_close)
 
     transitions = np.where(won, stages, lost_at + 1)
     weights = split * (np.arange(stages) < transitions[:, None])
@@ -257,11 +272,10 @@ def lead_timelines(
     deal_codes = np.broadcast_to(step, (n, stages + 1)).copy()
     deal_codes[rows, transitions] = np.where(won, won_code, lost_code)
 
-    amount = p.dealAmount
-    product = quantity = amount_cents = np.empty(0, dtype=np.int64)
+    discount = outcomes.quarter_end_discount(p, style, discount, close_time, outcome.discount_u)
+    quantity = amount_cents = np.empty(0, dtype=np.int64)
     if amounts:
-        target = np.clip(np.exp(amount.mu + amount.sigma * z), amount.min, amount.max)
-        product, quantity, priced = _fit_prices(style, target, discount, product_u)
+        quantity, priced = outcomes.refit_quantity(style, target, product, discount)
         low, high = round(amount.min * 100), round(amount.max * 100)
         amount_cents = np.clip(np.rint(priced * 100), low, high).astype(np.int64)
 
@@ -330,7 +344,9 @@ def slot_structure(plan, k: int, amounts: bool = True) -> SlotStructure:  # plan
     end = plan.inputs.end
     style = plan.scenario_style
     arrival = plan.arrivals[lo:hi]
-    t = lead_timelines(plan.inputs, style, arrival, plan.lead_zone[lo:hi], k, amounts)
+    t = lead_timelines(
+        plan.inputs, style, arrival, plan.lead_zone[lo:hi], k, plan.outcome_drivers.slice(lo, hi), amounts
+    )
     keys = np.arange(lo, hi, dtype=np.int64)
     rows = np.arange(n)
 
@@ -364,6 +380,7 @@ def slot_structure(plan, k: int, amounts: bool = True) -> SlotStructure:  # plan
     style_emails, style_meetings = EMAILS_PER_LEAD[style], MEETINGS_PER_DEAL[style]
     bounds = np.array([p.notesPerLead, p.tasksPerLead, p.callsPerLead, style_emails, style_meetings], dtype=np.int64)
     counts = rng.integers(bounds[:, 0], bounds[:, 1] + 1, (n, ACTIVITY_KINDS))
+    counts = outcomes.owner_volume(p, plan.outcome_drivers.slice(lo, hi), counts, bounds, plan.inputs.seed, k)
     counts[:, MEETING] *= on_deal
     counts[:, :EMAIL] *= (t.depth >= 2)[:, None]
     total = int(counts.sum())

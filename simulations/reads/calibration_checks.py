@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from simulations.reads.calibration_statistics import (
     verdict,
     within,
 )
+from simulations.reads.outcome_checks import DealOutcomeSample, deal_outcome_sample, expected_win_rate, outcome_rows
 
 HORIZON_DWELLS = 20
 """How many mean funnel dwells before the window's end a story must have stopped to count as finished."""
@@ -57,6 +59,11 @@ class CalibrationContext:
     deals: QuerySet[Deal]
     activities: QuerySet[Activity]
     events: QuerySet[LifecycleEvent]
+
+    @functools.cached_property
+    def deal_outcomes(self) -> DealOutcomeSample:
+        """Every deal as the engine's outcome scores (read once per report)."""
+        return deal_outcome_sample(self.simulation, self.parameters, self.deals)
 
     @property
     def end_seconds(self) -> int:
@@ -168,17 +175,20 @@ def _win_rate_row(ctx: CalibrationContext) -> CalibrationRow:
     if closed == 0:
         return CalibrationRow("dealWinRateBase", p, p, None, None, "WARN", "no closed deal to measure")
     realized = won / closed
-    tolerance = STANDARD_ERRORS * math.sqrt(p * (1.0 - p) / closed)
+    expected = expected_win_rate(ctx.parameters, ctx.deal_outcomes)
+    expected = p if expected is None else expected
+    tolerance = STANDARD_ERRORS * math.sqrt(expected * (1.0 - expected) / closed)
     return CalibrationRow(
         parameter="dealWinRateBase",
         configured=p,
-        expected=p,
+        expected=rounded(expected),
         realized=rounded(realized),
         tolerance=rounded(tolerance),
-        verdict=verdict(within(realized, p, tolerance)),
+        verdict=verdict(within(realized, expected, tolerance)),
         note=(
-            f"{won} won of {closed} closed deals (close time does not depend on the outcome); "
-            f"{STANDARD_ERRORS:g} binomial s.e."
+            f"{won} won of {closed} closed deals; the win probability has mean {p:g} over all deals, and expected "
+            "is its mean over the deals that closed in the window (dealOutcomes: fast, small deals of strong "
+            f"months win more, and the window's end keeps mostly fast ones); {STANDARD_ERRORS:g} binomial s.e."
         ),
     )
 
@@ -430,4 +440,5 @@ CHECKS: tuple[Callable[[CalibrationContext], CalibrationRow | list[CalibrationRo
     _amount_rows,
     _company_rows,
     _touchpoint_rows,
+    outcome_rows,
 )

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from scenarios.builtin import B2B, B2C, BUILTIN_PRESETS
-from scenarios.parameters import SCHEMA, SPECS, InvalidParameters, ScenarioParameters, get_leaf, set_leaf
+from scenarios.parameters import DEAL_OUTCOMES, SCHEMA, SPECS, InvalidParameters, ScenarioParameters, get_leaf, set_leaf
 from scenarios.validation import parse_override_value, resolve, validate_guardrails, validate_parameters
 
 PATHS = [spec.path for spec in SCHEMA]
@@ -24,8 +24,9 @@ def _errors(call: Any) -> dict[str, list[str]]:
     return info.value.errors
 
 
-def test_the_schema_names_every_leaf_of_the_seed_interface() -> None:
-    assert PATHS == [
+def test_the_schema_names_every_leaf_of_the_seed_interface_then_the_deal_outcomes() -> None:
+    assert PATHS[-len(DEAL_OUTCOMES) :] == [f"dealOutcomes.{name}" for name in DEAL_OUTCOMES]
+    assert PATHS[: -len(DEAL_OUTCOMES)] == [
         "leadVolumeMultiplier",
         "avgSalesCycleDays",
         "funnelAttrition.subscriber.dropProbability",
