@@ -137,9 +137,17 @@ def lost_stage_shares(decay: float, stages: int) -> np.ndarray:
 
 
 def _compact(valid: np.ndarray, *columns: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Valid entries of each row moved to its front (in column order): (count per row, the reordered columns)."""
-    order = np.argsort(~valid, axis=1, kind="stable")
-    return valid.sum(axis=1), [np.take_along_axis(c, order, axis=1) for c in columns]
+    """Valid entries of each row moved to its front (in column order): (count per row, the reordered columns; what
+    follows a row's count is left as the fill of each column's first entry, meaningless)."""
+    row, col = np.nonzero(valid)
+    position = np.cumsum(valid, axis=1)[row, col] - 1
+    out = []
+    for c in columns:
+        moved = np.empty_like(c)
+        moved[...] = c[:, :1]
+        moved[row, position] = c[row, col]
+        out.append(moved)
+    return valid.sum(axis=1), out
 
 
 @dataclass(frozen=True)
@@ -185,16 +193,18 @@ def deal_path(
     before = visited & (col < last[:, None])
     previous = stages - 1 - np.argmax(before[:, ::-1], axis=1)
     at_last, close = deal_times[rows, last], deal_times[rows, transitions]
-    keep_u, clock_u = draws.regression_human[:, 0], draws.regression_human[:, 1]
-    nominal = at_last[:, None] + ((close - at_last)[:, None] * np.array([1, 2])) // 3
-    moved = human_times(nominal, zone[:, None], profile, keep_u, clock_u, cal)
-    profiles = np.full(n, profile)
-    back = not_before(moved[:, 0], at_last + 1, zone, profiles, keep_u[:, 0], cal)
-    again = not_before(moved[:, 1], back + 1, zone, profiles, keep_u[:, 1], cal)
+    back, again = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    regress = before.any(axis=1) & (draws.regression_u < rules.regressionShare)
+    r = np.flatnonzero(regress)  # the moves' times are worked out only where one is drawn
+    keep_u, clock_u = draws.regression_human[r, 0], draws.regression_human[r, 1]
+    nominal = at_last[r, None] + ((close[r] - at_last[r])[:, None] * np.array([1, 2])) // 3
+    moved = human_times(nominal, zone[r, None], profile, keep_u, clock_u, cal)
+    profiles = np.full(r.size, profile)
+    back[r] = not_before(moved[:, 0], at_last[r] + 1, zone[r], profiles, keep_u[:, 0], cal)
+    again[r] = not_before(moved[:, 1], back[r] + 1, zone[r], profiles, keep_u[:, 1], cal)
     # Only where both moves fit, in working time, before the close (a close hours after the last stage has no
     # room for a step back).
-    fits = (back > at_last) & (again > back) & (again < close)
-    regress = before.any(axis=1) & (draws.regression_u < rules.regressionShare) & fits
+    regress &= (back > at_last) & (again > back) & (again < close)
     times = np.column_stack((deal_times[:, :stages], back, again, close))
     codes = np.column_stack((np.broadcast_to(col, (n, stages)), previous, last, closing_code))
     valid = np.column_stack((visited, regress, regress, np.ones(n, dtype=bool)))
@@ -252,11 +262,14 @@ def lifecycle_path(
     start = np.where(recycled, lifecycle[rows, np.minimum(depth + 1, OPPORTUNITY)], close)
     start = start + evangelized * (ONBOARDING_DAYS * DAY)
     has_step = kind != NO_STEP
-    nominal = np.where(has_step, start, 0) + np.rint(draws.after_delay * mean * cycle).astype(np.int64)
-    last = np.where(valid[:, :6], lifecycle, np.iinfo(np.int64).min).max(axis=1)
-    moved = human_times(nominal, zone, profile, draws.after_human[:, 0], draws.after_human[:, 1], cal)
-    after = np.maximum(not_before(moved, last + 1, zone, np.full(n, profile), draws.after_human[:, 0], cal), last + 1)
-    times = np.column_stack((lifecycle, np.where(has_step, after, NEVER)))
+    s = np.flatnonzero(has_step)  # times are worked out only for the contacts that take a step
+    nominal = start[s] + np.rint(draws.after_delay[s] * mean[s] * cycle).astype(np.int64)
+    last = np.where(valid[s, :6], lifecycle[s], np.iinfo(np.int64).min).max(axis=1)
+    keep_u, clock_u = draws.after_human[s, 0], draws.after_human[s, 1]
+    moved = human_times(nominal, zone[s], profile, keep_u, clock_u, cal)
+    after = np.full(n, NEVER, dtype=np.int64)
+    after[s] = np.maximum(not_before(moved, last + 1, zone[s], np.full(s.size, profile), keep_u, cal), last + 1)
+    times = np.column_stack((lifecycle, after))
     codes[:, 6] = AFTER_STAGE[kind]
     valid[:, 6] = has_step
     source = np.broadcast_to(np.arange(LIFECYCLE_COLUMNS), (n, LIFECYCLE_COLUMNS))

@@ -302,7 +302,7 @@ def generate_slot(plan: Plan, k: int) -> SlotData:
     probability = np.array([STAGE_PROBABILITY[name] for name in final_stage.tolist()], dtype=np.float64)
     p = plan.inputs.parameters
     event_close = close_dates(
-        _rows(t.deal_path, d), len(OPEN_STAGES[style]), expected, t.paths.slip_u[d], t.paths.slip_size[d],
+        _rows(s.deal_path, d), len(OPEN_STAGES[style]), expected, t.paths.slip_u[d], t.paths.slip_size[d],
         p.dealPaths, p.avgSalesCycleDays,
     )  # fmt: skip
     last_event = np.maximum(s.deal_events_kept[d].sum(axis=1) - 1, 0)
@@ -390,7 +390,7 @@ def _deal_stage_events(
 ) -> Columns:
     """Stage events, each with the state it sets: probability, close date (``paths.close_dates``: the expected
     one, perhaps slipped, until the close, then the actual one) and lost reason (on closedlost only)."""
-    path = s.timelines.deal_path
+    path = s.deal_path
     row, seq = np.nonzero(s.deal_events_kept)
     code = path.codes[row, seq]
     previous = np.where(seq > 0, path.codes[row, np.maximum(seq - 1, 0)], -1)

@@ -168,8 +168,6 @@ class LeadTimelines:
     discount: np.ndarray
     quantity: np.ndarray
     paths: PathDraws
-    deal_path: Path
-    """The deal's stage events (skips and a regression applied); ``deal_times`` stays the ladder."""
 
     @property
     def opportunity_at(self) -> np.ndarray:
@@ -272,7 +270,6 @@ def lead_timelines(
     close_time = deal_times[rows, transitions]
     deal_codes = np.broadcast_to(step, (n, stages + 1)).copy()
     deal_codes[rows, transitions] = np.where(won, won_code, lost_code)
-    path = deal_path(paths, p.dealPaths, deal_times, transitions, won, deal_codes[rows, transitions], zone, rep, cal)
 
     amount = p.dealAmount
     product = quantity = amount_cents = np.empty(0, dtype=np.int64)
@@ -295,7 +292,6 @@ def lead_timelines(
         discount=discount,
         quantity=quantity,
         paths=paths,
-        deal_path=path,
     )
 
 
@@ -318,6 +314,9 @@ class SlotStructure:
     """The contact's lifecycle events (``paths.lifecycle_path``); ``path_kept`` the ones inside the window."""
     path_kept: np.ndarray
     after_kind: np.ndarray
+    deal_path: Path
+    """Stage events of the deal each lead would open (skips and a regression applied; ``paths.deal_path``);
+    ``timelines.deal_times`` stays the ladder (touches read it)."""
     final_stage: np.ndarray
     deal_kept: np.ndarray
     """The lead opened a deal (inside the window): the slot writes it."""
@@ -340,7 +339,7 @@ class SlotStructure:
     def last_event_at(self) -> int:
         times = [self.lifecycle_path.times[self.path_kept].max()]
         if self.deal_events_kept.any():
-            times.append(self.timelines.deal_path.times[self.deal_events_kept].max())
+            times.append(self.deal_path.times[self.deal_events_kept].max())
         if self.activity_time.size:
             times.append(self.activity_time.max())
         return int(max(times))
@@ -379,8 +378,10 @@ def slot_structure(plan, k: int, amounts: bool = True) -> SlotStructure:  # plan
     path_kept = path.kept(end)
     final_stage = path.codes[rows, path_kept.sum(axis=1) - 1]
 
-    deal_events_kept = opener[:, None] & t.deal_path.kept(end)
-    deal_final_code = t.deal_path.codes[rows, np.maximum(deal_events_kept.sum(axis=1) - 1, 0)]
+    closing = t.deal_codes[rows, t.transitions]
+    deals = deal_path(t.paths, p.dealPaths, t.deal_times, t.transitions, t.won, closing, zone, rep, cal)
+    deal_events_kept = opener[:, None] & deals.kept(end)
+    deal_final_code = deals.codes[rows, np.maximum(deal_events_kept.sum(axis=1) - 1, 0)]
     closed = opener & (t.close_time < end)
 
     # Activities fall uniformly in their span (see touches): rep touches (notes, tasks, calls) from the MQL step
@@ -432,6 +433,7 @@ def slot_structure(plan, k: int, amounts: bool = True) -> SlotStructure:  # plan
         lifecycle_path=path,
         path_kept=path_kept,
         after_kind=after_kind,
+        deal_path=deals,
         final_stage=final_stage,
         deal_kept=opener,
         deal_events_kept=deal_events_kept,
