@@ -16,6 +16,7 @@ stream shifts and the stream itself never depends on what happened:
     8. regression human (n, 2, 2)    keep/clock uniforms of the move back and the move on again
     9. slip uniforms (n, S + 3)      per deal stage event: an overdue close date is pushed (< closeDateSlipShare)
    10. slip sizes (n, S + 3)         standard exponentials, x closeDateSlipCycles x avgSalesCycleDays
+                                     (9 and 10 are values, drawn last and only in write mode)
 
 Which contacts enter as other, skip MQL or stop is structure (count mode sees it: ``funnel_steps`` runs inside
 ``lead_timelines``); the slipped close dates are values (write mode only), but their uniforms are drawn here too.
@@ -89,7 +90,9 @@ class PathDraws:
     slip_size: np.ndarray
 
 
-def draw_paths(inputs: SimulationInputs, stages: int, k: int, n: int) -> PathDraws:
+def draw_paths(inputs: SimulationInputs, stages: int, k: int, n: int, values: bool = True) -> PathDraws:
+    """The slot's draws; ``values=False`` (the plan, count mode) leaves out the slip draws, which only decide close
+    dates and come last, so every other draw is the same either way."""
     p = inputs.parameters.funnelPaths
     rng = stream(inputs.seed, SLOT_PATHS, k)
     entry_u = rng.random(n)
@@ -98,17 +101,22 @@ def draw_paths(inputs: SimulationInputs, stages: int, k: int, n: int) -> PathDra
         ENTER_OTHER,
         np.where(entry_u < p.enterAsOtherShare + p.enterAsLeadShare, ENTER_LEAD, ENTER_SUBSCRIBER),
     )
+    skip_mql = rng.random(n) < p.skipToSqlShare
+    after_u, after_delay, after_human = rng.random(n), rng.exponential(1.0, n), rng.random((n, 2))
+    deal_skip_u, regression_u, regression_human = rng.random((n, stages)), rng.random(n), rng.random((n, 2, 2))
+    slip_u = rng.random((n, stages + 3)) if values else np.empty((0, stages + 3))
+    slip_size = rng.exponential(1.0, (n, stages + 3)) if values else np.empty((0, stages + 3))
     return PathDraws(
         entry=entry,
-        skip_mql=rng.random(n) < p.skipToSqlShare,
-        after_u=rng.random(n),
-        after_delay=rng.exponential(1.0, n),
-        after_human=rng.random((n, 2)),
-        deal_skip_u=rng.random((n, stages)),
-        regression_u=rng.random(n),
-        regression_human=rng.random((n, 2, 2)),
-        slip_u=rng.random((n, stages + 3)),
-        slip_size=rng.exponential(1.0, (n, stages + 3)),
+        skip_mql=skip_mql,
+        after_u=after_u,
+        after_delay=after_delay,
+        after_human=after_human,
+        deal_skip_u=deal_skip_u,
+        regression_u=regression_u,
+        regression_human=regression_human,
+        slip_u=slip_u,
+        slip_size=slip_size,
     )
 
 

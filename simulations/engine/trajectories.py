@@ -223,7 +223,7 @@ def lead_timelines(
     product_u = rng.random(n)
     human_u = rng.random((n, 2, 2 + stages))
     rush_u = rng.random((n, 2))
-    paths = draw_paths(inputs, stages, k, n)
+    paths = draw_paths(inputs, stages, k, n, values=amounts)
     dropped, dwell = funnel_steps(paths, dropped, dwell)
 
     rows = np.arange(n)
