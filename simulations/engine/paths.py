@@ -173,6 +173,15 @@ class Path:
         return (np.arange(self.codes.shape[1]) < self.count[:, None]) & (self.times < end)
 
 
+def _path(valid: np.ndarray, codes: np.ndarray, times: np.ndarray) -> Path:
+    """The valid events of each row, compacted; times past a row's count are NEVER."""
+    n, width = valid.shape
+    source = np.broadcast_to(np.arange(width), (n, width))
+    count, (codes, times, source) = _compact(valid, codes, times, source)
+    times = np.where(np.arange(width) < count[:, None], times, NEVER)
+    return Path(codes=codes, times=times, count=count, source=source)
+
+
 def deal_path(
     draws: PathDraws,
     rules: DealPaths,
@@ -216,10 +225,7 @@ def deal_path(
     times = np.column_stack((deal_times[:, :stages], back, again, close))
     codes = np.column_stack((np.broadcast_to(col, (n, stages)), previous, last, closing_code))
     valid = np.column_stack((visited, regress, regress, np.ones(n, dtype=bool)))
-    source = np.broadcast_to(np.arange(stages + 3), (n, stages + 3))
-    count, (codes, times, source) = _compact(valid, codes, times, source)
-    times = np.where(np.arange(stages + 3) < count[:, None], times, NEVER)
-    return Path(codes=codes, times=times, count=count, source=source)
+    return _path(valid, codes, times)
 
 
 def lifecycle_path(
@@ -280,10 +286,7 @@ def lifecycle_path(
     times = np.column_stack((lifecycle, after))
     codes[:, 6] = AFTER_STAGE[kind]
     valid[:, 6] = has_step
-    source = np.broadcast_to(np.arange(LIFECYCLE_COLUMNS), (n, LIFECYCLE_COLUMNS))
-    count, (codes, times, source) = _compact(valid, codes, times, source)
-    times = np.where(np.arange(LIFECYCLE_COLUMNS) < count[:, None], times, NEVER)
-    return Path(codes=codes, times=times, count=count, source=source), kind
+    return _path(valid, codes, times), kind
 
 
 def close_dates(
