@@ -174,9 +174,12 @@ def _stage_fit_rows(simulation: Simulation) -> list[dict]:
     ]  # fmt: skip
 
 
-def _path_rows(simulation: Simulation, style: str) -> list[dict]:
+def path_rows(simulation: Simulation) -> list[dict]:
+    """The path-mix rows (``path_mix``) and the lost deals' drop-out mix; the calibration report reuses them for
+    the funnelPaths and dealPaths parameters."""
     from simulations.reads import path_mix  # its rows use this module's helpers
 
+    style = _style(simulation)
     parameters = ScenarioParameters.from_json(simulation.parameters)
     blocks = _blocks(simulation, DEAL_BLOCK_LEADS)
 
@@ -223,12 +226,16 @@ def _month_end_row(simulation: Simulation, style: str) -> dict:
                 len(closes), note)  # fmt: skip
 
 
+def _style(simulation: Simulation) -> str:
+    return scenario_style(str(simulation.parameters.get("id", simulation.scenario)))
+
+
 def realism_rows(simulation: Simulation) -> list[dict[str, Any]]:
     """Every realism row of the simulation (bounded reads; see the module docstring)."""
-    style = scenario_style(str(simulation.parameters.get("id", simulation.scenario)))
+    style = _style(simulation)
     return [
         *_local_time_rows(simulation, style),
         *_stage_fit_rows(simulation),
-        *_path_rows(simulation, style),
+        *path_rows(simulation),
         _month_end_row(simulation, style),
     ]

@@ -25,7 +25,7 @@ def _errors(call: Any) -> dict[str, list[str]]:
 
 
 def test_the_schema_names_every_leaf_of_the_seed_interface() -> None:
-    assert PATHS == [
+    assert [
         "leadVolumeMultiplier",
         "avgSalesCycleDays",
         "funnelAttrition.subscriber.dropProbability",
@@ -43,7 +43,7 @@ def test_the_schema_names_every_leaf_of_the_seed_interface() -> None:
         "touchpointDensity.tasksPerLead",
         "touchpointDensity.callsPerLead",
         *PATH_LEAVES,
-    ]
+    ] == PATHS
 
 
 PATH_LEAVES = [
