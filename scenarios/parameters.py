@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from crmsim.vocabulary import FUNNEL_STAGES, LIFECYCLE_STAGE_TERMS
@@ -48,6 +48,9 @@ class ParameterSpec:
     hard_max: float
     unit: str
     help: str
+    default: float | None = None
+    """A leaf with a default may be missing from a preset (presets saved before it existed): the engine then uses
+    the default, and a missing guardrail allows the hard limits."""
 
     @property
     def label(self) -> str:
@@ -161,6 +164,139 @@ DEAL_OUTCOME_SPECS: tuple[ParameterSpec, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class FunnelPaths:
+    """How contacts move through the lifecycle besides the ladder (issue 14, docs/scenarios.md "Paths").
+    Defaults are the B2B preset's values."""
+
+    enterAsLeadShare: float = 0.45
+    enterAsOtherShare: float = 0.03
+    skipToSqlShare: float = 0.15
+    recycleShare: float = 0.35
+    nurtureCycles: float = 0.75
+    lostToLeadShare: float = 0.6
+    lostToOtherShare: float = 0.4
+    evangelistShare: float = 0.08
+
+
+@dataclass(frozen=True)
+class DealPaths:
+    """How deals move through the pipeline besides the ladder (docs/scenarios.md "Paths"); B2B defaults."""
+
+    stageSkipShare: float = 0.12
+    regressionShare: float = 0.1
+    lostStageDecay: float = 0.7
+    closeDateSlipShare: float = 0.8
+    closeDateSlipCycles: float = 0.35
+
+
+PATH_SECTIONS: dict[str, type[FunnelPaths] | type[DealPaths]] = {"funnelPaths": FunnelPaths, "dealPaths": DealPaths}
+
+
+def _path_spec(path: str, kind: Kind, hard_max: float, unit: str, help: str, hard_min: float = 0.0) -> ParameterSpec:
+    section, name = path.split(".")
+    return ParameterSpec(path, kind, hard_min, hard_max, unit, help, getattr(PATH_SECTIONS[section](), name))
+
+
+PATH_SCHEMA: tuple[ParameterSpec, ...] = (
+    _path_spec(
+        "funnelPaths.enterAsLeadShare",
+        "probability",
+        0.8,
+        "probability",
+        "Share of contacts created as lead (a form fill), skipping subscriber.",
+    ),
+    _path_spec(
+        "funnelPaths.enterAsOtherShare",
+        "probability",
+        0.2,
+        "probability",
+        "Share of contacts created as other (partners, vendors, applicants): they never enter the funnel.",
+    ),
+    _path_spec(
+        "funnelPaths.skipToSqlShare",
+        "probability",
+        0.9,
+        "probability",
+        "Share of leads moving on from lead that go straight to SQL (a demo request), skipping MQL.",
+    ),
+    _path_spec(
+        "funnelPaths.recycleShare",
+        "probability",
+        1.0,
+        "probability",
+        "Share of contacts stopped at MQL or SQL (unqualified, bad timing) recycled to lead after nurture.",
+    ),
+    _path_spec(
+        "funnelPaths.nurtureCycles",
+        "float",
+        5.0,
+        "x avgSalesCycleDays",
+        "Mean nurture time before a recycled contact is back at lead, in sales cycles.",
+        0.01,
+    ),
+    _path_spec(
+        "funnelPaths.lostToLeadShare",
+        "probability",
+        1.0,
+        "probability",
+        "Share of the contacts of a lost deal set back to lead (lead status BAD_TIMING) after the loss.",
+    ),
+    _path_spec(
+        "funnelPaths.lostToOtherShare",
+        "probability",
+        1.0,
+        "probability",
+        "Of a lost deal's other contacts, the share set to other (UNQUALIFIED); the rest stay opportunity.",
+    ),
+    _path_spec(
+        "funnelPaths.evangelistShare",
+        "probability",
+        0.5,
+        "probability",
+        "Share of customers who later become evangelists (references, referrals).",
+    ),
+    _path_spec(
+        "dealPaths.stageSkipShare",
+        "probability",
+        0.6,
+        "probability",
+        "Chance that a deal skips an open stage after its first (never the stage a lost deal drops out at).",
+    ),
+    _path_spec(
+        "dealPaths.regressionShare",
+        "probability",
+        0.5,
+        "probability",
+        "Share of deals with two or more open stages that move back one stage once, then on again.",
+    ),
+    _path_spec(
+        "dealPaths.lostStageDecay",
+        "float",
+        2.0,
+        "ratio",
+        "Lost deals dropping out at each open stage per lost deal dropping out at the stage before "
+        "(1: evenly; below 1: most losses come early).",
+        0.1,
+    ),
+    _path_spec(
+        "dealPaths.closeDateSlipShare",
+        "probability",
+        1.0,
+        "probability",
+        "Chance that a rep who moves a deal past its expected close date pushes the close date out.",
+    ),
+    _path_spec(
+        "dealPaths.closeDateSlipCycles",
+        "float",
+        2.0,
+        "x avgSalesCycleDays",
+        "Mean push of a slipped close date past the stage change, in sales cycles.",
+        0.01,
+    ),
+)
+
+
 SCHEMA: tuple[ParameterSpec, ...] = (
     ParameterSpec(
         "leadVolumeMultiplier",
@@ -239,6 +375,7 @@ SCHEMA: tuple[ParameterSpec, ...] = (
     _touchpoint_spec("tasksPerLead", "tasks"),
     _touchpoint_spec("callsPerLead", "calls"),
     *DEAL_OUTCOME_SPECS,
+    *PATH_SCHEMA,
 )
 
 SPECS: dict[str, ParameterSpec] = {spec.path: spec for spec in SCHEMA}
@@ -347,6 +484,8 @@ class ScenarioParameters:
     tasksPerLead: tuple[int, int]
     callsPerLead: tuple[int, int]
     dealOutcomes: DealOutcomes = field(default_factory=lambda: DealOutcomes())
+    funnelPaths: FunnelPaths = field(default_factory=FunnelPaths)
+    dealPaths: DealPaths = field(default_factory=DealPaths)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ScenarioParameters:
@@ -376,6 +515,8 @@ class ScenarioParameters:
             tasksPerLead=(int(touch["tasksPerLead"][0]), int(touch["tasksPerLead"][1])),
             callsPerLead=(int(touch["callsPerLead"][0]), int(touch["callsPerLead"][1])),
             dealOutcomes=DealOutcomes.from_json(data.get("dealOutcomes", {})),
+            funnelPaths=FunnelPaths(**_section(data, "funnelPaths")),
+            dealPaths=DealPaths(**_section(data, "dealPaths")),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -403,9 +544,21 @@ class ScenarioParameters:
                 "callsPerLead": list(self.callsPerLead),
             },
             "dealOutcomes": self.dealOutcomes.to_json(),
+            "funnelPaths": _fields(self.funnelPaths),
+            "dealPaths": _fields(self.dealPaths),
         }
 
     def leaves(self) -> dict[str, Any]:
         """{path: value} for every schema leaf (the flat view the preview table and docs show)."""
         data = self.to_json()
         return {spec.path: get_leaf(data, spec.path) for spec in SCHEMA}
+
+
+def _section(data: Mapping[str, Any], section: str) -> dict[str, float]:
+    """A path section's leaves as floats; missing ones (presets saved before engine 4) keep their default."""
+    node = data.get(section) or {}
+    return {f.name: float(node[f.name]) for f in fields(PATH_SECTIONS[section]) if f.name in node}
+
+
+def _fields(section: FunnelPaths | DealPaths) -> dict[str, float]:
+    return {f.name: getattr(section, f.name) for f in fields(section)}

@@ -18,6 +18,8 @@ and carry the scenario's key (``scenario_key``), so B2B and B2C runs with the sa
     (SLOT_OUTCOMES, k)                  slot k: deal cycle normals, quarter-end discount steps (``outcomes``)
     (SLOT_OUTCOMES, k, 1)               slot k: the second activity counts of the reps' volume tilt
     (OWNER_SKILLS,)                     per owner: win, cycle and activity-volume skill normals
+    (SLOT_PATHS, k)                     slot k: lifecycle entry, skips, recycling and returns, deal stage skips
+                                        and regressions, close-date slips (``paths``)
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ PERSON_VALUES = 8
 OWNER_VALUES = 9
 SLOT_OUTCOMES = 10
 OWNER_SKILLS = 11
+SLOT_PATHS = 12
 
 
 def stream(seed: int, *key: int) -> np.random.Generator:

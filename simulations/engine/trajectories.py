@@ -10,7 +10,7 @@ decide accounts globally):
     2. dwell exponentials (n, 4)    x DWELL_FRACTION x avgSalesCycleDays, whole seconds, at least 1 s
     3. amount normals (n)           ln(target amount) = mu + sigma z
     4. win uniforms (n)             won when u < the deal's win probability (``outcomes.win_probability``)
-    5. lost stage uniforms (n)      the open pipeline stage a lost deal reached, by LOST_STAGE_WEIGHTS
+    5. lost stage uniforms (n)      the open pipeline stage a lost deal reached (``paths.lost_stage_cdf``)
     6. cycle gammas (n)             unused since engine 4 (``outcomes``: a copula on the same Gamma); drawn
                                     so that the later draws keep their place
     7. split exponentials (n, S)    the first m normalised = Dirichlet(1,...,1) share of each transition
@@ -30,6 +30,7 @@ decide accounts globally):
                                     the contact starts)
 
 ``(SLOT_OUTCOMES, k)`` and ``(SLOT_OUTCOMES, k, 1)``: see ``outcomes``.
+``(SLOT_PATHS, k)``: entries, skips, returns and deal paths (``paths``).
 
 Which deal a lead is on (its own, or an open one of its account that it joins) comes from the plan
 (``plan.deal_of``), decided globally; a lead on a deal takes that deal's close and outcome.
@@ -47,7 +48,6 @@ from . import outcomes
 from .catalog import (
     DISCOUNTS,
     EMAILS_PER_LEAD,
-    LOST_STAGE_WEIGHTS,
     MEETINGS_PER_DEAL,
     OPEN_STAGES,
     PRICE_BOOKS,
@@ -55,6 +55,16 @@ from .catalog import (
 )
 from .inputs import SimulationInputs
 from .localtime import CAMPAIGN_PROFILE, CONSUMER_PROFILE, REP_PROFILE, human_times, not_before, window_calendar
+from .paths import (
+    ENTER_LEAD,
+    Path,
+    PathDraws,
+    deal_path,
+    draw_paths,
+    funnel_steps,
+    lifecycle_path,
+    lost_stage_cdf,
+)
 from .streams import SLOT_ACTIVITIES, SLOT_STRUCTURE, stream
 from .touches import ONBOARDING_DAYS
 
@@ -125,8 +135,6 @@ def rush_share(first_day: int, last_day: int, strength: float) -> float:
     return float(((1 - chance) * in_last + chance * landed).mean())
 
 
-LOST_STAGE_CDF = {style: np.cumsum(w) / np.sum(w) for style, w in LOST_STAGE_WEIGHTS.items()}
-
 ACTIVITY_KINDS = len(GENERATED_ACTIVITY_TYPES)
 NOTE, TASK, CALL, EMAIL, MEETING = range(ACTIVITY_KINDS)  # kind i is GENERATED_ACTIVITY_TYPES[i]
 MAX_ACTIVITIES_PER_LEAD = 1000
@@ -160,6 +168,7 @@ class LeadTimelines:
     """Index into the style's price book."""
     discount: np.ndarray
     quantity: np.ndarray
+    paths: PathDraws
 
     @property
     def opportunity_at(self) -> np.ndarray:
@@ -215,13 +224,16 @@ def lead_timelines(
     dwell = np.maximum(1, np.rint(rng.exponential(DWELL_FRACTION * cycle_seconds, (n, 4)))).astype(np.int64)
     z0 = rng.standard_normal(n)
     win_u = rng.random(n)
-    lost_at = np.minimum(np.searchsorted(LOST_STAGE_CDF[style], rng.random(n), side="right"), stages - 1)
+    lost_cdf = lost_stage_cdf(p.dealPaths.lostStageDecay, stages)
+    lost_at = np.minimum(np.searchsorted(lost_cdf, rng.random(n), side="right"), stages - 1)
     rng.gamma(CYCLE_SHAPE, cycle_seconds / CYCLE_SHAPE, n)
     split = rng.exponential(1.0, (n, stages))
     discount = rng.integers(0, len(DISCOUNTS[style]), n)
     product_u = rng.random(n)
     human_u = rng.random((n, 2, 2 + stages))
     rush_u = rng.random((n, 2))
+    paths = draw_paths(inputs, stages, k, n, values=amounts)
+    dropped, dwell = funnel_steps(paths, dropped, dwell)
 
     rows = np.arange(n)
     depth = np.cumprod(~dropped, axis=1).sum(axis=1)
@@ -237,7 +249,7 @@ def lead_timelines(
     weights = split * (np.arange(stages) < transitions[:, None])
     shares = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)
     lifecycle = np.empty((n, 5), dtype=np.int64)
-    lifecycle[:, 0] = arrival
+    lifecycle[:, 0] = arrival - (paths.entry == ENTER_LEAD)  # a contact created as lead: its lead step at arrival
     lifecycle[:, 1:5] = arrival[:, None] + np.cumsum(dwell, axis=1)
     cal = window_calendar(inputs.start, inputs.end)
     rep = REP_PROFILE[style]
@@ -252,6 +264,7 @@ def lead_timelines(
     lifecycle[opp, 4] = human_times(lifecycle[opp, 4], zone[opp], rep, human_u[opp, 0, 1], human_u[opp, 1, 1], cal)
     lifecycle[:, 3] = np.minimum(lifecycle[:, 3], lifecycle[:, 4] - 1)  # order kept by moving SQL, not the deal
     lifecycle = np.maximum.accumulate(lifecycle - np.arange(5), axis=1) + np.arange(5)
+    lifecycle[:, 2] = np.where(paths.skip_mql & (depth >= 3), lifecycle[:, 3], lifecycle[:, 2])  # worked from SQL
     created = lifecycle[:, 4]
     deal_times = np.empty((n, stages + 1), dtype=np.int64)
     deal_times[:, 0] = created
@@ -291,6 +304,7 @@ def lead_timelines(
         product=product,
         discount=discount,
         quantity=quantity,
+        paths=paths,
     )
 
 
@@ -308,6 +322,14 @@ class SlotStructure:
     """Key of the deal each lead is on (its own or one it joined), -1 for none."""
     lifecycle_times: np.ndarray
     lifecycle_kept: np.ndarray
+    """The ladder (n, 6) subscriber .. customer, as stage-aware touches read it."""
+    lifecycle_path: Path
+    """The contact's lifecycle events (``paths.lifecycle_path``); ``path_kept`` the ones inside the window."""
+    path_kept: np.ndarray
+    after_kind: np.ndarray
+    deal_path: Path
+    """Stage events of the deal each lead would open (skips and a regression applied; ``paths.deal_path``);
+    ``timelines.deal_times`` stays the ladder (touches read it)."""
     final_stage: np.ndarray
     deal_kept: np.ndarray
     """The lead opened a deal (inside the window): the slot writes it."""
@@ -328,9 +350,9 @@ class SlotStructure:
         return self.hi - self.lo
 
     def last_event_at(self) -> int:
-        times = [self.lifecycle_times[self.lifecycle_kept].max()]
+        times = [self.lifecycle_path.times[self.path_kept].max()]
         if self.deal_events_kept.any():
-            times.append(self.timelines.deal_times[self.deal_events_kept].max())
+            times.append(self.deal_path.times[self.deal_events_kept].max())
         if self.activity_time.size:
             times.append(self.activity_time.max())
         return int(max(times))
@@ -365,11 +387,16 @@ def slot_structure(plan, k: int, amounts: bool = True) -> SlotStructure:  # plan
     valid[:, 1:5] = t.depth[:, None] >= np.arange(1, 5)
     valid[:, 5] = won
     lifecycle_kept = valid & (lifecycle < end)
-    final_stage = lifecycle_kept.sum(axis=1) - 1
+    zone, rep = plan.lead_zone[lo:hi], REP_PROFILE[style]
+    cal = window_calendar(plan.inputs.start, end)
+    path, after_kind = lifecycle_path(t.paths, p, lifecycle, valid, t.depth, on_deal, won, close, zone, rep, cal)
+    path_kept = path.kept(end)
+    final_stage = path.codes[rows, path_kept.sum(axis=1) - 1]
 
-    step = np.arange(t.deal_times.shape[1])
-    deal_events_kept = opener[:, None] & (step <= t.transitions[:, None]) & (t.deal_times < end)
-    deal_final_code = t.deal_codes[rows, np.maximum(deal_events_kept.sum(axis=1) - 1, 0)]
+    closing = t.deal_codes[rows, t.transitions]
+    deals = deal_path(t.paths, p.dealPaths, t.deal_times, t.transitions, t.won, closing, zone, rep, cal)
+    deal_events_kept = opener[:, None] & deals.kept(end)
+    deal_final_code = deals.codes[rows, np.maximum(deal_events_kept.sum(axis=1) - 1, 0)]
     closed = opener & (t.close_time < end)
 
     # Activities fall uniformly in their span (see touches): rep touches (notes, tasks, calls) from the MQL step
@@ -419,6 +446,10 @@ def slot_structure(plan, k: int, amounts: bool = True) -> SlotStructure:  # plan
         deal_of=deal_of,
         lifecycle_times=lifecycle,
         lifecycle_kept=lifecycle_kept,
+        lifecycle_path=path,
+        path_kept=path_kept,
+        after_kind=after_kind,
+        deal_path=deals,
         final_stage=final_stage,
         deal_kept=opener,
         deal_events_kept=deal_events_kept,

@@ -31,8 +31,9 @@ def _closed(d: Dataset) -> np.ndarray:
 
 
 def _stopped_at_subscriber(d: Dataset) -> float:
-    to = d["lifecycle_events"]["to_stage"]
-    return 1 - (to == "lead").sum() / (to == "subscriber").sum()
+    events = d["lifecycle_events"]
+    moved = (events["from_stage"] == "subscriber") & (events["to_stage"] == "lead")
+    return 1 - moved.sum() / (events["to_stage"] == "subscriber").sum()
 
 
 METRICS: list[tuple[str, Callable[[Dataset], float], str]] = [

@@ -15,9 +15,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from crmsim.vocabulary import LIFECYCLE_STAGES
 from simulations.engine import build_plan
-from simulations.engine.catalog import LOST_STAGE_WEIGHTS, OPEN_STAGES
+from simulations.engine.catalog import OPEN_STAGES
 from simulations.engine.localtime import (
     CAMPAIGN,
     CONSUMER,
@@ -28,6 +27,7 @@ from simulations.engine.localtime import (
     human_times,
     window_calendar,
 )
+from simulations.engine.paths import lost_stage_shares
 from simulations.engine.touches import _EMAILS, MARKETING, ONBOARDING_DAYS
 from simulations.engine.trajectories import (
     CLOSE_RUSH,
@@ -125,11 +125,13 @@ def b2c():
 
 
 def _stage_time(data, stage: str) -> np.ndarray:
-    """Per contact key: when it reached ``stage`` (int64 max when it did not)."""
+    """Per contact key: when it first reached ``stage`` or, for MQL, SQL straight from lead (int64 max when it did
+    not)."""
     events = data["lifecycle_events"]
     times = np.full(data["contacts"]["key"].size, np.iinfo(np.int64).max)
-    mine = events["seq"] == LIFECYCLE_STAGES.index(stage)
-    times[events["contact_key"][mine]] = events["occurred_at"][mine]
+    stages = ("marketingqualifiedlead", "salesqualifiedlead") if stage == "marketingqualifiedlead" else (stage,)
+    mine = np.isin(events["to_stage"], stages)
+    np.minimum.at(times, events["contact_key"][mine], events["occurred_at"][mine])
     return times
 
 
@@ -233,7 +235,8 @@ def test_b2b_weekend_arrivals_spread_evenly_over_the_weekdays(b2b):
 def test_lost_deals_drop_out_where_the_stage_weights_say(scenario, request):
     events = request.getfixturevalue(scenario)["deal_stage_events"]
     lost_from = events["from_stage"][events["to_stage"] == "closedlost"]
-    weights = np.asarray(LOST_STAGE_WEIGHTS[scenario]) / sum(LOST_STAGE_WEIGHTS[scenario])
+    parameters = request.getfixturevalue(scenario)["inputs"].parameters
+    weights = lost_stage_shares(parameters.dealPaths.lostStageDecay, len(OPEN_STAGES[scenario]))
     for stage, p in zip(OPEN_STAGES[scenario], weights, strict=True):
         assert abs((lost_from == stage).mean() - p) <= four_se(p, lost_from.size), stage
 
