@@ -37,6 +37,7 @@ B2B: dict[str, Any] = {
         "dealAmount": {"distribution": "lognormal", "mu": 10.5, "sigma": 0.9, "min": 1000, "max": 1000000},
         "contactToCompanyRatio": {"min": 3, "max": 7},
         "touchpointDensity": {"notesPerLead": [1, 4], "tasksPerLead": [1, 3], "callsPerLead": [1, 3]},
+        "seasonalSlowdown": 1.0,
     },
     "guardrails": {
         "leadVolumeMultiplier": [0.6, 0.9],
@@ -52,6 +53,7 @@ B2B: dict[str, Any] = {
         "touchpointDensity.notesPerLead": [0, 10],
         "touchpointDensity.tasksPerLead": [0, 8],
         "touchpointDensity.callsPerLead": [0, 8],
+        "seasonalSlowdown": [0.0, 2.0],
     },
 }
 
@@ -71,6 +73,7 @@ B2C: dict[str, Any] = {
         "dealAmount": {"distribution": "lognormal", "mu": 7.8, "sigma": 0.5, "min": 50, "max": 50000},
         "contactToCompanyRatio": {"min": 1, "max": 2},
         "touchpointDensity": {"notesPerLead": [2, 6], "tasksPerLead": [1, 4], "callsPerLead": [2, 5]},
+        "seasonalSlowdown": 0.0,
     },
     "guardrails": {
         "leadVolumeMultiplier": [1.4, 2.2],
@@ -86,6 +89,7 @@ B2C: dict[str, Any] = {
         "touchpointDensity.notesPerLead": [0, 12],
         "touchpointDensity.tasksPerLead": [0, 10],
         "touchpointDensity.callsPerLead": [0, 10],
+        "seasonalSlowdown": [0.0, 0.0],
     },
 }
 

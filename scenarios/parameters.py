@@ -166,6 +166,16 @@ SCHEMA: tuple[ParameterSpec, ...] = (
     _touchpoint_spec("notesPerLead", "notes"),
     _touchpoint_spec("tasksPerLead", "tasks"),
     _touchpoint_spec("callsPerLead", "calls"),
+    ParameterSpec(
+        "seasonalSlowdown",
+        "float",
+        0.0,
+        2.0,
+        "x default",
+        "Strength of the holiday seasons (August, Christmas-New Year) by country: the chance a B2B rep's action or "
+        "a B2B arrival on such a day waits until after it is the country's share of people away x this; "
+        "0 turns the seasons off.",
+    ),
 )
 
 SPECS: dict[str, ParameterSpec] = {spec.path: spec for spec in SCHEMA}
@@ -251,6 +261,7 @@ class ScenarioParameters:
     notesPerLead: tuple[int, int]
     tasksPerLead: tuple[int, int]
     callsPerLead: tuple[int, int]
+    seasonalSlowdown: float
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ScenarioParameters:
@@ -279,6 +290,7 @@ class ScenarioParameters:
             notesPerLead=(int(touch["notesPerLead"][0]), int(touch["notesPerLead"][1])),
             tasksPerLead=(int(touch["tasksPerLead"][0]), int(touch["tasksPerLead"][1])),
             callsPerLead=(int(touch["callsPerLead"][0]), int(touch["callsPerLead"][1])),
+            seasonalSlowdown=float(data["seasonalSlowdown"]),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -305,6 +317,7 @@ class ScenarioParameters:
                 "tasksPerLead": list(self.tasksPerLead),
                 "callsPerLead": list(self.callsPerLead),
             },
+            "seasonalSlowdown": self.seasonalSlowdown,
         }
 
     def leaves(self) -> dict[str, Any]:

@@ -145,6 +145,7 @@ def _shape_errors(parameters: Any) -> dict[str, list[str]]:
         "dealAmount",
         "contactToCompanyRatio",
         "touchpointDensity",
+        "seasonalSlowdown",
     }
     for key in parameters:
         if key not in known:

@@ -15,6 +15,8 @@ and carry the scenario's key (``scenario_key``), so B2B and B2C runs with the sa
     (PERSON_VALUES, scenario)           every contact's name, title, phone, e-mail form, source, owner changes
     (OWNER_VALUES, scenario)            the sales team's names and time zones
     (SLOT_VALUES, scenario, k)          slot k: deal and activity values (owners, reasons, subjects, bodies)
+    (ARRIVAL_CLOCK,)                    per lead (in draw order): shaping, keep and clock uniforms of its arrival
+                                        in local time (``arrivals.local_arrivals``)
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ SLOT_ACTIVITIES = 6
 COMMITTEES = 7
 PERSON_VALUES = 8
 OWNER_VALUES = 9
+ARRIVAL_CLOCK = 10
 
 
 def stream(seed: int, *key: int) -> np.random.Generator:

@@ -121,16 +121,21 @@ def _places(rng: np.random.Generator, style: str, count: int) -> tuple[np.ndarra
 
 
 def company_cities(seed: int, scenario: int, style: str, count: int) -> np.ndarray:
-    """The city (index into CITY_*) of every company, equal to ``company_values(...).city``, without the
-    other values: the structure reads it for local time."""
+    """The city (index into CITY_*) of every company in draw order (``company_values(...).city`` is this array
+    taken in the plan's ``place_order``), without the other values: the structure reads it for local time."""
     return _places(stream(seed, COMPANY_VALUES, scenario), style, count)[1]
 
 
-def company_values(seed: int, scenario: int, style: str, sizes: np.ndarray, team: Team) -> CompanyValues:
+def company_values(
+    seed: int, scenario: int, style: str, sizes: np.ndarray, team: Team, place_order: np.ndarray
+) -> CompanyValues:
+    """Every company's values by key; company key j has the place drawn ``place_order[j]``-th (the plan numbers
+    companies after their arrivals moved to local time, which needs their places first)."""
     rng = stream(seed, COMPANY_VALUES, scenario)
     count = sizes.size
     blanks = BLANK_RATES[style]
     country, city = _places(rng, style, count)
+    country, city = country[place_order], city[place_order]
     rank = occurrence(country)
     offsets = rng.integers(0, 2**31, len(COUNTRIES))
     name_u = rng.random(count)

@@ -42,6 +42,7 @@ def test_the_schema_names_every_leaf_of_the_seed_interface() -> None:
         "touchpointDensity.notesPerLead",
         "touchpointDensity.tasksPerLead",
         "touchpointDensity.callsPerLead",
+        "seasonalSlowdown",
     ]
 
 
