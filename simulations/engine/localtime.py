@@ -248,18 +248,23 @@ def human_times(
         profiles = np.broadcast_to(np.asarray(profile, dtype=np.int64), shape).ravel()
         off_rate = OFF_DAY_RATES[profiles]
         slows = SLOWS[profiles]
-    move = cal.off.ravel()[cell] & (keep_u >= off_rate)
+    off_day = cal.off.ravel()[cell]
+    move = off_day & (keep_u >= off_rate)
     # A moved action lands on one of the two working days before or three after, evenly (no Monday pile).
-    spread = ((keep_u - off_rate) / np.maximum(1.0 - off_rate, 1e-12) * SPREAD.size).astype(np.int64)
-    spread = SPREAD[np.minimum(np.maximum(spread, 0), SPREAD.size - 1)]
+    spread_u = (keep_u - off_rate) / np.maximum(1.0 - off_rate, 1e-12) * SPREAD.size
+    spread = np.minimum(np.maximum(spread_u.astype(np.int64), 0), SPREAD.size - 1)
     width = cal.work_days.shape[1]
-    target = np.minimum(np.maximum(cal.before.ravel()[cell] + spread, 0), width - 1)
-    # On a working day of a holiday season (never a day off: slow is 0 there) a B2B action waits, with the
-    # season's chance, for one of the first DEFER_DAYS working days after it.
-    slow = np.where(slows, cal.slow.ravel()[cell], 0.0)
-    defer = keep_u < slow
-    later = (keep_u / np.maximum(slow, 1e-12) * DEFER_DAYS).astype(np.int64)
-    later = cal.resume.ravel()[cell] + np.minimum(np.maximum(later, 0), DEFER_DAYS - 1)
+    target = np.minimum(np.maximum(cal.before.ravel()[cell] + SPREAD[spread], 0), width - 1)
+    # On a working day of a holiday season a B2B action waits, with the season's chance, for one of the first
+    # DEFER_DAYS working days after it. The day is where the action lands (a day off's action moved onto a season
+    # day waits too); the uniform is keep_u on a working day, the unused part of the spread draw after a move.
+    landed = np.where(move, cal.work_days.ravel()[country * width + target] - cal.first, i)
+    season_u = np.where(off_day, spread_u - spread, keep_u)
+    landed_cell = country * days + landed
+    slow = np.where(slows & (move | ~off_day), cal.slow.ravel()[landed_cell], 0.0)
+    defer = season_u < slow
+    later = (season_u / np.maximum(slow, 1e-12) * DEFER_DAYS).astype(np.int64)
+    later = cal.resume.ravel()[landed_cell] + np.minimum(np.maximum(later, 0), DEFER_DAYS - 1)
     target = np.where(defer, np.minimum(later, width - 1), target)
     move |= defer
     day = np.where(move, cal.work_days.ravel()[country * width + target], local_day)
