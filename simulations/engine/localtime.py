@@ -262,8 +262,8 @@ def human_times(
     season_u = np.where(off_day, spread_u - spread, keep_u)
     landed_cell = country * days + landed
     slow = np.where(slows & (move | ~off_day), cal.slow.ravel()[landed_cell], 0.0)
-    defer = season_u < slow
-    later = (season_u / np.maximum(slow, 1e-12) * DEFER_DAYS).astype(np.int64)
+    defer = (slow > 0) & (season_u < slow)
+    later = (np.where(defer, season_u / np.maximum(slow, 1e-12), 0.0) * DEFER_DAYS).astype(np.int64)
     later = cal.resume.ravel()[landed_cell] + np.minimum(np.maximum(later, 0), DEFER_DAYS - 1)
     target = np.where(defer, np.minimum(later, width - 1), target)
     move |= defer
@@ -308,3 +308,16 @@ def not_before(
     following = cal.work_days.ravel()[country * width + np.minimum(cal.before.ravel()[cell], width - 1)]
     shift = np.where(cal.off.ravel()[cell] & (keep_u >= OFF_DAY_RATES[profile]), following - (cal.first + i), 0)
     return np.where(early, candidate + np.maximum(shift, 0) * DAY, moved)
+
+
+def landing_volume(cal: Calendar, country: int, off_rate: float, share: float = 1.0) -> np.ndarray:
+    """(days,) relative volume each working day of ``country`` gets from an even nominal spread of actions, before
+    the seasons: its own day's plus the ``share`` of the moved actions of days off that ``human_times`` lands on it
+    (SPREAD around the next working day). What the realism rows and tests expect per weekday and season."""
+    working = ~cal.off[country]
+    volume = working.astype(np.float64)
+    width = cal.work_days.shape[1]
+    for day in np.flatnonzero(~working):
+        targets = np.clip(cal.before[country, day] + SPREAD, 0, width - 1)
+        np.add.at(volume, cal.work_days[country, targets] - cal.first, share * (1 - off_rate) / SPREAD.size)
+    return volume

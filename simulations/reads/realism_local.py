@@ -1,8 +1,8 @@
 """Realism rows for arrivals in local time and the holiday seasons (issue 14, items 2 and 3).
 
-Measured on evenly spaced key blocks (``realism._blocks``), so every read is bounded: ARRIVAL_BLOCK_CONTACTS x
-SAMPLE_BLOCKS contacts for the arrival rows, SEASON_BLOCK_CONTACTS x SAMPLE_BLOCKS contacts' rep actions in the
-months around the seasons for the season rows. Local time is the contact's zone's UTC offset at the day's UTC
+Every read is bounded: ARRIVAL_SAMPLE contacts at evenly spaced keys for the arrival rows, and the rep actions
+and arrivals, in the months around the seasons, of SEASON_BLOCK_CONTACTS x SAMPLE_BLOCKS contacts of evenly spaced
+key blocks (``realism._blocks``) for the season rows. Local time is the contact's zone's UTC offset at the day's UTC
 noon, as the engine reads it (``localtime``). Expected values come from the engine's rules and the window's
 calendar per country (weighted by the sample's countries); tolerances are STANDARD_ERRORS binomial (shares) or
 Poisson (ratios) standard errors at the measured counts.
@@ -14,7 +14,7 @@ import math
 from typing import Any
 
 import numpy as np
-from django.db.models import Q
+from django.db.models import Max, Q
 
 from crm.models import Activity, Contact
 from simulations.engine import scenario_style
@@ -30,11 +30,11 @@ from simulations.engine.localtime import (
     DEFER_DAYS,
     REP_B2B,
     SLOWDOWNS,
-    SPREAD,
     ZONE_COUNTRY,
     ZONES,
     Calendar,
     Slowdown,
+    landing_volume,
     window_calendar,
 )
 from simulations.models import Simulation
@@ -42,7 +42,8 @@ from simulations.reads.calibration_statistics import STANDARD_ERRORS
 from simulations.reads.realism import _binomial, _blocks, _in_blocks, _row
 
 DAY, HOUR = 86_400, 3_600
-ARRIVAL_BLOCK_CONTACTS = 500
+ARRIVAL_SAMPLE = 10_000
+KEY_CHUNK = 500
 SEASON_BLOCK_CONTACTS = 2_500
 OFFICE = (9, 17)
 EVENING = (18, 24)
@@ -94,7 +95,9 @@ def _expected_arrivals(method: str, params: dict, style: str, window: np.ndarray
         office = None
     else:
         s = B2B_SHAPING_SHARE
-        day_share = weight @ ((1 - s) * n_day[None, :] + s * work / working[:, None])
+        volumes = [landing_volume(cal, c, 0.0)[window] for c in range(off.shape[0])]
+        landed = np.stack([np.bincount(weekday, weights=volume, minlength=7) for volume in volumes])
+        day_share = weight @ ((1 - s) * n_day[None, :] + s * landed / window.size)
         office = float(s + (1 - s) * (weight @ working) * (OFFICE[1] - OFFICE[0]) / 24)
         weekend = (1 - s) * weekend
         evening = None
@@ -102,17 +105,27 @@ def _expected_arrivals(method: str, params: dict, style: str, window: np.ndarray
     return office, evening, float(weekend), float(ratio)
 
 
+def _spread_sample(simulation: Simulation) -> list[tuple[Any, str]]:
+    """(createdate, time zone) of ARRIVAL_SAMPLE contacts at evenly spaced keys (arrival order), read in chunks of
+    KEY_CHUNK keys: a systematic sample over the whole window (key blocks would cover a few days each, and the
+    weekday mix of a few days is not the window's)."""
+    top = Contact.objects.filter(simulation=simulation).aggregate(top=Max("key"))["top"]
+    if top is None:
+        return []
+    keys = np.unique(np.linspace(0, top, ARRIVAL_SAMPLE).astype(np.int64)).tolist()
+    rows: list[tuple[Any, str]] = []
+    for lo in range(0, len(keys), KEY_CHUNK):
+        chunk = Contact.objects.filter(simulation=simulation, key__in=keys[lo : lo + KEY_CHUNK]).exclude(timezone="")
+        rows.extend(chunk.values_list("created_at", "timezone"))
+    return rows
+
+
 def arrival_rows(simulation: Simulation, style: str, cal: Calendar) -> list[dict[str, Any]]:
     method, params = simulation.distribution, dict(simulation.distribution_params or {})
     if method not in DISTRIBUTIONS or not (DISTRIBUTIONS[method].shaped or method in LOCAL_CLOCK_METHODS):
         return []
     params = {**{p.name: p.default for p in DISTRIBUTIONS[method].params}, **params}
-    blocks = _blocks(simulation, ARRIVAL_BLOCK_CONTACTS)
-    rows = list(
-        Contact.objects.filter(_in_blocks("key", blocks), simulation=simulation)
-        .exclude(timezone="")
-        .values_list("created_at", "timezone")
-    )
+    rows = _spread_sample(simulation)
     if not rows:
         return []
     at = np.array([int(created.timestamp()) for created, _ in rows], dtype=np.int64)
@@ -152,18 +165,6 @@ def _in(season_days: tuple[tuple[int, int], tuple[int, int]], month_day: np.ndar
     return (month_day >= m0 * 100 + d0) & (month_day <= m1 * 100 + d1)
 
 
-def _landing(cal: Calendar, country: int, off_rate: float, share: float) -> np.ndarray:
-    """(days,) relative volume each working day gets from an even nominal spread, before the seasons: its own day's
-    plus the ``share`` of moved actions of days off that ``human_times`` moves onto it (its SPREAD)."""
-    working = ~cal.off[country]
-    volume = working.astype(np.float64)
-    width = cal.work_days.shape[1]
-    for day in np.flatnonzero(~working):
-        targets = np.clip(cal.before[country, day] + SPREAD, 0, width - 1)
-        np.add.at(volume, cal.work_days[country, targets] - cal.first, share * (1 - off_rate) / SPREAD.size)
-    return volume
-
-
 def _season_ratio(
     at: np.ndarray, zone: np.ndarray, cal: Calendar, season: Slowdown, window: np.ndarray, share: float, end_day: int
 ) -> tuple[float, float, float, int] | None:
@@ -193,7 +194,7 @@ def _season_ratio(
         reference_days = in_reference[~cal.off[c, in_reference]]
         if season_days.size == 0 or reference_days.size == 0:
             continue
-        volume = _landing(cal, c, off_rate, share)
+        volume = landing_volume(cal, c, off_rate, share)
         rate = float((actions_reference & (country == c)).sum()) / volume[reference_days].sum()
         # A deferral lands on one of the DEFER_DAYS working days from resume; past the window's end it is dropped
         # (rep actions) or not made (arrivals keep their drawn time): ``share`` says which.
