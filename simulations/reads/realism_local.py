@@ -11,6 +11,7 @@ Poisson (ratios) standard errors at the measured counts.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -165,11 +166,32 @@ def _in(season_days: tuple[tuple[int, int], tuple[int, int]], month_day: np.ndar
     return (month_day >= m0 * 100 + d0) & (month_day <= m1 * 100 + d1)
 
 
-def _season_ratio(
+@dataclass(frozen=True)
+class SeasonCounts:
+    """One season's events against the weeks before it: ``predicted`` is what the season's working days would get
+    at the reference rate without the season, ``kept`` what they get with it (the rules), ``season`` and
+    ``reference`` the counted events."""
+
+    kept: float
+    predicted: float
+    season: int
+    reference: int
+
+    @staticmethod
+    def ratio(counts: list[SeasonCounts]) -> tuple[float, float, float, int]:
+        """(expected, realized, tolerance, count) of the pooled per-working-day rate over the reference's."""
+        kept, predicted = sum(c.kept for c in counts), sum(c.predicted for c in counts)
+        season, reference = sum(c.season for c in counts), sum(c.reference for c in counts)
+        realized = season / predicted
+        tolerance = STANDARD_ERRORS * realized * math.sqrt(1 / season + 1 / reference)
+        return kept / predicted, realized, tolerance, season + reference
+
+
+def _season_counts(
     at: np.ndarray, zone: np.ndarray, cal: Calendar, season: Slowdown, window: np.ndarray, share: float, end_day: int
-) -> tuple[float, float, float, int] | None:
-    """(expected, realized, tolerance, count) of the season's per-working-day rate over the reference's, or None
-    when the window does not hold both; ``share`` of the times follow the seasons (the rest are never moved)."""
+) -> SeasonCounts | None:
+    """The season's counts (SeasonCounts), or None when the window does not hold the season and the weeks before
+    it; ``share`` of the times follow the seasons (the rest are never moved)."""
     dates = (window + cal.first).astype("datetime64[D]")
     month_day = (
         (dates.astype("datetime64[M]").astype(np.int64) % 12 + 1) * 100
@@ -206,16 +228,16 @@ def _season_ratio(
     a_season, a_reference = int(actions_season.sum()), int(actions_reference.sum())
     if not predicted or not a_season or not a_reference:
         return None
-    realized = a_season / predicted
-    tolerance = STANDARD_ERRORS * realized * math.sqrt(1 / a_season + 1 / a_reference)
-    return kept / predicted, realized, tolerance, a_season + a_reference
+    return SeasonCounts(kept, predicted, a_season, a_reference)
 
 
 STEADY_METHODS = frozenset({"linear", "business_hours", "weekend_surge", "daily_spike"})
 """Arrival methods with a steady rate over the window: the weeks before a season are its fair reference."""
 
 
-def season_rows(simulation: Simulation, style: str, cal: Calendar) -> list[dict[str, Any]]:
+def season_counts(simulation: Simulation, style: str, cal: Calendar) -> list[tuple[Slowdown, str, float, SeasonCounts]]:
+    """(season, "rep actions" | "arrivals", share that follows the seasons, counts) for every season the window
+    holds with the weeks before it; none for B2C, a strength of 0 or arrivals without a steady rate."""
     strength = float(simulation.parameters.get("seasonalSlowdown", 0.0))
     if style != "b2b" or strength <= 0 or simulation.distribution not in STEADY_METHODS:
         return []
@@ -240,35 +262,44 @@ def season_rows(simulation: Simulation, style: str, cal: Calendar) -> list[dict[
         .exclude(timezone="")
         .values_list("created_at", "timezone")
     )
-    shaped = DISTRIBUTIONS.get(simulation.distribution)
     sources = [("rep actions", actions, 1.0)]
-    if shaped is not None and shaped.shaped:
+    if DISTRIBUTIONS[simulation.distribution].shaped:
         sources.append(("arrivals", arrivals, B2B_SHAPING_SHARE))
-    rows = []
+    result = []
     for season in SLOWDOWNS:
-        (r0, r1) = REFERENCE[season.name]
         for what, items, share in sources:
             if not items:
                 continue
             at = np.array([int(moment.timestamp()) for moment, _ in items], dtype=np.int64)
-            measured = _season_ratio(at, _zones([z for _, z in items]), cal, season, window, share, end_day)
-            if measured is None:
-                continue
-            expected, realized, tolerance, n = measured
-            note = (
-                f"{what} per working day of the {season.name} ({season.first[1]}/{season.first[0]}-"
-                f"{season.last[1]}/{season.last[0]}) over the rate of {r0[1]}/{r0[0]}-{r1[1]}/{r1[0]}, pooled over "
-                f"countries; expected 1 - {share:g} x seasonalSlowdown {strength:g} x share away "
-                f"({', '.join(f'{k} {v:g}' for k, v in season.away.items())})"
-            )
-            rows.append(_row(f"{what} in the {season.name} vs the weeks before", expected, realized, tolerance, n,
-                             note))  # fmt: skip
+            counts = _season_counts(at, _zones([z for _, z in items]), cal, season, window, share, end_day)
+            if counts is not None:
+                result.append((season, what, share, counts))
+    return result
+
+
+def season_rows(simulation: Simulation, style: str, cal: Calendar) -> list[dict[str, Any]]:
+    strength = float(simulation.parameters.get("seasonalSlowdown", 0.0))
+    rows = []
+    for season, what, share, counts in season_counts(simulation, style, cal):
+        (r0, r1) = REFERENCE[season.name]
+        expected, realized, tolerance, n = SeasonCounts.ratio([counts])
+        note = (
+            f"{what} per working day of the {season.name} ({season.first[1]}/{season.first[0]}-"
+            f"{season.last[1]}/{season.last[0]}) over the rate of {r0[1]}/{r0[0]}-{r1[1]}/{r1[0]}, pooled over "
+            f"countries; expected 1 - {share:g} x seasonalSlowdown {strength:g} x share away "
+            f"({', '.join(f'{k} {v:g}' for k, v in season.away.items())})"
+        )
+        rows.append(_row(f"{what} in the {season.name} vs the weeks before", expected, realized, tolerance, n, note))
     return rows
+
+
+def simulation_calendar(simulation: Simulation) -> Calendar:
+    start, end = int(simulation.window_start.timestamp()), int(simulation.window_end.timestamp())
+    return window_calendar(start, end, float(simulation.parameters.get("seasonalSlowdown", 0.0)))
 
 
 def local_realism_rows(simulation: Simulation) -> list[dict[str, Any]]:
     """The arrival and season rows (module docstring)."""
     style = scenario_style(str(simulation.parameters.get("id", simulation.scenario)))
-    start, end = int(simulation.window_start.timestamp()), int(simulation.window_end.timestamp())
-    cal = window_calendar(start, end, float(simulation.parameters.get("seasonalSlowdown", 0.0)))
+    cal = simulation_calendar(simulation)
     return [*arrival_rows(simulation, style, cal), *season_rows(simulation, style, cal)]
