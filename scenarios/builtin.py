@@ -68,6 +68,7 @@ B2B: dict[str, Any] = {
             "closeDateSlipShare": 0.8,
             "closeDateSlipCycles": 0.35,
         },
+        "seasonalSlowdown": 1.0,
     },
     "guardrails": {
         "leadVolumeMultiplier": [0.6, 0.9],
@@ -110,6 +111,7 @@ B2B: dict[str, Any] = {
             closeDateSlipShare=(0.0, 1.0),
             closeDateSlipCycles=(0.1, 1.0),
         ),
+        "seasonalSlowdown": [0.0, 2.0],
     },
 }
 
@@ -156,6 +158,7 @@ B2C: dict[str, Any] = {
             "closeDateSlipShare": 0.5,
             "closeDateSlipCycles": 0.5,
         },
+        "seasonalSlowdown": 0.0,
     },
     "guardrails": {
         "leadVolumeMultiplier": [1.4, 2.2],
@@ -198,6 +201,7 @@ B2C: dict[str, Any] = {
             closeDateSlipShare=(0.0, 1.0),
             closeDateSlipCycles=(0.1, 2.0),
         ),
+        "seasonalSlowdown": [0.0, 0.0],
     },
 }
 

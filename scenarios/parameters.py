@@ -376,6 +376,16 @@ SCHEMA: tuple[ParameterSpec, ...] = (
     _touchpoint_spec("callsPerLead", "calls"),
     *DEAL_OUTCOME_SPECS,
     *PATH_SCHEMA,
+    ParameterSpec(
+        "seasonalSlowdown",
+        "float",
+        0.0,
+        2.0,
+        "x default",
+        "Strength of the holiday seasons (August, Christmas-New Year) by country: the chance a B2B rep's action or "
+        "a B2B arrival on such a day waits until after it is the country's share of people away x this; "
+        "0 turns the seasons off.",
+    ),
 )
 
 SPECS: dict[str, ParameterSpec] = {spec.path: spec for spec in SCHEMA}
@@ -483,6 +493,7 @@ class ScenarioParameters:
     notesPerLead: tuple[int, int]
     tasksPerLead: tuple[int, int]
     callsPerLead: tuple[int, int]
+    seasonalSlowdown: float
     dealOutcomes: DealOutcomes = field(default_factory=lambda: DealOutcomes())
     funnelPaths: FunnelPaths = field(default_factory=FunnelPaths)
     dealPaths: DealPaths = field(default_factory=DealPaths)
@@ -517,6 +528,7 @@ class ScenarioParameters:
             dealOutcomes=DealOutcomes.from_json(data.get("dealOutcomes", {})),
             funnelPaths=FunnelPaths(**_section(data, "funnelPaths")),
             dealPaths=DealPaths(**_section(data, "dealPaths")),
+            seasonalSlowdown=float(data.get("seasonalSlowdown", 0.0)),  # engine 3 snapshots: no seasons
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -546,6 +558,7 @@ class ScenarioParameters:
             "dealOutcomes": self.dealOutcomes.to_json(),
             "funnelPaths": _fields(self.funnelPaths),
             "dealPaths": _fields(self.dealPaths),
+            "seasonalSlowdown": self.seasonalSlowdown,
         }
 
     def leaves(self) -> dict[str, Any]:

@@ -153,6 +153,7 @@ def _shape_errors(parameters: Any) -> dict[str, list[str]]:
         "touchpointDensity",
         "dealOutcomes",
         *PATH_SECTIONS,
+        "seasonalSlowdown",
     }
     for key in parameters:
         if key not in known:

@@ -20,6 +20,8 @@ and carry the scenario's key (``scenario_key``), so B2B and B2C runs with the sa
     (OWNER_SKILLS,)                     per owner: win, cycle and activity-volume skill normals
     (SLOT_PATHS, k)                     slot k: lifecycle entry, skips, recycling and returns, deal stage skips
                                         and regressions, close-date slips (``paths``)
+    (ARRIVAL_CLOCK,)                    per lead (in draw order): shaping, keep and clock uniforms of its arrival
+                                        in local time (``arrivals.local_arrivals``)
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ OWNER_VALUES = 9
 SLOT_OUTCOMES = 10
 OWNER_SKILLS = 11
 SLOT_PATHS = 12
+ARRIVAL_CLOCK = 13
 
 
 def stream(seed: int, *key: int) -> np.random.Generator:

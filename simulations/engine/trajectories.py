@@ -251,7 +251,7 @@ def lead_timelines(
     lifecycle = np.empty((n, 5), dtype=np.int64)
     lifecycle[:, 0] = arrival - (paths.entry == ENTER_LEAD)  # a contact created as lead: its lead step at arrival
     lifecycle[:, 1:5] = arrival[:, None] + np.cumsum(dwell, axis=1)
-    cal = window_calendar(inputs.start, inputs.end)
+    cal = window_calendar(inputs.start, inputs.end, p.seasonalSlowdown)
     rep = REP_PROFILE[style]
     # Stage times are laid out on the nominal clock, then each moves to working time on its own; so the
     # deal's stage times hang off the nominal creation and every move has the same expected shift, which
@@ -429,7 +429,7 @@ def slot_structure(plan, k: int, amounts: bool = True) -> SlotStructure:  # plan
     profile = np.where(campaign, CAMPAIGN_PROFILE, REP_PROFILE[style])
     if style == "b2c":
         profile = np.where(inbound, CONSUMER_PROFILE, profile)
-    cal = window_calendar(plan.inputs.start, end)
+    cal = window_calendar(plan.inputs.start, end, plan.inputs.parameters.seasonalSlowdown)
     zones = plan.lead_zone[lo + activity_lead]
     moved = human_times(nominal, zones, profile, human_u[:, 0], human_u[:, 1], cal)
     # Never before the span (a rep's or the contact's e-mail: never before the MQL step).

@@ -134,6 +134,19 @@ class Firmographics:
     size_score: np.ndarray
     """Standard normal: ln(head count) = EMPLOYEES_LOG_MEAN + EMPLOYEES_LOG_SD x score (before rounding)."""
 
+    def take(self, order: np.ndarray) -> Firmographics:
+        """The companies renumbered: new key j is the company drawn ``order[j]``-th (``offsets`` are per
+        country, not per company)."""
+        return Firmographics(
+            self.country[order],
+            self.city[order],
+            self.offsets,
+            self.name_u[order],
+            self.tld_u[order],
+            self.industry[order],
+            self.size_score[order],
+        )
+
 
 def _firmographics(rng: np.random.Generator, style: str, count: int) -> Firmographics:
     country, city = _places(rng, style, count)
@@ -145,7 +158,8 @@ def _firmographics(rng: np.random.Generator, style: str, count: int) -> Firmogra
 
 
 def company_firmographics(seed: int, scenario: int, style: str, count: int) -> Firmographics:
-    """``company_values``' first draws (equal to its country, city, ...), without the pools."""
+    """``company_values``' first draws in draw order, without the pools: ``.take(plan.place_order)`` gives the
+    country, city, size ... of every company by key, as ``company_values`` has them."""
     return _firmographics(stream(seed, COMPANY_VALUES, scenario), style, count)
 
 
@@ -159,11 +173,15 @@ def account_owners(team: Team, country: np.ndarray) -> np.ndarray:
     return owner
 
 
-def company_values(seed: int, scenario: int, style: str, sizes: np.ndarray, team: Team) -> CompanyValues:
+def company_values(
+    seed: int, scenario: int, style: str, sizes: np.ndarray, team: Team, place_order: np.ndarray
+) -> CompanyValues:
+    """Every company's values by key; company key j has the place drawn ``place_order[j]``-th (the plan numbers
+    companies after their arrivals moved to local time, which needs their places first)."""
     rng = stream(seed, COMPANY_VALUES, scenario)
     count = sizes.size
     blanks = BLANK_RATES[style]
-    head = _firmographics(rng, style, count)
+    head = _firmographics(rng, style, count).take(place_order)
     country, city = head.country, head.city
     rank = occurrence(country)
     surname_count = np.array([p.last_names.size for p in pools().locales], dtype=np.int64)[country]

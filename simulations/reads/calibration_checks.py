@@ -17,7 +17,7 @@ from django.db.models import Case, Count, Max, Min, Q, QuerySet, Sum, Value, Whe
 from crm.models import Activity, Contact, Deal, LifecycleEvent
 from crmsim.vocabulary import FUNNEL_STAGES, GENERATED_ACTIVITY_TYPES, LIFECYCLE_STAGES
 from scenarios.parameters import TOUCHPOINT_KINDS, ScenarioParameters, get_leaf
-from simulations.engine import lead_count
+from simulations.engine import lead_count, scenario_style
 from simulations.engine.touches import ONBOARDING_DAYS
 from simulations.engine.trajectories import CYCLE_SHAPE, DAY, DWELL_FRACTION
 from simulations.lifecycle.requests import engine_inputs
@@ -33,6 +33,7 @@ from simulations.reads.calibration_statistics import (
     within,
 )
 from simulations.reads.outcome_checks import DealOutcomeSample, deal_outcome_sample, expected_win_rate, outcome_rows
+from simulations.reads.realism_local import SeasonCounts, season_counts, simulation_calendar
 
 HORIZON_DWELLS = 20
 """How many mean funnel dwells before the window's end a story must have stopped to count as finished."""
@@ -497,6 +498,35 @@ def _path_rows(ctx: CalibrationContext) -> list[CalibrationRow]:
     return rows
 
 
+def _season_row(ctx: CalibrationContext) -> CalibrationRow:
+    """Rep actions per working day in the holiday seasons vs the weeks before them, pooled (realism_local)."""
+    configured = ctx.parameters.seasonalSlowdown
+    style = scenario_style(ctx.parameters.id)
+    counts = [c for _, what, _, c in season_counts(ctx.simulation, style, simulation_calendar(ctx.simulation))
+              if what == "rep actions"]  # fmt: skip
+    if not counts:
+        reason = (
+            "B2C people keep no B2B holiday seasons" if style == "b2c" else
+            "the strength is 0" if configured <= 0 else
+            "the window holds no season (1-31 Aug, 22-31 Dec) with the weeks before it, or its arrivals are not steady"
+        )  # fmt: skip
+        return CalibrationRow("seasonalSlowdown", configured, None, None, None, "OK", f"nothing to measure: {reason}")
+    expected, realized, tolerance, n = SeasonCounts.ratio(counts)
+    return CalibrationRow(
+        parameter="seasonalSlowdown",
+        configured=configured,
+        expected=rounded(expected),
+        realized=rounded(realized),
+        tolerance=rounded(tolerance),
+        verdict=verdict(within(realized, expected, tolerance)),
+        note=(
+            f"rep actions per working day in the window's holiday seasons over the rate of the weeks before them "
+            f"({n} actions of sampled contacts); expected 1 - strength x the country's share away, on the volume "
+            f"the calendar lands on each day; 4 Poisson s.e."
+        ),
+    )
+
+
 CHECKS: tuple[Callable[[CalibrationContext], CalibrationRow | list[CalibrationRow]], ...] = (
     _lead_count_row,
     _cycle_row,
@@ -507,4 +537,5 @@ CHECKS: tuple[Callable[[CalibrationContext], CalibrationRow | list[CalibrationRo
     _touchpoint_rows,
     outcome_rows,
     _path_rows,
+    _season_row,
 )

@@ -149,7 +149,7 @@ def test_text_output_shows_status_both_tables_and_the_digest(small_b2b: Simulati
     start = lines.index(header)
     verdict_column = header.index("verdict")
     body = lines[start + 2 : lines.index("", start)]
-    assert len(body) == len(SCHEMA)
+    assert len(body) == len(SCHEMA)  # one row per parameter
     for line in body:  # aligned: every verdict starts under its header
         assert line[verdict_column : verdict_column + 4] in ("OK  ", "WARN")
     assert f"Digest {expected_digest(small_b2b)}" in text

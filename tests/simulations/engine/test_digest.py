@@ -138,5 +138,5 @@ def test_the_engine_version_pins_the_dataset():
     assert engine_digest(make_inputs("b2c", records=800, seed=1, distribution="business_hours")) == PINNED_B2C
 
 
-PINNED_B2B = "244782344831250bc265dd6ac5e56517e9406069221b626c7ea1dba14ded0379"
-PINNED_B2C = "d70647482f2db04b1897eab63d8862d3cc6b623b3afa5b67dc86ca1e1d20edc8"
+PINNED_B2B = "4ca3e61653a29a25a087da835cefe03ce2f8e41ad4497764e28e472203f7ca0d"
+PINNED_B2C = "fc15e57a00b5d21b234e4c33dd2b5a6a88797f23100f07aebca60c7aaba1fd39"
