@@ -69,6 +69,7 @@ B2B: dict[str, Any] = {
             "closeDateSlipCycles": 0.35,
         },
         "seasonalSlowdown": 1.0,
+        "closeRush": 0.4,
     },
     "guardrails": {
         "leadVolumeMultiplier": [0.6, 0.9],
@@ -112,6 +113,7 @@ B2B: dict[str, Any] = {
             closeDateSlipCycles=(0.1, 1.0),
         ),
         "seasonalSlowdown": [0.0, 2.0],
+        "closeRush": [0.0, 0.8],
     },
 }
 
@@ -159,6 +161,7 @@ B2C: dict[str, Any] = {
             "closeDateSlipCycles": 0.5,
         },
         "seasonalSlowdown": 0.0,
+        "closeRush": 0.0,
     },
     "guardrails": {
         "leadVolumeMultiplier": [1.4, 2.2],
@@ -202,6 +205,7 @@ B2C: dict[str, Any] = {
             closeDateSlipCycles=(0.1, 2.0),
         ),
         "seasonalSlowdown": [0.0, 0.0],
+        "closeRush": [0.0, 0.3],
     },
 }
 

@@ -386,6 +386,16 @@ SCHEMA: tuple[ParameterSpec, ...] = (
         "a B2B arrival on such a day waits until after it is the country's share of people away x this; "
         "0 turns the seasons off.",
     ),
+    ParameterSpec(
+        "closeRush",
+        "float",
+        0.0,
+        1.0,
+        "probability",
+        "Month-end close rush: the chance that a close falling in a month's last 4-10 days, or the first 5 of the "
+        "next, moves into the month's last 3 days (x1.5 in a quarter's last month, capped at 1): reps push deals "
+        "over the line for the month's number and pull next month's in. 0 turns it off.",
+    ),
 )
 
 SPECS: dict[str, ParameterSpec] = {spec.path: spec for spec in SCHEMA}
@@ -494,6 +504,7 @@ class ScenarioParameters:
     tasksPerLead: tuple[int, int]
     callsPerLead: tuple[int, int]
     seasonalSlowdown: float
+    closeRush: float
     dealOutcomes: DealOutcomes = field(default_factory=lambda: DealOutcomes())
     funnelPaths: FunnelPaths = field(default_factory=FunnelPaths)
     dealPaths: DealPaths = field(default_factory=DealPaths)
@@ -529,6 +540,7 @@ class ScenarioParameters:
             funnelPaths=FunnelPaths(**_section(data, "funnelPaths")),
             dealPaths=DealPaths(**_section(data, "dealPaths")),
             seasonalSlowdown=float(data.get("seasonalSlowdown", 0.0)),  # engine 3 snapshots: no seasons
+            closeRush=float(data.get("closeRush", 0.0)),  # not re-run by engine 4 anyway (version check)
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -559,6 +571,7 @@ class ScenarioParameters:
             "funnelPaths": _fields(self.funnelPaths),
             "dealPaths": _fields(self.dealPaths),
             "seasonalSlowdown": self.seasonalSlowdown,
+            "closeRush": self.closeRush,
         }
 
     def leaves(self) -> dict[str, Any]:

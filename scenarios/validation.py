@@ -154,6 +154,7 @@ def _shape_errors(parameters: Any) -> dict[str, list[str]]:
         "dealOutcomes",
         *PATH_SECTIONS,
         "seasonalSlowdown",
+        "closeRush",
     }
     for key in parameters:
         if key not in known:

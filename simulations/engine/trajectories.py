@@ -81,11 +81,11 @@ INBOUND_CALLS = {"b2b": 0.25, "b2c": 0.55}
 INBOUND_EMAILS = 0.35
 """Share of a worked lead's e-mails the contact sends (marketing e-mails are always sent by the portal)."""
 
-CLOSE_RUSH = {"b2b": 0.4, "b2c": 0.0}
-"""Chance that a close falling in the last 4-10 days of a month, or the first 5 of the next, is moved to one of
-the month's last RUSH_DAYS days (x QUARTER_RUSH in a quarter's last month, capped at 1): reps push deals over
-the line for the month's number and pull next month's in. B2C buyers keep no quota. An assumption, sized so the
-last three days of a B2B month get two to three times their calendar share of closes."""
+# The month-end close rush (the scenario's ``closeRush``, B2B 0.4, B2C 0): the chance that a close falling in
+# the last 4-10 days of a month, or the first 5 of the next, is moved to one of the month's last RUSH_DAYS days
+# (x QUARTER_RUSH in a quarter's last month, capped at 1): reps push deals over the line for the month's number and
+# pull next month's in. B2C buyers keep no quota. An assumption, sized so the last three days of a B2B month get two
+# to three times their calendar share of closes.
 QUARTER_RUSH = 1.5
 RUSH_DAYS = 3
 RUSH_PUSH_DAYS = 10
@@ -93,8 +93,8 @@ RUSH_PULL_DAYS = 5
 
 
 def month_end_rush(close: np.ndarray, u: np.ndarray, strength: float) -> np.ndarray:
-    """Closes moved into their month's last RUSH_DAYS days (see CLOSE_RUSH); the time of day is kept and a
-    Saturday or Sunday becomes the Friday before. ``u`` is (n, 2) uniforms."""
+    """Closes moved into their month's last RUSH_DAYS days (the close rush above, ``strength`` its chance); the
+    time of day is kept and a Saturday or Sunday becomes the Friday before. ``u`` is (n, 2) uniforms."""
     if strength <= 0 or close.size == 0:
         return close
     day = close // DAY
@@ -274,7 +274,7 @@ def lead_timelines(
         deal_times[opp, 1:], zone[opp, None], rep, human_u[opp, 0, 2:], human_u[opp, 1, 2:], cal
     )
     closing = deal_times[opp, transitions[opp]]
-    deal_times[opp, transitions[opp]] = month_end_rush(closing, rush_u[opp], CLOSE_RUSH[style])
+    deal_times[opp, transitions[opp]] = month_end_rush(closing, rush_u[opp], p.closeRush)
     # Strictly increasing seconds up to the close, which stays where it is: earlier stages give way (moving the
     # close would bias the cycle); stages after the close of a lost deal never happen.
     deal_times[:, 1:] = np.where(step[1:] <= transitions[:, None], deal_times[:, 1:], NEVER)

@@ -33,6 +33,7 @@ from simulations.reads.calibration_statistics import (
     within,
 )
 from simulations.reads.outcome_checks import DealOutcomeSample, deal_outcome_sample, expected_win_rate, outcome_rows
+from simulations.reads.realism import month_end_closes
 from simulations.reads.realism_local import SeasonCounts, season_counts, simulation_calendar
 
 HORIZON_DWELLS = 20
@@ -527,6 +528,29 @@ def _season_row(ctx: CalibrationContext) -> CalibrationRow:
     )
 
 
+def _close_rush_row(ctx: CalibrationContext) -> CalibrationRow:
+    """The month-end close rush: closes in a month's last 3 days (the realism section's row, as a parameter's)."""
+    configured = ctx.parameters.closeRush
+    expected, realized, n = month_end_closes(ctx.simulation, configured)
+    if realized is None:
+        return CalibrationRow(
+            "closeRush", configured, rounded(expected), None, None, "OK", "nothing to measure: no close"
+        )
+    tolerance = 4 * math.sqrt(expected * (1 - expected) / n)
+    return CalibrationRow(
+        parameter="closeRush",
+        configured=configured,
+        expected=rounded(expected),
+        realized=rounded(realized),
+        tolerance=rounded(tolerance),
+        verdict=verdict(within(realized, expected, tolerance)),
+        note=(
+            f"share of {n} sampled closes in a month's last 3 days; expected from the rush for closes spread evenly "
+            "over the window's days (0 gives the calendar's share); 4 binomial s.e."
+        ),
+    )
+
+
 CHECKS: tuple[Callable[[CalibrationContext], CalibrationRow | list[CalibrationRow]], ...] = (
     _lead_count_row,
     _cycle_row,
@@ -538,4 +562,5 @@ CHECKS: tuple[Callable[[CalibrationContext], CalibrationRow | list[CalibrationRo
     outcome_rows,
     _path_rows,
     _season_row,
+    _close_rush_row,
 )

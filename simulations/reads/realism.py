@@ -27,7 +27,7 @@ from simulations.engine import scenario_style
 from simulations.engine.catalog import OPEN_STAGES
 from simulations.engine.localtime import CONSUMER, PROFILES, REP_PROFILE, ZONE_COUNTRY, ZONES, window_calendar
 from simulations.engine.paths import lost_stage_shares
-from simulations.engine.trajectories import CLOSE_RUSH, QUARTER_RUSH, rush_share
+from simulations.engine.trajectories import QUARTER_RUSH, rush_share
 from simulations.models import Simulation
 from simulations.reads.calibration_statistics import STANDARD_ERRORS, rounded
 
@@ -207,7 +207,9 @@ def path_rows(simulation: Simulation) -> list[dict]:
     ]  # fmt: skip
 
 
-def _month_end_row(simulation: Simulation, style: str) -> dict:
+def month_end_closes(simulation: Simulation, strength: float) -> tuple[float, float | None, int]:
+    """(expected, realized, closes sampled): the share of closes in a month's last 3 days, expected from the close
+    rush of ``strength`` for closes spread evenly over the window's days (``trajectories.rush_share``)."""
     closes: list[dt.datetime] = [
         c
         for c in Deal.objects.filter(simulation=simulation, closed_at__isnull=False)
@@ -216,14 +218,17 @@ def _month_end_row(simulation: Simulation, style: str) -> dict:
         if c is not None
     ]
     first, last = int(simulation.window_start.timestamp()) // 86_400, int(simulation.window_end.timestamp()) // 86_400
-    expected = rush_share(first, last, CLOSE_RUSH[style])
     realized = float(np.mean([(c + dt.timedelta(days=3)).month != c.month for c in closes])) if closes else None
+    return rush_share(first, last, strength), realized, len(closes)
+
+
+def _month_end_row(simulation: Simulation, strength: float) -> dict:
+    expected, realized, n = month_end_closes(simulation, strength)
     note = (
-        f"close rush strength {CLOSE_RUSH[style]:g} (x{QUARTER_RUSH:g} at quarter ends); expected for closes spread "
-        "evenly over the window's days"
+        f"closeRush {strength:g} (x{QUARTER_RUSH:g} at quarter ends); expected for closes spread evenly over the "
+        "window's days"
     )
-    return _row("closes in the last 3 days of a month", expected, realized, _binomial(expected, len(closes)),
-                len(closes), note)  # fmt: skip
+    return _row("closes in the last 3 days of a month", expected, realized, _binomial(expected, n), n, note)
 
 
 def _style(simulation: Simulation) -> str:
@@ -237,5 +242,5 @@ def realism_rows(simulation: Simulation) -> list[dict[str, Any]]:
         *_local_time_rows(simulation, style),
         *_stage_fit_rows(simulation),
         *path_rows(simulation),
-        _month_end_row(simulation, style),
+        _month_end_row(simulation, ScenarioParameters.from_json(simulation.parameters).closeRush),
     ]

@@ -45,6 +45,7 @@ def test_the_schema_names_every_leaf_of_the_seed_interface_then_the_deal_outcome
         *(f"dealOutcomes.{name}" for name in DEAL_OUTCOMES),
         *PATH_LEAVES,
         "seasonalSlowdown",
+        "closeRush",
     ] == PATHS
 
 
