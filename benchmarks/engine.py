@@ -36,6 +36,23 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux reports KiB
 
 
+def bench_inputs(
+    *, leads: int, scenario: str = "b2b", distribution: str = "linear", years: float = 1.0, seed: int = 42
+) -> SimulationInputs:
+    """The benchmark's inputs: ``leads`` N' of the built-in preset (records N derived from its multiplier)."""
+    preset = B2B if scenario == "b2b" else B2C
+    parameters = ScenarioParameters.from_json(preset["parameters"])
+    return SimulationInputs(
+        parameters=parameters,
+        distribution=distribution,
+        distribution_params=freeze_params(validate_distribution(distribution, {})),
+        start=START,
+        end=START + int(years * YEAR),
+        records=max(1, round(leads / parameters.leadVolumeMultiplier)),
+        seed=seed,
+    )
+
+
 def measure(
     *, leads: int, scenario: str = "b2b", distribution: str = "linear", years: float = 1.0, write_slots: int = 200,
     seed: int = 42,
@@ -44,18 +61,8 @@ def measure(
 
     Returns seconds per stage, the plan's sizes, rows planned per record type and write-mode rows/s.
     """
-    preset = B2B if scenario == "b2b" else B2C
-    parameters = ScenarioParameters.from_json(preset["parameters"])
-    records = max(1, round(leads / parameters.leadVolumeMultiplier))
-    inputs = SimulationInputs(
-        parameters=parameters,
-        distribution=distribution,
-        distribution_params=freeze_params(validate_distribution(distribution, {})),
-        start=START,
-        end=START + int(years * YEAR),
-        records=records,
-        seed=seed,
-    )
+    inputs = bench_inputs(leads=leads, scenario=scenario, distribution=distribution, years=years, seed=seed)
+    records = inputs.records
     pools()  # built once per process; timed apart
 
     began = time.perf_counter()

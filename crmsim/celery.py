@@ -10,7 +10,10 @@ import os
 
 from celery import Celery
 
+from crmsim import broker
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crmsim.settings")
+broker.install()  # before any connection is made: see crmsim/broker.py
 
 app = Celery("crmsim")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -46,8 +46,11 @@ LIFECYCLE_STAGE_TERMS: tuple[Term, ...] = (
     *FUNNEL_STAGE_TERMS,
     Term("opportunity", "Opportunity"),
     Term("customer", "Customer"),
+    Term("evangelist", "Evangelist"),
+    Term("other", "Other"),
 )
-"""HubSpot lifecycle stages, in order."""
+"""HubSpot lifecycle stages, in HubSpot's order: the ladder, then evangelist (a customer who advocates) and other
+(partners, vendors, the disqualified: contacts outside the funnel)."""
 
 DEAL_STAGE_TERMS: tuple[Term, ...] = (
     Term("appointmentscheduled", "Appointment scheduled"),

@@ -17,6 +17,10 @@ def _funnel(*drop_probabilities: float) -> list[dict[str, Any]]:
     return [{"stage": stage, "dropProbability": p} for stage, p in zip(FUNNEL_STAGES, drop_probabilities, strict=True)]
 
 
+def _path_guardrails(section: str, **bounds: tuple[float, float]) -> dict[str, list[float]]:
+    return {f"{section}.{name}": list(pair) for name, pair in bounds.items()}
+
+
 def _funnel_guardrails(bounds: tuple[float, float]) -> dict[str, list[float]]:
     return {f"funnelAttrition.{stage}.dropProbability": list(bounds) for stage in FUNNEL_STAGES}
 
@@ -37,6 +41,35 @@ B2B: dict[str, Any] = {
         "dealAmount": {"distribution": "lognormal", "mu": 10.5, "sigma": 0.9, "min": 1000, "max": 1000000},
         "contactToCompanyRatio": {"min": 3, "max": 7},
         "touchpointDensity": {"notesPerLead": [1, 4], "tasksPerLead": [1, 3], "callsPerLead": [1, 3]},
+        "dealOutcomes": {
+            "sizeAmountCorrelation": 0.4,
+            "sizeCycleCorrelation": 0.3,
+            "amountCycleCorrelation": 0.3,
+            "slowDealWinPenalty": 0.35,
+            "winRateSeasonality": 0.12,
+            "quarterEndDiscounting": 0.5,
+            "ownerSkillSpread": 0.2,
+            "productSpread": 0.25,
+        },
+        "funnelPaths": {
+            "enterAsLeadShare": 0.45,
+            "enterAsOtherShare": 0.03,
+            "skipToSqlShare": 0.15,
+            "recycleShare": 0.35,
+            "nurtureCycles": 0.75,
+            "lostToLeadShare": 0.6,
+            "lostToOtherShare": 0.4,
+            "evangelistShare": 0.08,
+        },
+        "dealPaths": {
+            "stageSkipShare": 0.12,
+            "regressionShare": 0.1,
+            "lostStageDecay": 0.7,
+            "closeDateSlipShare": 0.8,
+            "closeDateSlipCycles": 0.35,
+        },
+        "seasonalSlowdown": 1.0,
+        "closeRush": 0.4,
     },
     "guardrails": {
         "leadVolumeMultiplier": [0.6, 0.9],
@@ -52,6 +85,35 @@ B2B: dict[str, Any] = {
         "touchpointDensity.notesPerLead": [0, 10],
         "touchpointDensity.tasksPerLead": [0, 8],
         "touchpointDensity.callsPerLead": [0, 8],
+        "dealOutcomes.sizeAmountCorrelation": [0.0, 0.7],
+        "dealOutcomes.sizeCycleCorrelation": [0.0, 0.6],
+        "dealOutcomes.amountCycleCorrelation": [0.0, 0.6],
+        "dealOutcomes.slowDealWinPenalty": [0.0, 0.6],
+        "dealOutcomes.winRateSeasonality": [0.0, 0.3],
+        "dealOutcomes.quarterEndDiscounting": [0.0, 1.0],
+        "dealOutcomes.ownerSkillSpread": [0.0, 0.4],
+        "dealOutcomes.productSpread": [0.0, 0.5],
+        **_path_guardrails(
+            "funnelPaths",
+            enterAsLeadShare=(0.2, 0.7),
+            enterAsOtherShare=(0.0, 0.1),
+            skipToSqlShare=(0.0, 0.4),
+            recycleShare=(0.0, 0.7),
+            nurtureCycles=(0.25, 2.0),
+            lostToLeadShare=(0.0, 1.0),
+            lostToOtherShare=(0.0, 1.0),
+            evangelistShare=(0.0, 0.3),
+        ),
+        **_path_guardrails(
+            "dealPaths",
+            stageSkipShare=(0.0, 0.3),
+            regressionShare=(0.0, 0.3),
+            lostStageDecay=(0.4, 1.2),
+            closeDateSlipShare=(0.0, 1.0),
+            closeDateSlipCycles=(0.1, 1.0),
+        ),
+        "seasonalSlowdown": [0.0, 2.0],
+        "closeRush": [0.0, 0.8],
     },
 }
 
@@ -71,6 +133,35 @@ B2C: dict[str, Any] = {
         "dealAmount": {"distribution": "lognormal", "mu": 7.8, "sigma": 0.5, "min": 50, "max": 50000},
         "contactToCompanyRatio": {"min": 1, "max": 2},
         "touchpointDensity": {"notesPerLead": [2, 6], "tasksPerLead": [1, 4], "callsPerLead": [2, 5]},
+        "dealOutcomes": {
+            "sizeAmountCorrelation": 0.0,
+            "sizeCycleCorrelation": 0.0,
+            "amountCycleCorrelation": 0.2,
+            "slowDealWinPenalty": 0.25,
+            "winRateSeasonality": 0.10,
+            "quarterEndDiscounting": 0.0,
+            "ownerSkillSpread": 0.15,
+            "productSpread": 0.25,
+        },
+        "funnelPaths": {
+            "enterAsLeadShare": 0.3,
+            "enterAsOtherShare": 0.01,
+            "skipToSqlShare": 0.1,
+            "recycleShare": 0.25,
+            "nurtureCycles": 2.0,
+            "lostToLeadShare": 0.5,
+            "lostToOtherShare": 0.3,
+            "evangelistShare": 0.05,
+        },
+        "dealPaths": {
+            "stageSkipShare": 0.2,
+            "regressionShare": 0.03,
+            "lostStageDecay": 0.55,
+            "closeDateSlipShare": 0.5,
+            "closeDateSlipCycles": 0.5,
+        },
+        "seasonalSlowdown": 0.0,
+        "closeRush": 0.0,
     },
     "guardrails": {
         "leadVolumeMultiplier": [1.4, 2.2],
@@ -86,6 +177,35 @@ B2C: dict[str, Any] = {
         "touchpointDensity.notesPerLead": [0, 12],
         "touchpointDensity.tasksPerLead": [0, 10],
         "touchpointDensity.callsPerLead": [0, 10],
+        "dealOutcomes.sizeAmountCorrelation": [0.0, 0.0],
+        "dealOutcomes.sizeCycleCorrelation": [0.0, 0.0],
+        "dealOutcomes.amountCycleCorrelation": [0.0, 0.5],
+        "dealOutcomes.slowDealWinPenalty": [0.0, 0.6],
+        "dealOutcomes.winRateSeasonality": [0.0, 0.3],
+        "dealOutcomes.quarterEndDiscounting": [0.0, 0.3],
+        "dealOutcomes.ownerSkillSpread": [0.0, 0.4],
+        "dealOutcomes.productSpread": [0.0, 0.5],
+        **_path_guardrails(
+            "funnelPaths",
+            enterAsLeadShare=(0.1, 0.6),
+            enterAsOtherShare=(0.0, 0.05),
+            skipToSqlShare=(0.0, 0.3),
+            recycleShare=(0.0, 0.6),
+            nurtureCycles=(0.5, 5.0),
+            lostToLeadShare=(0.0, 1.0),
+            lostToOtherShare=(0.0, 1.0),
+            evangelistShare=(0.0, 0.2),
+        ),
+        **_path_guardrails(
+            "dealPaths",
+            stageSkipShare=(0.0, 0.5),
+            regressionShare=(0.0, 0.2),
+            lostStageDecay=(0.3, 1.2),
+            closeDateSlipShare=(0.0, 1.0),
+            closeDateSlipCycles=(0.1, 2.0),
+        ),
+        "seasonalSlowdown": [0.0, 0.0],
+        "closeRush": [0.0, 0.3],
     },
 }
 

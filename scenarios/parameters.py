@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from crmsim.vocabulary import FUNNEL_STAGES, LIFECYCLE_STAGE_TERMS
@@ -48,6 +48,9 @@ class ParameterSpec:
     hard_max: float
     unit: str
     help: str
+    default: float | None = None
+    """A leaf with a default may be missing from a preset (presets saved before it existed): the engine then uses
+    the default, and a missing guardrail allows the hard limits."""
 
     @property
     def label(self) -> str:
@@ -87,6 +90,211 @@ def _touchpoint_spec(name: str, what: str) -> ParameterSpec:
         unit="per lead",
         help=f"Number of {what} a rep logs per lead it works (from MQL on), drawn uniformly in [lo, hi].",
     )
+
+
+def _outcome_spec(name: str, hard_max: float, unit: str, help: str) -> ParameterSpec:
+    return ParameterSpec(f"dealOutcomes.{name}", "float", 0.0, hard_max, unit, help)
+
+
+DEAL_OUTCOMES: tuple[str, ...] = (
+    "sizeAmountCorrelation",
+    "sizeCycleCorrelation",
+    "amountCycleCorrelation",
+    "slowDealWinPenalty",
+    "winRateSeasonality",
+    "quarterEndDiscounting",
+    "ownerSkillSpread",
+    "productSpread",
+)
+"""The leaves of ``dealOutcomes``: how a deal's amount, cycle, win and discount depend on who and what (see
+simulations/engine/outcomes.py and docs/scenarios.md "Outcomes that correlate"). All 0 = independent outcomes."""
+
+DEAL_OUTCOME_SPECS: tuple[ParameterSpec, ...] = (
+    _outcome_spec(
+        "sizeAmountCorrelation",
+        0.9,
+        "correlation",
+        "Correlation of ln(company head count) with ln(deal amount): larger accounts buy larger deals.",
+    ),
+    _outcome_spec(
+        "sizeCycleCorrelation",
+        0.9,
+        "correlation",
+        "Correlation of ln(company head count) with the deal cycle's normal score: larger accounts buy slower.",
+    ),
+    _outcome_spec(
+        "amountCycleCorrelation",
+        0.9,
+        "correlation",
+        "Correlation of ln(deal amount) with the deal cycle's normal score: larger deals take longer.",
+    ),
+    _outcome_spec(
+        "slowDealWinPenalty",
+        1.0,
+        "x min(p, 1-p) per s.d.",
+        "Fall of the win probability per standard deviation of the cycle's normal score (times min(p, 1 - p)):"
+        " lost deals run longer than won ones.",
+    ),
+    _outcome_spec(
+        "winRateSeasonality",
+        1.0,
+        "x min(p, 1-p)",
+        "Amplitude of the win rate's month-of-close pattern (strong December and quarter ends, weak January and"
+        " August; mean 0 over a year, times min(p, 1 - p)).",
+    ),
+    _outcome_spec(
+        "quarterEndDiscounting",
+        1.0,
+        "probability",
+        "Chance that a deal closing in a quarter's last three weeks takes one or two deeper discount steps.",
+    ),
+    _outcome_spec(
+        "ownerSkillSpread",
+        1.0,
+        "s.d.",
+        "Spread of rep skill: s.d. of a rep's win-probability shift (times min(p, 1 - p)), of its cycle's normal"
+        " score, and of its activity-volume tilt.",
+    ),
+    _outcome_spec(
+        "productSpread",
+        1.0,
+        "x min(p, 1-p)",
+        "Scale of the products' fixed win-rate and cycle tilts (seats win more and faster, platforms less and slower).",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class FunnelPaths:
+    """How contacts move through the lifecycle besides the ladder (issue 14, docs/scenarios.md "Paths").
+    Defaults are the B2B preset's values."""
+
+    enterAsLeadShare: float = 0.45
+    enterAsOtherShare: float = 0.03
+    skipToSqlShare: float = 0.15
+    recycleShare: float = 0.35
+    nurtureCycles: float = 0.75
+    lostToLeadShare: float = 0.6
+    lostToOtherShare: float = 0.4
+    evangelistShare: float = 0.08
+
+
+@dataclass(frozen=True)
+class DealPaths:
+    """How deals move through the pipeline besides the ladder (docs/scenarios.md "Paths"); B2B defaults."""
+
+    stageSkipShare: float = 0.12
+    regressionShare: float = 0.1
+    lostStageDecay: float = 0.7
+    closeDateSlipShare: float = 0.8
+    closeDateSlipCycles: float = 0.35
+
+
+PATH_SECTIONS: dict[str, type[FunnelPaths] | type[DealPaths]] = {"funnelPaths": FunnelPaths, "dealPaths": DealPaths}
+
+
+def _path_spec(path: str, kind: Kind, hard_max: float, unit: str, help: str, hard_min: float = 0.0) -> ParameterSpec:
+    section, name = path.split(".")
+    return ParameterSpec(path, kind, hard_min, hard_max, unit, help, getattr(PATH_SECTIONS[section](), name))
+
+
+PATH_SCHEMA: tuple[ParameterSpec, ...] = (
+    _path_spec(
+        "funnelPaths.enterAsLeadShare",
+        "probability",
+        0.8,
+        "probability",
+        "Share of contacts created as lead (a form fill), skipping subscriber.",
+    ),
+    _path_spec(
+        "funnelPaths.enterAsOtherShare",
+        "probability",
+        0.2,
+        "probability",
+        "Share of contacts created as other (partners, vendors, applicants): they never enter the funnel.",
+    ),
+    _path_spec(
+        "funnelPaths.skipToSqlShare",
+        "probability",
+        0.9,
+        "probability",
+        "Share of leads moving on from lead that go straight to SQL (a demo request), skipping MQL.",
+    ),
+    _path_spec(
+        "funnelPaths.recycleShare",
+        "probability",
+        1.0,
+        "probability",
+        "Share of contacts stopped at MQL or SQL (unqualified, bad timing) recycled to lead after nurture.",
+    ),
+    _path_spec(
+        "funnelPaths.nurtureCycles",
+        "float",
+        5.0,
+        "x avgSalesCycleDays",
+        "Mean nurture time before a recycled contact is back at lead, in sales cycles.",
+        0.01,
+    ),
+    _path_spec(
+        "funnelPaths.lostToLeadShare",
+        "probability",
+        1.0,
+        "probability",
+        "Share of the contacts of a lost deal set back to lead (lead status BAD_TIMING) after the loss.",
+    ),
+    _path_spec(
+        "funnelPaths.lostToOtherShare",
+        "probability",
+        1.0,
+        "probability",
+        "Of a lost deal's other contacts, the share set to other (UNQUALIFIED); the rest stay opportunity.",
+    ),
+    _path_spec(
+        "funnelPaths.evangelistShare",
+        "probability",
+        0.5,
+        "probability",
+        "Share of customers who later become evangelists (references, referrals).",
+    ),
+    _path_spec(
+        "dealPaths.stageSkipShare",
+        "probability",
+        0.6,
+        "probability",
+        "Chance that a deal skips an open stage after its first (never the stage a lost deal drops out at).",
+    ),
+    _path_spec(
+        "dealPaths.regressionShare",
+        "probability",
+        0.5,
+        "probability",
+        "Share of deals with two or more open stages that move back one stage once, then on again.",
+    ),
+    _path_spec(
+        "dealPaths.lostStageDecay",
+        "float",
+        2.0,
+        "ratio",
+        "Lost deals dropping out at each open stage per lost deal dropping out at the stage before "
+        "(1: evenly; below 1: most losses come early).",
+        0.1,
+    ),
+    _path_spec(
+        "dealPaths.closeDateSlipShare",
+        "probability",
+        1.0,
+        "probability",
+        "Chance that a rep who moves a deal past its expected close date pushes the close date out.",
+    ),
+    _path_spec(
+        "dealPaths.closeDateSlipCycles",
+        "float",
+        2.0,
+        "x avgSalesCycleDays",
+        "Mean push of a slipped close date past the stage change, in sales cycles.",
+        0.01,
+    ),
+)
 
 
 SCHEMA: tuple[ParameterSpec, ...] = (
@@ -166,6 +374,28 @@ SCHEMA: tuple[ParameterSpec, ...] = (
     _touchpoint_spec("notesPerLead", "notes"),
     _touchpoint_spec("tasksPerLead", "tasks"),
     _touchpoint_spec("callsPerLead", "calls"),
+    *DEAL_OUTCOME_SPECS,
+    *PATH_SCHEMA,
+    ParameterSpec(
+        "seasonalSlowdown",
+        "float",
+        0.0,
+        2.0,
+        "x default",
+        "Strength of the holiday seasons (August, Christmas-New Year) by country: the chance a B2B rep's action or "
+        "a B2B arrival on such a day waits until after it is the country's share of people away x this; "
+        "0 turns the seasons off.",
+    ),
+    ParameterSpec(
+        "closeRush",
+        "float",
+        0.0,
+        1.0,
+        "probability",
+        "Month-end close rush: the chance that a close falling in a month's last 4-10 days, or the first 5 of the "
+        "next, moves into the month's last 3 days (x1.5 in a quarter's last month, capped at 1): reps push deals "
+        "over the line for the month's number and pull next month's in. 0 turns it off.",
+    ),
 )
 
 SPECS: dict[str, ParameterSpec] = {spec.path: spec for spec in SCHEMA}
@@ -237,6 +467,28 @@ class DealAmount:
 
 
 @dataclass(frozen=True)
+class DealOutcomes:
+    """The ``dealOutcomes`` group (see DEAL_OUTCOME_SPECS). A snapshot without it (engine 3 and before) reads
+    as all zeros: outcomes independent of account, owner, product and season, as those engines made them."""
+
+    sizeAmountCorrelation: float = 0.0
+    sizeCycleCorrelation: float = 0.0
+    amountCycleCorrelation: float = 0.0
+    slowDealWinPenalty: float = 0.0
+    winRateSeasonality: float = 0.0
+    quarterEndDiscounting: float = 0.0
+    ownerSkillSpread: float = 0.0
+    productSpread: float = 0.0
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DealOutcomes:
+        return cls(**{name: float(data.get(name, 0.0)) for name in DEAL_OUTCOMES})
+
+    def to_json(self) -> dict[str, float]:
+        return {name: getattr(self, name) for name in DEAL_OUTCOMES}
+
+
+@dataclass(frozen=True)
 class ScenarioParameters:
     """Resolved, validated scenario parameters: the engine's only view of a scenario."""
 
@@ -251,6 +503,11 @@ class ScenarioParameters:
     notesPerLead: tuple[int, int]
     tasksPerLead: tuple[int, int]
     callsPerLead: tuple[int, int]
+    seasonalSlowdown: float
+    closeRush: float
+    dealOutcomes: DealOutcomes = field(default_factory=lambda: DealOutcomes())
+    funnelPaths: FunnelPaths = field(default_factory=FunnelPaths)
+    dealPaths: DealPaths = field(default_factory=DealPaths)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ScenarioParameters:
@@ -279,6 +536,11 @@ class ScenarioParameters:
             notesPerLead=(int(touch["notesPerLead"][0]), int(touch["notesPerLead"][1])),
             tasksPerLead=(int(touch["tasksPerLead"][0]), int(touch["tasksPerLead"][1])),
             callsPerLead=(int(touch["callsPerLead"][0]), int(touch["callsPerLead"][1])),
+            dealOutcomes=DealOutcomes.from_json(data.get("dealOutcomes", {})),
+            funnelPaths=FunnelPaths(**_section(data, "funnelPaths")),
+            dealPaths=DealPaths(**_section(data, "dealPaths")),
+            seasonalSlowdown=float(data.get("seasonalSlowdown", 0.0)),  # engine 3 snapshots: no seasons
+            closeRush=float(data.get("closeRush", 0.0)),  # not re-run by engine 4 anyway (version check)
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -305,9 +567,24 @@ class ScenarioParameters:
                 "tasksPerLead": list(self.tasksPerLead),
                 "callsPerLead": list(self.callsPerLead),
             },
+            "dealOutcomes": self.dealOutcomes.to_json(),
+            "funnelPaths": _fields(self.funnelPaths),
+            "dealPaths": _fields(self.dealPaths),
+            "seasonalSlowdown": self.seasonalSlowdown,
+            "closeRush": self.closeRush,
         }
 
     def leaves(self) -> dict[str, Any]:
         """{path: value} for every schema leaf (the flat view the preview table and docs show)."""
         data = self.to_json()
         return {spec.path: get_leaf(data, spec.path) for spec in SCHEMA}
+
+
+def _section(data: Mapping[str, Any], section: str) -> dict[str, float]:
+    """A path section's leaves as floats; missing ones (presets saved before engine 4) keep their default."""
+    node = data.get(section) or {}
+    return {f.name: float(node[f.name]) for f in fields(PATH_SECTIONS[section]) if f.name in node}
+
+
+def _fields(section: FunnelPaths | DealPaths) -> dict[str, float]:
+    return {f.name: getattr(section, f.name) for f in fields(section)}

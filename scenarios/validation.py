@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from crmsim.numbers import finite_number as _number
 from crmsim.vocabulary import FUNNEL_STAGES
 from scenarios.parameters import (
+    DEAL_OUTCOMES,
     ORDERED_PAIRS,
+    PATH_SECTIONS,
     SCHEMA,
     SPECS,
     TOUCHPOINT_KINDS,
@@ -89,6 +91,9 @@ def _guardrail_check(guardrails: Any) -> tuple[dict[str, tuple[float, float]], d
         if path not in SPECS:
             errors[path] = ["Unknown parameter."]
     for spec in SCHEMA:
+        if spec.path not in guardrails and spec.default is not None:
+            result[spec.path] = (spec.hard_min, spec.hard_max)
+            continue
         if spec.path not in guardrails:
             errors[spec.path] = ["Missing guardrail bounds."]
             continue
@@ -118,7 +123,8 @@ def _leaf_errors(
         try:
             value = get_leaf(parameters, spec.path)
         except (KeyError, TypeError, ValueError):
-            errors[spec.path] = ["Missing."]
+            if spec.default is None:
+                errors[spec.path] = ["Missing."]
             continue
         bounds = guardrails.get(spec.path) if guardrails is not None else None
         problems = check_value(spec, value, bounds)
@@ -145,6 +151,10 @@ def _shape_errors(parameters: Any) -> dict[str, list[str]]:
         "dealAmount",
         "contactToCompanyRatio",
         "touchpointDensity",
+        "dealOutcomes",
+        *PATH_SECTIONS,
+        "seasonalSlowdown",
+        "closeRush",
     }
     for key in parameters:
         if key not in known:
@@ -156,6 +166,9 @@ def _shape_errors(parameters: Any) -> dict[str, list[str]]:
         stages = [item.get("stage") if isinstance(item, Mapping) else None for item in funnel]
         if stages != list(FUNNEL_STAGES):
             errors["funnelAttrition"] = [f"Stages must be exactly {', '.join(FUNNEL_STAGES)}, in this order."]
+    for section in PATH_SECTIONS:
+        if section in parameters and not isinstance(parameters[section], Mapping):
+            errors[section] = ["Must be an object."]
     amount = parameters.get("dealAmount")
     if isinstance(amount, Mapping) and amount.get("distribution", "lognormal") != "lognormal":
         errors["dealAmount.distribution"] = ['Only "lognormal" is supported.']
@@ -163,6 +176,8 @@ def _shape_errors(parameters: Any) -> dict[str, list[str]]:
         ("dealAmount", {"distribution", "mu", "sigma", "min", "max"}),
         ("contactToCompanyRatio", {"min", "max"}),
         ("touchpointDensity", set(TOUCHPOINT_KINDS)),
+        ("dealOutcomes", set(DEAL_OUTCOMES)),
+        *((section, {f.name for f in fields(kind)}) for section, kind in PATH_SECTIONS.items()),
     ):
         node = parameters.get(section)
         if isinstance(node, Mapping):

@@ -14,6 +14,7 @@ from django.conf import settings
 
 from scenarios.builtin import install_builtin_presets
 from scenarios.models import ScenarioPreset
+from tests.servers import private_redis  # noqa: F401 (a fixture for every test)
 
 
 def pytest_configure(config: pytest.Config) -> None:

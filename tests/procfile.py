@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,12 +40,6 @@ def database_for_subprocesses(tmp_path: Path) -> str:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     return url
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

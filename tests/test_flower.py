@@ -17,7 +17,8 @@ from collections.abc import Iterator
 import pytest
 
 from crmsim.flower import FlowerConfigError, flower_command
-from tests.procfile import ROOT, VENV_BIN, free_port, procfile_command, running
+from tests.procfile import ROOT, VENV_BIN, procfile_command, running
+from tests.servers import free_port
 
 CREDENTIALS = "ops:s3cret-flower-pass"
 

@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 
-from tests.procfile import ROOT, database_for_subprocesses, free_port, running
+from tests.procfile import ROOT, database_for_subprocesses, running
+from tests.servers import free_port
 
 SECRET_KEY = "slow-client-test-" + "k7Qz" * 12
 HEALTHZ_BOUND_SECONDS = 2.0  # generous: an idle gunicorn answers in a few milliseconds

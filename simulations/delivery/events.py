@@ -31,8 +31,9 @@ from itertools import repeat
 from typing import Any, NamedTuple
 
 import numpy as np
+from django.db import models
 
-from crm.models import NATURAL_ORDER
+from crm.models import NATURAL_ORDER, RECORD_MODELS
 from simulations import engine
 from simulations.materialize.batches import NULL, TIME_COLUMN
 from simulations.reads.export import EXPORT_COLUMNS, SOURCE_FIELDS
@@ -43,12 +44,37 @@ STAGE_EVENT_TYPES = {
 }
 
 CREATION_STATE: dict[str, tuple[str, str, dict[str, str], tuple[str, ...]]] = {
-    "contacts": ("lifecycle_events", "contact_key", {"lifecycle_stage": "to_stage"}, ()),
-    "deals": ("deal_stage_events", "deal_key", {"dealstage": "to_stage"}, ("closed_at", "is_won")),
+    "contacts": ("lifecycle_events", "contact_key", {"lifecycle_stage": "to_stage", "lead_status": "lead_status"}, ()),
+    "deals": (
+        "deal_stage_events",
+        "deal_key",
+        {
+            "dealstage": "to_stage",
+            "probability": "probability",
+            "close_date": "close_date",
+            "lost_reason": "lost_reason",
+        },
+        ("closed_at", "is_won"),
+    ),
 }
-"""Record type -> (its stage events, their owner key, column <- seq-0 event column, columns null at creation)."""
+"""Record type -> (its stage events, their owner key, column <- seq-0 event column, columns null at creation): a
+contact's or deal's current-state columns as they were when it was created (the row in the database holds the
+latest state)."""
 
-BOOLEAN_COLUMNS = {"is_won"}
+STAGE_EVENT_STATE: dict[str, tuple[str, ...]] = {
+    "lifecycle_events": ("lead_status",),
+    "deal_stage_events": ("probability", "close_date", "lost_reason"),
+}
+"""State a stage event sets besides the stage (columns of the event rows that the export leaves out): a receiver
+that follows a deal through its events learns its probability, expected close date and lost reason."""
+
+BOOLEAN_COLUMNS = frozenset(
+    field.name
+    for model in RECORD_MODELS.values()
+    for field in model._meta.get_fields()
+    if isinstance(field, models.BooleanField)
+)
+"""``true``/``false`` in events (the engine holds them as 0/1, NULL while unknown): ``is_won``, ``is_primary``."""
 
 
 def singular(record_type: str) -> str:
@@ -99,17 +125,16 @@ def _timestamps(values: np.ndarray) -> list[str]:
 
 def _json_values(column: str, values: np.ndarray) -> list[str]:
     """One column's values as JSON texts, vectorized per column: what ``json.dumps`` gives for the value the
-    event carries (time columns formatted, ``amount`` a decimal string, ``is_won`` a boolean, NULL keys null)."""
-    if column.endswith("_at"):
+    NDJSON export carries for the same row (time columns formatted, ``amount`` a decimal string, booleans
+    ``true``/``false``, the NULL sentinel ``null`` in every integer column)."""
+    if engine.is_time_field(column):
         return _timestamps(values)
     if column == "amount":
         return [f'"{engine.format_amount(v)}"' for v in values.tolist()]
     if column in BOOLEAN_COLUMNS:
         return _with_nulls(["true" if v else "false" for v in values.tolist()], values)
-    if column.endswith("_key"):
+    if values.dtype.kind in "iu":
         return _with_nulls(list(map(str, values.tolist())), values)
-    if values.dtype.kind in "iub":
-        return list(map(str, values.astype(np.int64).tolist()))
     items = values.tolist()
     if set(map(type, items)) <= {str}:
         return list(map(_encode_string, items))
@@ -169,7 +194,7 @@ def slot_events(data: engine.SlotData, simulation_id: int, since: int, until: in
         if not mask.any():
             continue
         overrides = _creation_columns(data, record_type, mask)
-        names = EXPORT_COLUMNS[record_type]
+        names = (*EXPORT_COLUMNS[record_type], *STAGE_EVENT_STATE.get(record_type, ()))
         values = [
             overrides[name] if name in overrides else columns[SOURCE_FIELDS.get(name, name)][mask] for name in names
         ]

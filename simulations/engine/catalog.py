@@ -228,11 +228,6 @@ LOST_REASONS = {
     "b2c": ("Price too high", "Bought elsewhere", "Changed mind", "Shipping cost", "No response"),
 }
 LOST_REASON_WEIGHTS = {"b2b": (0.28, 0.18, 0.22, 0.14, 0.10, 0.08), "b2c": (0.3, 0.22, 0.2, 0.1, 0.18)}
-LOST_STAGE_WEIGHTS = {"b2b": (0.32, 0.28, 0.20, 0.12, 0.08), "b2c": (0.65, 0.35)}
-"""Where lost deals drop out, per open stage (OPEN_STAGES order): most losses come early, in qualification (no
-budget, no fit, no urgency), few once a contract is out. An assumption shaped like published B2B pipeline
-conversion tables (stage-to-stage conversion rising from about 50% early to 80-90% late)."""
-
 COMMITTEE_SIZE = {"b2b": (2, 6), "b2c": (1, 2)}
 """Target contacts per deal, uniform in [lo, hi] (B2B: Gartner puts the typical committee at 6-10 people for
 complex purchases; our accounts hold 3-7 contacts, so at most the contacts known to the CRM join)."""

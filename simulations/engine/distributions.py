@@ -6,10 +6,11 @@ bin by inverse CDF, then a whole second uniformly inside it, so arrivals are exa
 seconds in [start, end). A method whose density is zero everywhere in the window (e.g. ``business_hours``
 with ``offHoursWeight`` 0 over a weekend-only window) falls back to ``linear``.
 
-Scenario shaping (see ``shape_arrivals``) applies only to the methods flagged ``shaped``: the ones that
-describe a macro shape over the window (linear, front_loaded, back_loaded, bell_curve, random_bursts).
-Methods that define their own time profile (trickle's active hours, daily_spike, weekend_surge,
-business_hours) and ``custom`` are the user's explicit choice and are left as drawn.
+The draws are on a UTC clock; the plan then moves each one into its lead's local time (``arrivals``):
+business_hours and weekend_surge are read as the lead's wall clock, and the methods flagged ``shaped`` (the
+ones that describe a macro shape over the window: linear, front_loaded, back_loaded, bell_curve,
+random_bursts) get the scenario's shaping (B2B office hours, B2C evenings). trickle, daily_spike and
+``custom`` are the user's explicit UTC moments and are left as drawn.
 """
 
 from __future__ import annotations
@@ -264,7 +265,7 @@ DISTRIBUTIONS: dict[str, DistributionMethod] = {
         DistributionMethod(
             "weekend_surge",
             "Weekend surge",
-            "Saturdays and Sundays (UTC) get more arrivals.",
+            "Saturdays and Sundays (the lead's local weekend) get more arrivals.",
             (ParamSpec("factor", "float", 3.0, 1.0, 20.0, "Weekend density relative to weekdays."),),
             _weekend_surge,
             False,
@@ -272,10 +273,10 @@ DISTRIBUTIONS: dict[str, DistributionMethod] = {
         DistributionMethod(
             "business_hours",
             "Business hours",
-            "Arrivals concentrate on weekdays inside office hours (UTC).",
+            "Arrivals concentrate on weekdays inside office hours (the lead's local time).",
             (
-                ParamSpec("startHour", "int", 9, 0, 23, "First office hour (UTC)."),
-                ParamSpec("endHour", "int", 17, 1, 24, "Office hours end (UTC, exclusive)."),
+                ParamSpec("startHour", "int", 9, 0, 23, "First office hour (the lead's local time)."),
+                ParamSpec("endHour", "int", 17, 1, 24, "Office hours end (the lead's local time, exclusive)."),
                 ParamSpec(
                     "offHoursWeight", "float", 0.05, 0.0, 1.0, "Density outside office hours relative to inside."
                 ),
@@ -414,18 +415,15 @@ def sample_arrivals(
     end: int,
     count: int,
     rng: np.random.Generator,
-    scenario_style: str,
 ) -> np.ndarray:
-    """Exactly ``count`` sorted int64 seconds in [start, end), shaped for the scenario when the method is
-    ``shaped``. Draw order from ``rng``: the method's own draws, bin picks, offsets, then shaping."""
+    """Exactly ``count`` sorted int64 seconds in [start, end) on the UTC clock (before ``arrivals`` moves them
+    to local time). Draw order from ``rng``: the method's own draws, bin picks, offsets."""
     grid, mass = bin_weights(name, params, start, end, rng)
     cdf = np.cumsum(mass)
     picks = pick_bins(cdf, rng.random(count))
     picks = np.minimum(picks, mass.size - 1)
     widths = grid.widths
     times = grid.edges[:-1][picks] + np.floor(rng.random(count) * widths[picks]).astype(np.int64)
-    if DISTRIBUTIONS[name].shaped:
-        times = shape_arrivals(times, start, end, rng, scenario_style)
     times.sort()  # equal integers are indistinguishable: any sort gives the same array (stable was 10x slower)
     return times
 
@@ -449,51 +447,3 @@ def pick_bins(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
     wrong = np.flatnonzero((padded[picks] > x) | (x >= padded[picks + 1]))
     picks[wrong] = np.searchsorted(cdf, x[wrong], side="right")
     return picks
-
-
-# Scenario shaping profiles: relative weight of each UTC hour.
-B2B_SHAPING_SHARE = 0.6
-B2B_HOURS = np.arange(9, 17)
-B2B_HOUR_WEIGHTS = np.array([0.8, 1.2, 1.3, 0.9, 0.8, 1.2, 1.1, 0.7])
-B2C_EVENING_SHARE_WEEKDAY = 0.25
-B2C_EVENING_SHARE_WEEKEND = 0.45
-B2C_HOURS = np.arange(18, 24)
-B2C_HOUR_WEIGHTS = np.array([0.7, 1.0, 1.4, 1.4, 1.0, 0.5])
-
-
-def shape_arrivals(
-    times: np.ndarray, start: int, end: int, rng: np.random.Generator, scenario_style: str
-) -> np.ndarray:
-    """Pull a share of arrivals into the scenario's typical hours; the macro shape is kept (moves stay
-    within a day, or to the nearest weekday for B2B).
-
-    b2b: with probability 0.6 an arrival is redrawn into weekday office hours 09:00-17:00 UTC on the same
-         day (a Saturday or Sunday one onto a weekday of the same Monday-Sunday week, each weekday equally
-         likely, so weekends are thinned without piling onto Friday or Monday), hour weights
-         B2B_HOUR_WEIGHTS.
-    b2c: with probability 0.25 (weekdays) or 0.45 (Saturday/Sunday) an arrival is redrawn into the same
-         day's evening 18:00-24:00 UTC, hour weights B2C_HOUR_WEIGHTS.
-    A redrawn time outside [start, end) keeps the original. Draws are made for every arrival so the stream
-    consumption does not depend on the outcome (b2b draws one more uniform per arrival, the weekday).
-    """
-    count = times.size
-    chance = rng.random(count)
-    hour_u = rng.random(count)
-    second = rng.integers(0, HOUR, count)
-    weekday_u = rng.random(count) if scenario_style != "b2c" else np.zeros(0)
-    days = times // DAY
-    day = days * DAY
-    weekday = (days + 3) % 7
-    if scenario_style == "b2c":
-        hours, weights = B2C_HOURS, B2C_HOUR_WEIGHTS
-        moved = chance < np.where(weekday >= 5, B2C_EVENING_SHARE_WEEKEND, B2C_EVENING_SHARE_WEEKDAY)
-    else:
-        hours, weights = B2B_HOURS, B2B_HOUR_WEIGHTS
-        moved = chance < B2B_SHAPING_SHARE
-        target = np.minimum((weekday_u * 5).astype(np.int64), 4)
-        day = day + np.where(weekday >= 5, (target - weekday) * DAY, 0)
-    cdf = np.cumsum(weights) / weights.sum()
-    hour = hours[np.minimum(np.searchsorted(cdf, hour_u, side="right"), hours.size - 1)]
-    candidate = day + hour * HOUR + second
-    moved &= (candidate >= start) & (candidate < end)
-    return np.where(moved, candidate, times)

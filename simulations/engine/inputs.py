@@ -9,7 +9,7 @@ from typing import Any
 from crmsim.vocabulary import RECORD_TYPES, SEED_RANGE_TEXT, seed_in_range
 from scenarios.parameters import ScenarioParameters
 
-ENGINE_VERSION = "3"
+ENGINE_VERSION = "4"
 """Bumped whenever the same inputs would give a different dataset (streams, model, SLOT_SIZE, pools)."""
 
 SLOT_SIZE = 1000

@@ -54,6 +54,8 @@ class Profile:
     name: str
     hours: tuple[float, ...]
     off_day_rate: float
+    slows: bool = False
+    """Whether the actor takes the country's holiday seasons (SLOWDOWNS): B2B people do, consumers do not."""
 
     @functools.cached_property
     def cdf(self) -> np.ndarray:
@@ -71,6 +73,7 @@ REP_B2B = Profile(
     "rep_b2b",
     (_, _, _, _, _, _, _, 0.3, 0.9, 1.0, 1.1, 1.05, 0.55, 0.75, 1.0, 1.0, 0.9, 0.55, 0.2, 0.08, 0.04, 0.02, _, _),
     0.04,
+    True,
 )
 """Sales reps: 08:00-18:00, lunch dip at 12:00, an end-of-day tail; 4% of actions kept on a weekend or holiday
 (assumption after published call-log studies: under 5% of B2B sales calls fall on weekends)."""
@@ -92,10 +95,46 @@ CAMPAIGN = Profile(
     0.05,
 )
 """Marketing e-mail sends: 09:00-11:00 and 14:00-16:00 local, rarely at weekends."""
-PROFILES = (REP_B2B, REP_B2C, CONSUMER, CAMPAIGN)
+BUYER_B2B = Profile(
+    "buyer_b2b",
+    (_, _, _, _, _, _, _, _, _, 0.8, 1.2, 1.3, 0.9, 0.8, 1.2, 1.1, 0.7, _, _, _, _, _, _, _),
+    0.0,
+    True,
+)
+"""A business buyer filling in a form: 09:00-17:00 local on a working day (the arrival shaping's office hours)."""
+CONSUMER_EVENING = Profile(
+    "consumer_evening", (_, _, _, _, _, _, _, _, _, _, _, _, _, _, _, _, _, _, 0.7, 1.0, 1.4, 1.4, 1.0, 0.5), 1.0
+)
+"""A consumer signing up in the evening: 18:00-24:00 local, any day (the B2C arrival shaping's evenings)."""
+PROFILES = (REP_B2B, REP_B2C, CONSUMER, CAMPAIGN, BUYER_B2B, CONSUMER_EVENING)
 OFF_DAY_RATES = np.array([p.off_day_rate for p in PROFILES])
+SLOWS = np.array([p.slows for p in PROFILES])
 REP_PROFILE = {"b2b": 0, "b2c": 1}
-CONSUMER_PROFILE, CAMPAIGN_PROFILE = 2, 3
+CONSUMER_PROFILE, CAMPAIGN_PROFILE, BUYER_B2B_PROFILE, CONSUMER_EVENING_PROFILE = 2, 3, 4, 5
+
+
+@dataclass(frozen=True)
+class Slowdown:
+    """A holiday season: from (month, day) to (month, day), inclusive, and the share of B2B people away on each
+    working day of it, per country code (at ``seasonalSlowdown`` 1)."""
+
+    name: str
+    first: tuple[int, int]
+    last: tuple[int, int]
+    away: dict[str, float]
+
+
+SLOWDOWNS = (
+    Slowdown("August holidays", (8, 1), (8, 31), {"US": 0.10, "GB": 0.15, "DE": 0.25, "FR": 0.45}),
+    Slowdown("Year-end holidays", (12, 22), (12, 31), {"US": 0.45, "GB": 0.55, "DE": 0.60, "FR": 0.55}),
+)
+"""An assumption after national holiday habits (docs/scenarios.md "Holiday seasons"): about half of France's
+employees take their main summer leave in August and many offices close mid-month; German school holidays spread
+over July-September by Land; British and American summer leave is shorter and spread wider; the week between
+Christmas and New Year runs on skeleton staff in all four countries."""
+DEFER_DAYS = 10
+"""A B2B action deferred by a holiday season lands on one of the first DEFER_DAYS working days after it (work
+waits for people to come back, without piling onto the first morning)."""
 
 
 @dataclass(frozen=True)
@@ -112,14 +151,42 @@ class Calendar:
     """(countries, days) working days of the calendar strictly before the day."""
     work_days: np.ndarray
     """(countries, most working days) epoch days of each country's working days, padded with the last one."""
+    slow: np.ndarray
+    """(countries, days) chance that a B2B action on this working day waits for the season's end (SLOWDOWNS x
+    the strength; 0 on days off and outside the seasons)."""
+    resume: np.ndarray
+    """(countries, days) working days of the calendar before the first working day at or after the day that is
+    outside every season (where deferred actions start landing)."""
 
     @property
     def days(self) -> int:
         return int(self.offset.shape[1])
 
 
+def _seasons(dates: list[dt.date], off: np.ndarray, strength: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(slow, resume)`` of the Calendar for ``dates`` (see there)."""
+    slow = np.zeros(off.shape)
+    month_day = np.array([d.month * 100 + d.day for d in dates])
+    for season in SLOWDOWNS:
+        inside = (month_day >= season.first[0] * 100 + season.first[1]) & (
+            month_day <= season.last[0] * 100 + season.last[1]
+        )
+        for c, country in enumerate(COUNTRIES):
+            slow[c, inside] = np.minimum(strength * season.away.get(country.code, 0.0), 1.0)
+    slow[off] = 0.0
+    working = ~off
+    before = np.cumsum(working, axis=1) - working
+    clear = working & (slow == 0.0)
+    index = np.arange(off.shape[1])
+    # The first clear working day at or after each day: a reversed running minimum of the clear days' indexes.
+    nearest = np.where(clear, index, off.shape[1] - 1)
+    nearest = np.minimum.accumulate(nearest[:, ::-1], axis=1)[:, ::-1]
+    resume = np.take_along_axis(before, nearest, axis=1)
+    return slow, resume
+
+
 @functools.lru_cache(maxsize=8)
-def calendar(first_day: int, last_day: int) -> Calendar:
+def calendar(first_day: int, last_day: int, strength: float = 0.0) -> Calendar:
     days = last_day - first_day + 1
     dates = [dt.date(1970, 1, 1) + dt.timedelta(days=first_day + i) for i in range(days)]
     offset = np.empty((len(ZONES), days), dtype=np.int64)
@@ -140,11 +207,15 @@ def calendar(first_day: int, last_day: int) -> Calendar:
     for c in range(len(COUNTRIES)):
         mine = first_day + np.flatnonzero(working[c])
         work_days[c] = np.concatenate([mine, np.full(work_days.shape[1] - mine.size, mine[-1])])
-    return Calendar(first=first_day, offset=offset, off=off, before=before, work_days=work_days)
+    slow, resume = _seasons(dates, off, strength)
+    return Calendar(
+        first=first_day, offset=offset, off=off, before=before, work_days=work_days, slow=slow, resume=resume
+    )
 
 
-def window_calendar(start: int, end: int) -> Calendar:
-    return calendar(start // DAY - 2, end // DAY + MARGIN_DAYS)
+def window_calendar(start: int, end: int, slowdown: float = 0.0) -> Calendar:
+    """The calendar of a window, with holiday seasons at strength ``slowdown`` (``seasonalSlowdown``)."""
+    return calendar(start // DAY - 2, end // DAY + MARGIN_DAYS, float(slowdown))
 
 
 def human_times(
@@ -172,15 +243,30 @@ def human_times(
     cell = country * days + i
     if np.ndim(profile) == 0:
         off_rate: float | np.ndarray = PROFILES[int(profile)].off_day_rate
+        slows: bool | np.ndarray = bool(SLOWS[int(profile)])
     else:
         profiles = np.broadcast_to(np.asarray(profile, dtype=np.int64), shape).ravel()
         off_rate = OFF_DAY_RATES[profiles]
-    move = cal.off.ravel()[cell] & (keep_u >= off_rate)
+        slows = SLOWS[profiles]
+    off_day = cal.off.ravel()[cell]
+    move = off_day & (keep_u >= off_rate)
     # A moved action lands on one of the two working days before or three after, evenly (no Monday pile).
-    spread = ((keep_u - off_rate) / np.maximum(1.0 - off_rate, 1e-12) * SPREAD.size).astype(np.int64)
-    spread = SPREAD[np.minimum(np.maximum(spread, 0), SPREAD.size - 1)]
+    spread_u = (keep_u - off_rate) / np.maximum(1.0 - off_rate, 1e-12) * SPREAD.size
+    spread = np.minimum(np.maximum(spread_u.astype(np.int64), 0), SPREAD.size - 1)
     width = cal.work_days.shape[1]
-    target = np.minimum(np.maximum(cal.before.ravel()[cell] + spread, 0), width - 1)
+    target = np.minimum(np.maximum(cal.before.ravel()[cell] + SPREAD[spread], 0), width - 1)
+    # On a working day of a holiday season a B2B action waits, with the season's chance, for one of the first
+    # DEFER_DAYS working days after it. The day is where the action lands (a day off's action moved onto a season
+    # day waits too); the uniform is keep_u on a working day, the unused part of the spread draw after a move.
+    landed = np.where(move, cal.work_days.ravel()[country * width + target] - cal.first, i)
+    season_u = np.where(off_day, spread_u - spread, keep_u)
+    landed_cell = country * days + landed
+    slow = np.where(slows & (move | ~off_day), cal.slow.ravel()[landed_cell], 0.0)
+    defer = (slow > 0) & (season_u < slow)
+    later = (np.where(defer, season_u / np.maximum(slow, 1e-12), 0.0) * DEFER_DAYS).astype(np.int64)
+    later = cal.resume.ravel()[landed_cell] + np.minimum(np.maximum(later, 0), DEFER_DAYS - 1)
+    target = np.where(defer, np.minimum(later, width - 1), target)
+    move |= defer
     day = np.where(move, cal.work_days.ravel()[country * width + target], local_day)
     bucket = (clock_u * CLOCK_BUCKETS).astype(np.int64)
     if np.ndim(profile) == 0:
@@ -222,3 +308,16 @@ def not_before(
     following = cal.work_days.ravel()[country * width + np.minimum(cal.before.ravel()[cell], width - 1)]
     shift = np.where(cal.off.ravel()[cell] & (keep_u >= OFF_DAY_RATES[profile]), following - (cal.first + i), 0)
     return np.where(early, candidate + np.maximum(shift, 0) * DAY, moved)
+
+
+def landing_volume(cal: Calendar, country: int, off_rate: float, share: float = 1.0) -> np.ndarray:
+    """(days,) relative volume each working day of ``country`` gets from an even nominal spread of actions, before
+    the seasons: its own day's plus the ``share`` of the moved actions of days off that ``human_times`` lands on it
+    (SPREAD around the next working day). What the realism rows and tests expect per weekday and season."""
+    working = ~cal.off[country]
+    volume = working.astype(np.float64)
+    width = cal.work_days.shape[1]
+    for day in np.flatnonzero(~working):
+        targets = np.clip(cal.before[country, day] + SPREAD, 0, width - 1)
+        np.add.at(volume, cal.work_days[country, targets] - cal.first, share * (1 - off_rate) / SPREAD.size)
+    return volume

@@ -15,16 +15,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from .accounts import Committees, Team, build_committees, build_team, resolve_deals
+from .arrivals import local_arrivals
 from .distributions import sample_arrivals
 from .inputs import SLOT_SIZE, SimulationInputs, lead_count
-from .localtime import CITY_ZONE
-from .streams import ARRIVALS, COMPANIES, scenario_key, stream
+from .localtime import CITY_ZONE, window_calendar
+from .outcomes import OutcomeDrivers, outcome_drivers
+from .streams import ARRIVAL_CLOCK, ARRIVALS, COMPANIES, scenario_key, stream
 from .trajectories import lead_timelines
 from .values import (
     CompanyValues,
+    Firmographics,
     OwnerValues,
     PersonValues,
-    company_cities,
+    account_owners,
+    company_firmographics,
     company_values,
     owner_values,
     person_values,
@@ -61,6 +65,8 @@ class Plan:
     company_first_lead: np.ndarray
     lead_zone: np.ndarray
     """(N,) index into localtime.ZONES: the time zone of the lead's company city."""
+    place_order: np.ndarray
+    """(companies,) company key -> the index of its place (country, city) in the value stream's draw order."""
     opportunity_at: np.ndarray
     deal_close: np.ndarray
     """(N,) close time of the deal each lead would open (the deal's close when the lead opens it)."""
@@ -69,6 +75,8 @@ class Plan:
     existing_business: np.ndarray
     committees: Committees
     team: Team
+    outcome_drivers: OutcomeDrivers
+    """Per lead: its account's size score and owner; per owner: skills (``outcomes``)."""
 
     @property
     def company_count(self) -> int:
@@ -97,7 +105,9 @@ class Plan:
 
     @functools.cached_property
     def company_values(self) -> CompanyValues:
-        return company_values(self.inputs.seed, self.value_key, self.scenario_style, self.company_sizes, self.team)
+        return company_values(
+            self.inputs.seed, self.value_key, self.scenario_style, self.company_sizes, self.team, self.place_order
+        )
 
     @functools.cached_property
     def person_values(self) -> PersonValues:
@@ -148,18 +158,69 @@ def company_sizes(total: int, low: int, high: int, rng: np.random.Generator) -> 
     return sizes
 
 
-def plan_arrivals(inputs: SimulationInputs) -> np.ndarray:
-    """The plan's arrivals (sorted epoch seconds, one per lead), without the company step: equal to
-    ``build_plan(inputs).arrivals``."""
-    return sample_arrivals(
-        inputs.distribution,
-        inputs.params,
-        inputs.start,
-        inputs.end,
-        lead_count(inputs),
-        stream(inputs.seed, ARRIVALS),
-        scenario_style(inputs.parameters.id),
+@dataclass(frozen=True)
+class _Placed:
+    """Arrivals in local time (sorted) and the companies of the leads, numbered by first member."""
+
+    arrivals: np.ndarray
+    lead_company: np.ndarray
+    sizes: np.ndarray
+    first_lead: np.ndarray
+    lead_zone: np.ndarray
+    place_order: np.ndarray
+    firms: Firmographics
+    """Every company's firmographics by its (final) key."""
+
+
+def _by_first_member(drawn: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(lead -> company renumbered by first member, first lead of each, old number of each new one)``."""
+    _, first_lead = np.unique(drawn, return_index=True)
+    order = np.argsort(first_lead, kind="stable")
+    renumber = np.empty(sizes.size, dtype=np.int64)
+    renumber[order] = np.arange(sizes.size, dtype=np.int64)
+    return renumber[drawn], first_lead[order].astype(np.int64), order
+
+
+def _placed(inputs: SimulationInputs) -> _Placed:
+    """The arrivals, the lead -> company partition and every company's place, decided together.
+
+    The distribution draws UTC times (ARRIVALS); companies partition the leads in that order (COMPANIES) and
+    draw their places (COMPANY_VALUES' first draws); each lead's time then moves into its zone's local time
+    (``arrivals.local_arrivals``, ARRIVAL_CLOCK). The moved times are sorted again (stably, carrying each lead's
+    company), so lead index == arrival order still, and the companies are renumbered by first member with their
+    places carried along (``place_order``).
+    """
+    total = lead_count(inputs)
+    style = scenario_style(inputs.parameters.id)
+    drawn_times = sample_arrivals(
+        inputs.distribution, inputs.params, inputs.start, inputs.end, total, stream(inputs.seed, ARRIVALS)
     )
+    rng = stream(inputs.seed, COMPANIES)
+    low, high = inputs.parameters.contactsPerCompany
+    drawn_sizes = company_sizes(total, low, high, rng)
+    drawn_company = np.repeat(np.arange(drawn_sizes.size, dtype=np.int64), drawn_sizes)[rng.permutation(total)]
+    firms = company_firmographics(inputs.seed, scenario_key(inputs.parameters.id), style, int(drawn_sizes.size))
+    zone = CITY_ZONE[firms.city[drawn_company]]
+    cal = window_calendar(inputs.start, inputs.end, inputs.parameters.seasonalSlowdown)
+    u = stream(inputs.seed, ARRIVAL_CLOCK).random((total, 3))
+    local = local_arrivals(drawn_times, zone, inputs.distribution, style, u, cal, inputs.start, inputs.end)
+    order = np.argsort(local, kind="stable")
+    lead_company, first_lead, place_order = _by_first_member(drawn_company[order], drawn_sizes)
+    return _Placed(
+        arrivals=local[order],
+        lead_company=lead_company,
+        sizes=drawn_sizes[place_order].astype(np.int64),
+        first_lead=first_lead,
+        lead_zone=zone[order],
+        place_order=place_order,
+        firms=firms.take(place_order),
+    )
+
+
+def plan_arrivals(inputs: SimulationInputs) -> np.ndarray:
+    """The plan's arrivals (sorted epoch seconds, one per lead, in each lead's local time): equal to
+    ``build_plan(inputs).arrivals``."""
+    return _placed(inputs).arrivals
 
 
 def plan_company_count(inputs: SimulationInputs) -> int:
@@ -172,36 +233,28 @@ def plan_company_count(inputs: SimulationInputs) -> int:
 def _build(inputs: SimulationInputs) -> Plan:
     total = lead_count(inputs)
     style = scenario_style(inputs.parameters.id)
-    arrivals = plan_arrivals(inputs)
-
-    rng = stream(inputs.seed, COMPANIES)
-    low, high = inputs.parameters.contactsPerCompany
-    sizes = company_sizes(total, low, high, rng)
-    drawn_company = np.repeat(np.arange(sizes.size, dtype=np.int64), sizes)[rng.permutation(total)]
-
-    # Renumber companies by their first member so keys follow first appearance.
-    _, first_lead = np.unique(drawn_company, return_index=True)
-    order = np.argsort(first_lead, kind="stable")
-    renumber = np.empty(sizes.size, dtype=np.int64)
-    renumber[order] = np.arange(sizes.size, dtype=np.int64)
-    lead_company = renumber[drawn_company]
-    sizes = sizes[order].astype(np.int64)
-    first_lead = first_lead[order].astype(np.int64)
+    placed = _placed(inputs)
+    arrivals, lead_company, sizes, first_lead = placed.arrivals, placed.lead_company, placed.sizes, placed.first_lead
+    lead_zone = placed.lead_zone
 
     by_company = np.argsort(lead_company, kind="stable")
     group_start = np.repeat(np.cumsum(sizes) - sizes, sizes)
     member_rank = np.empty(total, dtype=np.int64)
     member_rank[by_company] = np.arange(total, dtype=np.int64) - group_start
 
-    cities = company_cities(inputs.seed, scenario_key(inputs.parameters.id), style, int(sizes.size))
-    lead_zone = CITY_ZONE[cities[lead_company]]
+    firms = placed.firms
+    team = build_team(style, int(sizes.size), total)
+    owners = account_owners(team, firms.country)
+    drivers = outcome_drivers(inputs.seed, lead_company, firms.size_score, owners, team.size)
     slot_count = -(-total // SLOT_SIZE)
     opportunity_at = np.empty(total, dtype=np.int64)
     deal_close = np.empty(total, dtype=np.int64)
     deal_won = np.empty(total, dtype=bool)
     for k in range(slot_count):
         lo, hi = k * SLOT_SIZE, min((k + 1) * SLOT_SIZE, total)
-        timelines = lead_timelines(inputs, style, arrivals[lo:hi], lead_zone[lo:hi], k, amounts=False)
+        timelines = lead_timelines(
+            inputs, style, arrivals[lo:hi], lead_zone[lo:hi], k, drivers.slice(lo, hi), amounts=False
+        )
         opportunity_at[lo:hi] = timelines.opportunity_at
         deal_close[lo:hi] = timelines.close_time
         deal_won[lo:hi] = timelines.won
@@ -221,13 +274,15 @@ def _build(inputs: SimulationInputs) -> Plan:
         company_sizes=sizes,
         company_first_lead=first_lead,
         lead_zone=lead_zone,
+        place_order=placed.place_order,
         opportunity_at=opportunity_at,
         deal_close=deal_close,
         deal_won=deal_won,
         deal_of=deals.deal_of,
         existing_business=deals.existing,
         committees=committees,
-        team=build_team(style, int(sizes.size), total),
+        team=team,
+        outcome_drivers=drivers,
     )
 
 

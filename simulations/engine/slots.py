@@ -33,6 +33,7 @@ from .catalog import (
 )
 from .engagements import activity_values
 from .inputs import RECORD_TYPES, SimulationInputs, lead_count
+from .paths import AFTER_STATUS, ENTER_OTHER, Path, close_dates
 from .plan import Plan, build_plan, plan_arrivals, plan_company_count, scenario_style
 from .pools import pools
 from .records import company_columns, company_domains, owner_columns, phones
@@ -44,7 +45,7 @@ from .values import CITY_TIMEZONE, COUNTRY_CODE
 Columns = dict[str, np.ndarray]
 
 _LIFECYCLE = np.array(LIFECYCLE_STAGES, dtype=object)
-_LIFECYCLE_FROM = np.array(("", *LIFECYCLE_STAGES[:-1]), dtype=object)
+_LIFECYCLE_FROM = np.array((*LIFECYCLE_STAGES, ""), dtype=object)  # index -1 -> "" (the first event)
 _SOURCES = np.array(SOURCES, dtype=object)
 _B2B_OTHER_ROLES = np.array(("influencer", "budget_holder", "technical_evaluator", "end_user"), dtype=object)
 _B2B_OTHER_WEIGHTS = np.cumsum((0.4, 0.2, 0.25, 0.15))
@@ -138,7 +139,7 @@ def structure_counts(plan: Plan, k: int, s: SlotStructure) -> tuple[int, ...]:
         int(s.deal_kept.sum()),
         hi - lo,
         int(s.activity_time.size),
-        int(s.lifecycle_kept.sum()),
+        int(s.path_kept.sum()),
         int(s.deal_events_kept.sum()),
     )
 
@@ -189,24 +190,30 @@ def _emails(plan: Plan, keys: np.ndarray, company_key: np.ndarray, country: np.n
 
 
 def _lifecycle_events(s: SlotStructure, lead_status: np.ndarray) -> Columns:
-    row, seq = np.nonzero(s.lifecycle_kept)
+    path = s.lifecycle_path
+    row, seq = np.nonzero(s.path_kept)
+    code = path.codes[row, seq]
     return {
         "contact_key": s.keys[row],
         "seq": seq.astype(np.int64),
-        "from_stage": _LIFECYCLE_FROM[seq],
-        "to_stage": _LIFECYCLE[seq],
-        "occurred_at": s.lifecycle_times[row, seq],
+        "from_stage": _LIFECYCLE_FROM[np.where(seq > 0, path.codes[row, np.maximum(seq - 1, 0)], -1)],
+        "to_stage": _LIFECYCLE[code],
+        "occurred_at": path.times[row, seq],
         "lead_status": lead_status[row, seq],
     }
 
 
 def _lead_status(plan: Plan, s: SlotStructure) -> np.ndarray:
-    """(n, 6): the lead status each lifecycle step sets ("" for contacts whose status is left blank)."""
+    """(n, 7): the lead status each lifecycle event sets, in the path's order ("" for contacts whose status is
+    left blank, and for partners and vendors created as other)."""
     pv = plan.person_values
     depth = s.timelines.depth
     stopped = (np.arange(6)[None, :] == depth[:, None]) & (depth[:, None] < 4)
     bucket = np.minimum((pv.status_u[s.lo : s.hi] * _STATUS_BUCKETS).astype(np.int64), _STATUS_BUCKETS - 1)
-    status = LEAD_STATUS_TABLE[np.arange(6)[None, :], stopped.astype(np.int64), bucket[:, None]]
+    ladder = LEAD_STATUS_TABLE[np.arange(6)[None, :], stopped.astype(np.int64), bucket[:, None]]
+    status = np.column_stack((ladder, AFTER_STATUS[s.after_kind]))
+    status[s.timelines.paths.entry == ENTER_OTHER, 0] = ""
+    status = np.take_along_axis(status, s.lifecycle_path.source, axis=1)
     return np.where(pv.status_blank[s.lo : s.hi, None], "", status).astype(object)
 
 
@@ -252,7 +259,7 @@ def generate_slot(plan: Plan, k: int) -> SlotData:
     title_index = pv.title[s.lo : s.hi]
     country_blank = pv.country_blank[s.lo : s.hi]
     lead_status = _lead_status(plan, s)
-    last_status = lead_status[np.arange(n), s.final_stage]
+    last_status = lead_status[np.arange(n), s.path_kept.sum(axis=1) - 1]
     contacts = {
         "key": keys,
         "company_key": company_key,
@@ -293,6 +300,12 @@ def generate_slot(plan: Plan, k: int) -> SlotData:
         names = companies["name"][np.searchsorted(companies["key"], company_key[d])] + " - " + products
         names = np.where(existing, names + " - Expansion", names).astype(object)
     probability = np.array([STAGE_PROBABILITY[name] for name in final_stage.tolist()], dtype=np.float64)
+    p = plan.inputs.parameters
+    event_close = close_dates(
+        _rows(s.deal_path, d), len(OPEN_STAGES[style]), expected, t.paths.slip_u[d], t.paths.slip_size[d],
+        p.dealPaths, p.avgSalesCycleDays,
+    )  # fmt: skip
+    last_event = np.maximum(s.deal_events_kept[d].sum(axis=1) - 1, 0)
     deals = {
         "key": keys[d],
         "contact_key": keys[d],
@@ -304,13 +317,13 @@ def generate_slot(plan: Plan, k: int) -> SlotData:
         "deal_type": np.where(existing, "existingbusiness", "newbusiness").astype(object),
         "probability": probability,
         "amount_cents": t.amount_cents[d],
-        "close_date": np.where(closed, t.close_time[d], expected),
+        "close_date": event_close[np.arange(d.size), last_event],
         "lost_reason": np.where(closed & ~won, reasons, "").astype(object),
         "is_won": np.where(closed, won.astype(np.int8), np.int8(-1)).astype(np.int8),
         "closed_at": np.where(closed, t.close_time[d], -1),
         "created_at": created,
     }
-    deal_stage_events = _deal_stage_events(s, stage_names, d, expected, reasons)
+    deal_stage_events = _deal_stage_events(s, stage_names, d, event_close, reasons)
 
     lo, hi = plan.committees.slot_rows(s.lo, s.hi)
     committee = plan.committees
@@ -368,26 +381,29 @@ def generate_slot(plan: Plan, k: int) -> SlotData:
     )
 
 
+def _rows(path: Path, d: np.ndarray) -> Path:
+    return Path(codes=path.codes[d], times=path.times[d], count=path.count[d], source=path.source[d])
+
+
 def _deal_stage_events(
-    s: SlotStructure, stage_names: np.ndarray, d: np.ndarray, expected: np.ndarray, reasons: np.ndarray
+    s: SlotStructure, stage_names: np.ndarray, d: np.ndarray, event_close: np.ndarray, reasons: np.ndarray
 ) -> Columns:
-    """Stage events, each with the state it sets: probability, close date (expected until the close, then the
-    actual one) and lost reason (on closedlost only)."""
-    t = s.timelines
+    """Stage events, each with the state it sets: probability, close date (``paths.close_dates``: the expected
+    one, perhaps slipped, until the close, then the actual one) and lost reason (on closedlost only)."""
+    path = s.deal_path
     row, seq = np.nonzero(s.deal_events_kept)
-    code = t.deal_codes[row, seq]
-    previous = np.where(seq > 0, t.deal_codes[row, np.maximum(seq - 1, 0)], -1)
+    code = path.codes[row, seq]
+    previous = np.where(seq > 0, path.codes[row, np.maximum(seq - 1, 0)], -1)
     to_stage = stage_names[code]
     position = np.searchsorted(d, row)
-    closing = (to_stage == "closedwon") | (to_stage == "closedlost")
     return {
         "deal_key": s.keys[row],
         "seq": seq.astype(np.int64),
         "from_stage": stage_names[previous],
         "to_stage": to_stage,
-        "occurred_at": t.deal_times[row, seq],
+        "occurred_at": path.times[row, seq],
         "probability": np.array([STAGE_PROBABILITY[name] for name in to_stage.tolist()], dtype=np.float64),
-        "close_date": np.where(closing, t.deal_times[row, seq], expected[position] if d.size else 0),
+        "close_date": event_close[position, seq] if d.size else np.zeros(0, dtype=np.int64),
         "lost_reason": np.where(to_stage == "closedlost", reasons[position] if d.size else "", "").astype(object),
     }
 

@@ -15,6 +15,13 @@ and carry the scenario's key (``scenario_key``), so B2B and B2C runs with the sa
     (PERSON_VALUES, scenario)           every contact's name, title, phone, e-mail form, source, owner changes
     (OWNER_VALUES, scenario)            the sales team's names and time zones
     (SLOT_VALUES, scenario, k)          slot k: deal and activity values (owners, reasons, subjects, bodies)
+    (SLOT_OUTCOMES, k)                  slot k: deal cycle normals, quarter-end discount steps (``outcomes``)
+    (SLOT_OUTCOMES, k, 1)               slot k: the second activity counts of the reps' volume tilt
+    (OWNER_SKILLS,)                     per owner: win, cycle and activity-volume skill normals
+    (SLOT_PATHS, k)                     slot k: lifecycle entry, skips, recycling and returns, deal stage skips
+                                        and regressions, close-date slips (``paths``)
+    (ARRIVAL_CLOCK,)                    per lead (in draw order): shaping, keep and clock uniforms of its arrival
+                                        in local time (``arrivals.local_arrivals``)
 """
 
 from __future__ import annotations
@@ -32,6 +39,10 @@ SLOT_ACTIVITIES = 6
 COMMITTEES = 7
 PERSON_VALUES = 8
 OWNER_VALUES = 9
+SLOT_OUTCOMES = 10
+OWNER_SKILLS = 11
+SLOT_PATHS = 12
+ARRIVAL_CLOCK = 13
 
 
 def stream(seed: int, *key: int) -> np.random.Generator:

@@ -9,9 +9,10 @@ decide accounts globally):
     1. funnel uniforms (n, 4)       a lead stops at stage s when u[s] < dropProbabilities[s]
     2. dwell exponentials (n, 4)    x DWELL_FRACTION x avgSalesCycleDays, whole seconds, at least 1 s
     3. amount normals (n)           ln(target amount) = mu + sigma z
-    4. win uniforms (n)             won when u < dealWinRateBase - c z (bigger deals win less; mean unchanged)
-    5. lost stage uniforms (n)      the open pipeline stage a lost deal reached, by LOST_STAGE_WEIGHTS
-    6. cycle gammas (n)             Gamma(CYCLE_SHAPE, 1 / CYCLE_SHAPE) x avgSalesCycleDays
+    4. win uniforms (n)             won when u < the deal's win probability (``outcomes.win_probability``)
+    5. lost stage uniforms (n)      the open pipeline stage a lost deal reached (``paths.lost_stage_cdf``)
+    6. cycle gammas (n)             unused since engine 4 (``outcomes``: a copula on the same Gamma); drawn
+                                    so that the later draws keep their place
     7. split exponentials (n, S)    the first m normalised = Dirichlet(1,...,1) share of each transition
     8. discount integers (n)        index into the style's DISCOUNTS
     9. product uniforms (n)         which eligible price-book product carries the amount
@@ -28,6 +29,9 @@ decide accounts globally):
     3. human uniforms (sum, 3)      keep, clock (``localtime.human_times``) and inbound (calls and e-mails
                                     the contact starts)
 
+``(SLOT_OUTCOMES, k)`` and ``(SLOT_OUTCOMES, k, 1)``: see ``outcomes``.
+``(SLOT_PATHS, k)``: entries, skips, returns and deal paths (``paths``).
+
 Which deal a lead is on (its own, or an open one of its account that it joins) comes from the plan
 (``plan.deal_of``), decided globally; a lead on a deal takes that deal's close and outcome.
 """
@@ -40,10 +44,10 @@ import numpy as np
 
 from crmsim.vocabulary import GENERATED_ACTIVITY_TYPES
 
+from . import outcomes
 from .catalog import (
     DISCOUNTS,
     EMAILS_PER_LEAD,
-    LOST_STAGE_WEIGHTS,
     MEETINGS_PER_DEAL,
     OPEN_STAGES,
     PRICE_BOOKS,
@@ -51,6 +55,16 @@ from .catalog import (
 )
 from .inputs import SimulationInputs
 from .localtime import CAMPAIGN_PROFILE, CONSUMER_PROFILE, REP_PROFILE, human_times, not_before, window_calendar
+from .paths import (
+    ENTER_LEAD,
+    Path,
+    PathDraws,
+    deal_path,
+    draw_paths,
+    funnel_steps,
+    lifecycle_path,
+    lost_stage_cdf,
+)
 from .streams import SLOT_ACTIVITIES, SLOT_STRUCTURE, stream
 from .touches import ONBOARDING_DAYS
 
@@ -59,21 +73,19 @@ DWELL_FRACTION = 0.1
 """Mean dwell before each funnel step (subscriber->lead->MQL->SQL->opportunity), as a fraction of
 avgSalesCycleDays."""
 CYCLE_SHAPE = 4.0
-"""Shape of the Gamma deal cycle; its mean is avgSalesCycleDays whatever the shape."""
-WIN_AMOUNT_SLOPE = 0.25
-"""Win probability = base - slope x min(base, 1 - base) x z (z: the amount's normal): the mean stays base
-(E z = 0; clipping at |z| > 4 is negligible) while the largest deals win least."""
+"""Shape of the Gamma deal cycle (a whole number: ``outcomes.score_to_gamma``); its mean is avgSalesCycleDays
+whatever the shape."""
 
 INBOUND_CALLS = {"b2b": 0.25, "b2c": 0.55}
 """Share of calls the contact places: B2B reps prospect; consumers call in about as often as they are called."""
 INBOUND_EMAILS = 0.35
 """Share of a worked lead's e-mails the contact sends (marketing e-mails are always sent by the portal)."""
 
-CLOSE_RUSH = {"b2b": 0.4, "b2c": 0.0}
-"""Chance that a close falling in the last 4-10 days of a month, or the first 5 of the next, is moved to one of
-the month's last RUSH_DAYS days (x QUARTER_RUSH in a quarter's last month, capped at 1): reps push deals over
-the line for the month's number and pull next month's in. B2C buyers keep no quota. An assumption, sized so the
-last three days of a B2B month get two to three times their calendar share of closes."""
+# The month-end close rush (the scenario's ``closeRush``, B2B 0.4, B2C 0): the chance that a close falling in
+# the last 4-10 days of a month, or the first 5 of the next, is moved to one of the month's last RUSH_DAYS days
+# (x QUARTER_RUSH in a quarter's last month, capped at 1): reps push deals over the line for the month's number and
+# pull next month's in. B2C buyers keep no quota. An assumption, sized so the last three days of a B2B month get two
+# to three times their calendar share of closes.
 QUARTER_RUSH = 1.5
 RUSH_DAYS = 3
 RUSH_PUSH_DAYS = 10
@@ -81,8 +93,8 @@ RUSH_PULL_DAYS = 5
 
 
 def month_end_rush(close: np.ndarray, u: np.ndarray, strength: float) -> np.ndarray:
-    """Closes moved into their month's last RUSH_DAYS days (see CLOSE_RUSH); the time of day is kept and a
-    Saturday or Sunday becomes the Friday before. ``u`` is (n, 2) uniforms."""
+    """Closes moved into their month's last RUSH_DAYS days (the close rush above, ``strength`` its chance); the
+    time of day is kept and a Saturday or Sunday becomes the Friday before. ``u`` is (n, 2) uniforms."""
     if strength <= 0 or close.size == 0:
         return close
     day = close // DAY
@@ -123,8 +135,6 @@ def rush_share(first_day: int, last_day: int, strength: float) -> float:
     return float(((1 - chance) * in_last + chance * landed).mean())
 
 
-LOST_STAGE_CDF = {style: np.cumsum(w) / np.sum(w) for style, w in LOST_STAGE_WEIGHTS.items()}
-
 ACTIVITY_KINDS = len(GENERATED_ACTIVITY_TYPES)
 NOTE, TASK, CALL, EMAIL, MEETING = range(ACTIVITY_KINDS)  # kind i is GENERATED_ACTIVITY_TYPES[i]
 MAX_ACTIVITIES_PER_LEAD = 1000
@@ -158,6 +168,7 @@ class LeadTimelines:
     """Index into the style's price book."""
     discount: np.ndarray
     quantity: np.ndarray
+    paths: PathDraws
 
     @property
     def opportunity_at(self) -> np.ndarray:
@@ -187,13 +198,21 @@ def _fit_prices(
 
 
 def lead_timelines(
-    inputs: SimulationInputs, style: str, arrival: np.ndarray, zone: np.ndarray, k: int, amounts: bool = True
+    inputs: SimulationInputs,
+    style: str,
+    arrival: np.ndarray,
+    zone: np.ndarray,
+    k: int,
+    drivers: outcomes.OutcomeDrivers,
+    amounts: bool = True,
 ) -> LeadTimelines:
     """Funnel and would-be deal of slot k's leads (arrivals and time zones given), from ``(SLOT_STRUCTURE, k)``
-    only. The rep's steps (SQL, opportunity, deal stage changes and the close) happen in working time.
+    and ``(SLOT_OUTCOMES, k)`` only (``drivers``: the leads' accounts and owners). The rep's steps (SQL,
+    opportunity, deal stage changes and the close) happen in working time.
 
-    ``amounts=False`` skips fitting amounts to the price book (the plan and count mode need times and
-    outcomes only); the stream is drawn the same either way, and amount columns are then empty.
+    ``amounts=False`` skips the final amounts (the plan and count mode need times and outcomes only); the
+    product is picked either way (outcomes depend on it), the streams are drawn the same, and the quantity and
+    amount columns are then empty.
     """
     n = arrival.size
     p = inputs.parameters
@@ -203,28 +222,36 @@ def lead_timelines(
 
     dropped = rng.random((n, 4)) < np.asarray(p.dropProbabilities)
     dwell = np.maximum(1, np.rint(rng.exponential(DWELL_FRACTION * cycle_seconds, (n, 4)))).astype(np.int64)
-    z = rng.standard_normal(n)
+    z0 = rng.standard_normal(n)
     win_u = rng.random(n)
-    lost_at = np.minimum(np.searchsorted(LOST_STAGE_CDF[style], rng.random(n), side="right"), stages - 1)
-    cycle = rng.gamma(CYCLE_SHAPE, cycle_seconds / CYCLE_SHAPE, n)
+    lost_cdf = lost_stage_cdf(p.dealPaths.lostStageDecay, stages)
+    lost_at = np.minimum(np.searchsorted(lost_cdf, rng.random(n), side="right"), stages - 1)
+    rng.gamma(CYCLE_SHAPE, cycle_seconds / CYCLE_SHAPE, n)
     split = rng.exponential(1.0, (n, stages))
     discount = rng.integers(0, len(DISCOUNTS[style]), n)
     product_u = rng.random(n)
     human_u = rng.random((n, 2, 2 + stages))
     rush_u = rng.random((n, 2))
+    paths = draw_paths(inputs, stages, k, n, values=amounts)
+    dropped, dwell = funnel_steps(paths, dropped, dwell)
 
     rows = np.arange(n)
     depth = np.cumprod(~dropped, axis=1).sum(axis=1)
-    base = p.dealWinRateBase
-    won = win_u < np.clip(base - WIN_AMOUNT_SLOPE * min(base, 1.0 - base) * z, 0.0, 1.0)
+    amount = p.dealAmount
+    target = np.clip(np.exp(amount.mu + amount.sigma * outcomes.amount_score(p, drivers, z0)), amount.min, amount.max)
+    product = _fit_prices(style, target, discount, product_u)[0]
+    outcome = outcomes.deal_cycle(p, style, drivers, z0, product, inputs.seed, k, int(CYCLE_SHAPE))
+    cycle = outcome.cycle
+    nominal_close = arrival + dwell.sum(axis=1) + cycle.astype(np.int64)
+    won = win_u < outcomes.win_probability(p, style, drivers, outcome, product, nominal_close)
 
     transitions = np.where(won, stages, lost_at + 1)
     weights = split * (np.arange(stages) < transitions[:, None])
     shares = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)
     lifecycle = np.empty((n, 5), dtype=np.int64)
-    lifecycle[:, 0] = arrival
+    lifecycle[:, 0] = arrival - (paths.entry == ENTER_LEAD)  # a contact created as lead: its lead step at arrival
     lifecycle[:, 1:5] = arrival[:, None] + np.cumsum(dwell, axis=1)
-    cal = window_calendar(inputs.start, inputs.end)
+    cal = window_calendar(inputs.start, inputs.end, p.seasonalSlowdown)
     rep = REP_PROFILE[style]
     # Stage times are laid out on the nominal clock, then each moves to working time on its own; so the
     # deal's stage times hang off the nominal creation and every move has the same expected shift, which
@@ -237,6 +264,7 @@ def lead_timelines(
     lifecycle[opp, 4] = human_times(lifecycle[opp, 4], zone[opp], rep, human_u[opp, 0, 1], human_u[opp, 1, 1], cal)
     lifecycle[:, 3] = np.minimum(lifecycle[:, 3], lifecycle[:, 4] - 1)  # order kept by moving SQL, not the deal
     lifecycle = np.maximum.accumulate(lifecycle - np.arange(5), axis=1) + np.arange(5)
+    lifecycle[:, 2] = np.where(paths.skip_mql & (depth >= 3), lifecycle[:, 3], lifecycle[:, 2])  # worked from SQL
     created = lifecycle[:, 4]
     deal_times = np.empty((n, stages + 1), dtype=np.int64)
     deal_times[:, 0] = created
@@ -246,7 +274,7 @@ def lead_timelines(
         deal_times[opp, 1:], zone[opp, None], rep, human_u[opp, 0, 2:], human_u[opp, 1, 2:], cal
     )
     closing = deal_times[opp, transitions[opp]]
-    deal_times[opp, transitions[opp]] = month_end_rush(closing, rush_u[opp], CLOSE_RUSH[style])
+    deal_times[opp, transitions[opp]] = month_end_rush(closing, rush_u[opp], p.closeRush)
     # Strictly increasing seconds up to the close, which stays where it is: earlier stages give way (moving the
     # close would bias the cycle); stages after the close of a lost deal never happen.
     deal_times[:, 1:] = np.where(step[1:] <= transitions[:, None], deal_times[:, 1:], NEVER)
@@ -257,11 +285,10 @@ def lead_timelines(
     deal_codes = np.broadcast_to(step, (n, stages + 1)).copy()
     deal_codes[rows, transitions] = np.where(won, won_code, lost_code)
 
-    amount = p.dealAmount
-    product = quantity = amount_cents = np.empty(0, dtype=np.int64)
+    discount = outcomes.quarter_end_discount(p, style, discount, close_time, outcome.discount_u)
+    quantity = amount_cents = np.empty(0, dtype=np.int64)
     if amounts:
-        target = np.clip(np.exp(amount.mu + amount.sigma * z), amount.min, amount.max)
-        product, quantity, priced = _fit_prices(style, target, discount, product_u)
+        quantity, priced = outcomes.refit_quantity(style, target, product, discount)
         low, high = round(amount.min * 100), round(amount.max * 100)
         amount_cents = np.clip(np.rint(priced * 100), low, high).astype(np.int64)
 
@@ -277,6 +304,7 @@ def lead_timelines(
         product=product,
         discount=discount,
         quantity=quantity,
+        paths=paths,
     )
 
 
@@ -294,6 +322,14 @@ class SlotStructure:
     """Key of the deal each lead is on (its own or one it joined), -1 for none."""
     lifecycle_times: np.ndarray
     lifecycle_kept: np.ndarray
+    """The ladder (n, 6) subscriber .. customer, as stage-aware touches read it."""
+    lifecycle_path: Path
+    """The contact's lifecycle events (``paths.lifecycle_path``); ``path_kept`` the ones inside the window."""
+    path_kept: np.ndarray
+    after_kind: np.ndarray
+    deal_path: Path
+    """Stage events of the deal each lead would open (skips and a regression applied; ``paths.deal_path``);
+    ``timelines.deal_times`` stays the ladder (touches read it)."""
     final_stage: np.ndarray
     deal_kept: np.ndarray
     """The lead opened a deal (inside the window): the slot writes it."""
@@ -314,9 +350,9 @@ class SlotStructure:
         return self.hi - self.lo
 
     def last_event_at(self) -> int:
-        times = [self.lifecycle_times[self.lifecycle_kept].max()]
+        times = [self.lifecycle_path.times[self.path_kept].max()]
         if self.deal_events_kept.any():
-            times.append(self.timelines.deal_times[self.deal_events_kept].max())
+            times.append(self.deal_path.times[self.deal_events_kept].max())
         if self.activity_time.size:
             times.append(self.activity_time.max())
         return int(max(times))
@@ -330,7 +366,9 @@ def slot_structure(plan, k: int, amounts: bool = True) -> SlotStructure:  # plan
     end = plan.inputs.end
     style = plan.scenario_style
     arrival = plan.arrivals[lo:hi]
-    t = lead_timelines(plan.inputs, style, arrival, plan.lead_zone[lo:hi], k, amounts)
+    t = lead_timelines(
+        plan.inputs, style, arrival, plan.lead_zone[lo:hi], k, plan.outcome_drivers.slice(lo, hi), amounts
+    )
     keys = np.arange(lo, hi, dtype=np.int64)
     rows = np.arange(n)
 
@@ -349,11 +387,16 @@ def slot_structure(plan, k: int, amounts: bool = True) -> SlotStructure:  # plan
     valid[:, 1:5] = t.depth[:, None] >= np.arange(1, 5)
     valid[:, 5] = won
     lifecycle_kept = valid & (lifecycle < end)
-    final_stage = lifecycle_kept.sum(axis=1) - 1
+    zone, rep = plan.lead_zone[lo:hi], REP_PROFILE[style]
+    cal = window_calendar(plan.inputs.start, end)
+    path, after_kind = lifecycle_path(t.paths, p, lifecycle, valid, t.depth, on_deal, won, close, zone, rep, cal)
+    path_kept = path.kept(end)
+    final_stage = path.codes[rows, path_kept.sum(axis=1) - 1]
 
-    step = np.arange(t.deal_times.shape[1])
-    deal_events_kept = opener[:, None] & (step <= t.transitions[:, None]) & (t.deal_times < end)
-    deal_final_code = t.deal_codes[rows, np.maximum(deal_events_kept.sum(axis=1) - 1, 0)]
+    closing = t.deal_codes[rows, t.transitions]
+    deals = deal_path(t.paths, p.dealPaths, t.deal_times, t.transitions, t.won, closing, zone, rep, cal)
+    deal_events_kept = opener[:, None] & deals.kept(end)
+    deal_final_code = deals.codes[rows, np.maximum(deal_events_kept.sum(axis=1) - 1, 0)]
     closed = opener & (t.close_time < end)
 
     # Activities fall uniformly in their span (see touches): rep touches (notes, tasks, calls) from the MQL step
@@ -364,6 +407,7 @@ def slot_structure(plan, k: int, amounts: bool = True) -> SlotStructure:  # plan
     style_emails, style_meetings = EMAILS_PER_LEAD[style], MEETINGS_PER_DEAL[style]
     bounds = np.array([p.notesPerLead, p.tasksPerLead, p.callsPerLead, style_emails, style_meetings], dtype=np.int64)
     counts = rng.integers(bounds[:, 0], bounds[:, 1] + 1, (n, ACTIVITY_KINDS))
+    counts = outcomes.owner_volume(p, plan.outcome_drivers.slice(lo, hi), counts, bounds, plan.inputs.seed, k)
     counts[:, MEETING] *= on_deal
     counts[:, :EMAIL] *= (t.depth >= 2)[:, None]
     total = int(counts.sum())
@@ -385,7 +429,7 @@ def slot_structure(plan, k: int, amounts: bool = True) -> SlotStructure:  # plan
     profile = np.where(campaign, CAMPAIGN_PROFILE, REP_PROFILE[style])
     if style == "b2c":
         profile = np.where(inbound, CONSUMER_PROFILE, profile)
-    cal = window_calendar(plan.inputs.start, end)
+    cal = window_calendar(plan.inputs.start, end, plan.inputs.parameters.seasonalSlowdown)
     zones = plan.lead_zone[lo + activity_lead]
     moved = human_times(nominal, zones, profile, human_u[:, 0], human_u[:, 1], cal)
     # Never before the span (a rep's or the contact's e-mail: never before the MQL step).
@@ -402,6 +446,10 @@ def slot_structure(plan, k: int, amounts: bool = True) -> SlotStructure:  # plan
         deal_of=deal_of,
         lifecycle_times=lifecycle,
         lifecycle_kept=lifecycle_kept,
+        lifecycle_path=path,
+        path_kept=path_kept,
+        after_kind=after_kind,
+        deal_path=deals,
         final_stage=final_stage,
         deal_kept=opener,
         deal_events_kept=deal_events_kept,

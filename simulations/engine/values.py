@@ -120,46 +120,91 @@ def _places(rng: np.random.Generator, style: str, count: int) -> tuple[np.ndarra
     return country, city
 
 
-def company_cities(seed: int, scenario: int, style: str, count: int) -> np.ndarray:
-    """The city (index into CITY_*) of every company, equal to ``company_values(...).city``, without the
-    other values: the structure reads it for local time."""
-    return _places(stream(seed, COMPANY_VALUES, scenario), style, count)[1]
+@dataclass(frozen=True)
+class Firmographics:
+    """The first draws of the company value stream, which the structure reads too (count mode included):
+    where a company is (local time), who owns it and how large it is (deal outcomes)."""
+
+    country: np.ndarray
+    city: np.ndarray
+    offsets: np.ndarray
+    name_u: np.ndarray
+    tld_u: np.ndarray
+    industry: np.ndarray
+    size_score: np.ndarray
+    """Standard normal: ln(head count) = EMPLOYEES_LOG_MEAN + EMPLOYEES_LOG_SD x score (before rounding)."""
+
+    def take(self, order: np.ndarray) -> Firmographics:
+        """The companies renumbered: new key j is the company drawn ``order[j]``-th (``offsets`` are per
+        country, not per company)."""
+        return Firmographics(
+            self.country[order],
+            self.city[order],
+            self.offsets,
+            self.name_u[order],
+            self.tld_u[order],
+            self.industry[order],
+            self.size_score[order],
+        )
 
 
-def company_values(seed: int, scenario: int, style: str, sizes: np.ndarray, team: Team) -> CompanyValues:
+def _firmographics(rng: np.random.Generator, style: str, count: int) -> Firmographics:
+    country, city = _places(rng, style, count)
+    offsets = rng.integers(0, 2**31, len(COUNTRIES))
+    name_u = rng.random(count)
+    tld_u = rng.random(count)
+    industry = _choice(rng, INDUSTRY_WEIGHTS, count)
+    return Firmographics(country, city, offsets, name_u, tld_u, industry, rng.standard_normal(count))
+
+
+def company_firmographics(seed: int, scenario: int, style: str, count: int) -> Firmographics:
+    """``company_values``' first draws in draw order, without the pools: ``.take(plan.place_order)`` gives the
+    country, city, size ... of every company by key, as ``company_values`` has them."""
+    return _firmographics(stream(seed, COMPANY_VALUES, scenario), style, count)
+
+
+def account_owners(team: Team, country: np.ndarray) -> np.ndarray:
+    """Each company's owner: the territory's reps in turn, in company key order."""
+    rank = occurrence(country)
+    owner = np.empty(country.size, dtype=np.int64)
+    for c, reps in enumerate(team.reps):
+        rows = country == c
+        owner[rows] = reps[rank[rows] % reps.size]
+    return owner
+
+
+def company_values(
+    seed: int, scenario: int, style: str, sizes: np.ndarray, team: Team, place_order: np.ndarray
+) -> CompanyValues:
+    """Every company's values by key; company key j has the place drawn ``place_order[j]``-th (the plan numbers
+    companies after their arrivals moved to local time, which needs their places first)."""
     rng = stream(seed, COMPANY_VALUES, scenario)
     count = sizes.size
     blanks = BLANK_RATES[style]
-    country, city = _places(rng, style, count)
+    head = _firmographics(rng, style, count).take(place_order)
+    country, city = head.country, head.city
     rank = occurrence(country)
-    offsets = rng.integers(0, 2**31, len(COUNTRIES))
-    name_u = rng.random(count)
     surname_count = np.array([p.last_names.size for p in pools().locales], dtype=np.int64)[country]
     first_count = np.array([p.first_names.size for p in pools().locales], dtype=np.int64)[country]
-    pair = (rank * NAME_STEP + offsets[country]) % (surname_count * surname_count)
+    pair = (rank * NAME_STEP + head.offsets[country]) % (surname_count * surname_count)
     format_count = np.array([p.company_formats.size for p in pools().locales], dtype=np.int64)[country]
     tld_count = np.array([len(spec.tlds) for spec in COUNTRIES], dtype=np.int64)[country]
-    tld_u = rng.random(count)
-    industry = _choice(rng, INDUSTRY_WEIGHTS, count)
-    raw = np.rint(np.exp(rng.normal(EMPLOYEES_LOG_MEAN, EMPLOYEES_LOG_SD, count)))
+    raw = np.rint(np.exp(EMPLOYEES_LOG_MEAN + EMPLOYEES_LOG_SD * head.size_score))
     employees = np.maximum(np.minimum(raw, EMPLOYEES_MAX).astype(np.int64), sizes)
     per_employee = np.exp(rng.normal(REVENUE_PER_EMPLOYEE_LOG_MEAN, REVENUE_PER_EMPLOYEE_LOG_SD, count))
     revenue = _round_significant(employees * per_employee, 2)
     gap = rng.random((count, 5))
     household_u = rng.random(count)
     first_offset = rng.integers(0, 2**31, count) % first_count
-    owner = np.empty(count, dtype=np.int64)
-    for c, reps in enumerate(team.reps):
-        rows = country == c
-        owner[rows] = reps[rank[rows] % reps.size]
+    owner = account_owners(team, country)
     return CompanyValues(
         country=country,
         city=city,
         name_a=pair // surname_count,
         name_b=pair % surname_count,
-        name_format=np.floor(name_u * format_count).astype(np.int64),
-        tld=np.floor(tld_u * tld_count).astype(np.int64),
-        industry=np.where(gap[:, 0] < blanks["companies.industry"], -1, industry),
+        name_format=np.floor(head.name_u * format_count).astype(np.int64),
+        tld=np.floor(head.tld_u * tld_count).astype(np.int64),
+        industry=np.where(gap[:, 0] < blanks["companies.industry"], -1, head.industry),
         employees=np.where(gap[:, 1] < blanks["companies.employees"], -1, employees),
         annual_revenue=np.where(gap[:, 2] < blanks["companies.annual_revenue"], -1, revenue),
         domain_blank=gap[:, 3] < blanks["companies.domain"],

@@ -1,7 +1,7 @@
 """The realism section of the report: does the written data tell believable stories (issue 14)?
 
 Each row measures one property on the rows a simulation wrote and compares it with what the engine's rules give
-(``simulations.engine.localtime``, ``touches``, ``catalog.LOST_STAGE_WEIGHTS``), with a tolerance of
+(``simulations.engine.localtime``, ``touches``, ``paths``), with a tolerance of
 ``STANDARD_ERRORS`` binomial standard errors at the measured sample size (exact rules: tolerance 0).
 
 The report runs at every completion, so every read is bounded: aggregates over indexed columns, and a sample of
@@ -21,11 +21,13 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from django.db.models import Count, Max, Q
 
-from crm.models import Activity, Contact, Deal, DealStageEvent
+from crm.models import Activity, Contact, Deal, DealStageEvent, LifecycleEvent
+from scenarios.parameters import ScenarioParameters
 from simulations.engine import scenario_style
-from simulations.engine.catalog import LOST_STAGE_WEIGHTS, OPEN_STAGES
+from simulations.engine.catalog import OPEN_STAGES
 from simulations.engine.localtime import CONSUMER, PROFILES, REP_PROFILE, ZONE_COUNTRY, ZONES, window_calendar
-from simulations.engine.trajectories import CLOSE_RUSH, QUARTER_RUSH, rush_share
+from simulations.engine.paths import lost_stage_shares
+from simulations.engine.trajectories import QUARTER_RUSH, rush_share
 from simulations.models import Simulation
 from simulations.reads.calibration_statistics import STANDARD_ERRORS, rounded
 
@@ -147,14 +149,17 @@ def _local_time_rows(simulation: Simulation, style: str) -> list[dict]:
 def _stage_fit_rows(simulation: Simulation) -> list[dict]:
     """Over the contacts of STAGE_BLOCK_CONTACTS-key blocks (an exact rule: any breach in the sample is a WARN)."""
     sample = Contact.objects.filter(_in_blocks("key", _blocks(simulation, STAGE_BLOCK_CONTACTS)), simulation=simulation)
-    early = list(sample.filter(lifecycle_stage__in=("subscriber", "lead")).values_list("key", flat=True))
+    # Contacts back at lead after a lost deal keep their deal's touches: only those never on a deal count.
+    on_deals = LifecycleEvent.objects.filter(simulation=simulation, to_stage="opportunity").values("contact_key")
+    early_stage = sample.filter(lifecycle_stage__in=("subscriber", "lead")).exclude(key__in=on_deals)
+    early = list(early_stage.values_list("key", flat=True))
     late = Q()
     for word in LATE_WORDS:
         late |= Q(subject__icontains=word)
     on_early = Activity.objects.filter(simulation=simulation, contact_key__in=early).order_by()
     counts = on_early.aggregate(all=Count("pk"), late=Count("pk", filter=late))
     keys = list(sample.values_list("key", flat=True))
-    customers = list(sample.filter(lifecycle_stage="customer").values_list("key", flat=True))
+    customers = list(sample.filter(lifecycle_stage__in=("customer", "evangelist")).values_list("key", flat=True))
     onboarding = Activity.objects.filter(simulation=simulation, contact_key__in=keys, subject="Onboarding call")
     onboarding = onboarding.order_by()
     onboarding_counts = onboarding.aggregate(all=Count("pk"), off=Count("pk", filter=~Q(contact_key__in=customers)))
@@ -162,32 +167,49 @@ def _stage_fit_rows(simulation: Simulation) -> list[dict]:
     off = onboarding_counts["off"] / onboarding_counts["all"] if onboarding_counts["all"] else None
     return [
         _row("late-stage touches on subscribers and leads", 0.0, share, 0.0, counts["all"],
-             f"activities whose subject names {', '.join(LATE_WORDS)} on contacts still at subscriber or lead"),
+             f"activities whose subject names {', '.join(LATE_WORDS)} on contacts still at subscriber or lead "
+             "that were never on a deal"),
         _row("onboarding calls on non-customers", 0.0, off, 0.0, onboarding_counts["all"],
-             "onboarding happens after the win only"),
+             "onboarding happens after the win only (customers and evangelists)"),
     ]  # fmt: skip
 
 
-def _path_rows(simulation: Simulation, style: str) -> list[dict]:
+def path_rows(simulation: Simulation) -> list[dict]:
+    """The path-mix rows (``path_mix``) and the lost deals' drop-out mix; the calibration report reuses them for
+    the funnelPaths and dealPaths parameters."""
+    from simulations.reads import path_mix  # its rows use this module's helpers
+
+    style = _style(simulation)
+    parameters = ScenarioParameters.from_json(simulation.parameters)
+    blocks = _blocks(simulation, DEAL_BLOCK_LEADS)
+
+    def in_blocks(field: str) -> Q:
+        return _in_blocks(field, blocks)
+
     lost = dict(
-        DealStageEvent.objects.filter(
-            _in_blocks("deal_key", _blocks(simulation, DEAL_BLOCK_LEADS)), simulation=simulation, to_stage="closedlost"
-        )
+        DealStageEvent.objects.filter(in_blocks("deal_key"), simulation=simulation, to_stage="closedlost")
         .order_by()
         .values_list("from_stage")
         .annotate(n=Count("pk"))
     )
     total = sum(lost.values())
-    weights = np.asarray(LOST_STAGE_WEIGHTS[style], dtype=float)
-    weights /= weights.sum()
+    weights = lost_stage_shares(parameters.dealPaths.lostStageDecay, len(OPEN_STAGES[style]))
     return [
-        _row(f"lost deals dropping out at {stage}", float(p), lost.get(stage, 0) / total if total else None,
-             _binomial(float(p), total), total, "share of closedlost deals whose last open stage this was")
-        for stage, p in zip(OPEN_STAGES[style], weights, strict=True)
+        *path_mix.lifecycle_rows(simulation, parameters, _row),
+        *path_mix.outcome_rows(simulation, parameters, _row, in_blocks),
+        *path_mix.deal_rows(simulation, parameters, style, _row, in_blocks),
+        *(
+            _row(f"lost deals dropping out at {stage}", float(p), lost.get(stage, 0) / total if total else None,
+                 _binomial(float(p), total), total, "share of closedlost deals whose last open stage this was "
+                 "(dealPaths.lostStageDecay)")
+            for stage, p in zip(OPEN_STAGES[style], weights, strict=True)
+        ),
     ]  # fmt: skip
 
 
-def _month_end_row(simulation: Simulation, style: str) -> dict:
+def month_end_closes(simulation: Simulation, strength: float) -> tuple[float, float | None, int]:
+    """(expected, realized, closes sampled): the share of closes in a month's last 3 days, expected from the close
+    rush of ``strength`` for closes spread evenly over the window's days (``trajectories.rush_share``)."""
     closes: list[dt.datetime] = [
         c
         for c in Deal.objects.filter(simulation=simulation, closed_at__isnull=False)
@@ -196,22 +218,29 @@ def _month_end_row(simulation: Simulation, style: str) -> dict:
         if c is not None
     ]
     first, last = int(simulation.window_start.timestamp()) // 86_400, int(simulation.window_end.timestamp()) // 86_400
-    expected = rush_share(first, last, CLOSE_RUSH[style])
     realized = float(np.mean([(c + dt.timedelta(days=3)).month != c.month for c in closes])) if closes else None
+    return rush_share(first, last, strength), realized, len(closes)
+
+
+def _month_end_row(simulation: Simulation, strength: float) -> dict:
+    expected, realized, n = month_end_closes(simulation, strength)
     note = (
-        f"close rush strength {CLOSE_RUSH[style]:g} (x{QUARTER_RUSH:g} at quarter ends); expected for closes spread "
-        "evenly over the window's days"
+        f"closeRush {strength:g} (x{QUARTER_RUSH:g} at quarter ends); expected for closes spread evenly over the "
+        "window's days"
     )
-    return _row("closes in the last 3 days of a month", expected, realized, _binomial(expected, len(closes)),
-                len(closes), note)  # fmt: skip
+    return _row("closes in the last 3 days of a month", expected, realized, _binomial(expected, n), n, note)
+
+
+def _style(simulation: Simulation) -> str:
+    return scenario_style(str(simulation.parameters.get("id", simulation.scenario)))
 
 
 def realism_rows(simulation: Simulation) -> list[dict[str, Any]]:
     """Every realism row of the simulation (bounded reads; see the module docstring)."""
-    style = scenario_style(str(simulation.parameters.get("id", simulation.scenario)))
+    style = _style(simulation)
     return [
         *_local_time_rows(simulation, style),
         *_stage_fit_rows(simulation),
-        *_path_rows(simulation, style),
-        _month_end_row(simulation, style),
+        *path_rows(simulation),
+        _month_end_row(simulation, ScenarioParameters.from_json(simulation.parameters).closeRush),
     ]

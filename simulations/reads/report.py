@@ -38,6 +38,7 @@ from simulations.reads.calibration_statistics import CalibrationRow
 from simulations.reads.digest import database_digest
 from simulations.reads.progress import progress as simulation_progress
 from simulations.reads.realism import realism_rows
+from simulations.reads.realism_local import local_realism_rows
 
 
 def calibration_rows(simulation: Simulation) -> list[CalibrationRow]:
@@ -82,6 +83,6 @@ def calibration_report(simulation: Simulation) -> dict[str, Any]:
         "percent": progress["percent"],
         "calibration": [row.to_json() for row in rows],
         "allOk": all(row.verdict == "OK" for row in rows),
-        "realism": realism_rows(simulation),
+        "realism": [*realism_rows(simulation), *local_realism_rows(simulation)],
         "digest": database_digest(simulation),
     }

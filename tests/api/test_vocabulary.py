@@ -28,6 +28,8 @@ def test_it_serves_stages_types_paces_and_limits_with_labels(actors: Actors, set
         {"value": "salesqualifiedlead", "label": "SQL"},
         {"value": "opportunity", "label": "Opportunity"},
         {"value": "customer", "label": "Customer"},
+        {"value": "evangelist", "label": "Evangelist"},
+        {"value": "other", "label": "Other"},
     ]
     assert body["dealStages"][0] == {"value": "appointmentscheduled", "label": "Appointment scheduled"}
     assert [s["value"] for s in body["dealStages"]][-2:] == ["closedwon", "closedlost"]
@@ -65,7 +67,7 @@ def test_its_values_are_the_ones_models_accept() -> None:
         "deal": [c[0] for c in Deal._meta.get_field("dealstage").choices or []],
         "activity": [c[0] for c in Activity._meta.get_field("type").choices or []],
     }
-    assert body_values["lifecycle"][0] == "subscriber" and body_values["lifecycle"][-1] == "customer"
+    assert body_values["lifecycle"][0] == "subscriber" and body_values["lifecycle"][-1] == "other"
     assert body_values["deal"][-1] == "closedlost"
     assert body_values["activity"] == ["note", "task", "call", "email", "meeting"]
     assert list(Simulation.Pace.values) == ["backfill", "live"]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from scenarios.builtin import B2B, B2C, BUILTIN_PRESETS
-from scenarios.parameters import SCHEMA, SPECS, InvalidParameters, ScenarioParameters, get_leaf, set_leaf
+from scenarios.parameters import DEAL_OUTCOMES, SCHEMA, SPECS, InvalidParameters, ScenarioParameters, get_leaf, set_leaf
 from scenarios.validation import parse_override_value, resolve, validate_guardrails, validate_parameters
 
 PATHS = [spec.path for spec in SCHEMA]
@@ -24,8 +24,8 @@ def _errors(call: Any) -> dict[str, list[str]]:
     return info.value.errors
 
 
-def test_the_schema_names_every_leaf_of_the_seed_interface() -> None:
-    assert PATHS == [
+def test_the_schema_names_every_leaf_of_the_seed_interface_then_the_deal_outcomes_then_the_paths() -> None:
+    assert [
         "leadVolumeMultiplier",
         "avgSalesCycleDays",
         "funnelAttrition.subscriber.dropProbability",
@@ -42,7 +42,55 @@ def test_the_schema_names_every_leaf_of_the_seed_interface() -> None:
         "touchpointDensity.notesPerLead",
         "touchpointDensity.tasksPerLead",
         "touchpointDensity.callsPerLead",
-    ]
+        *(f"dealOutcomes.{name}" for name in DEAL_OUTCOMES),
+        *PATH_LEAVES,
+        "seasonalSlowdown",
+        "closeRush",
+    ] == PATHS
+
+
+PATH_LEAVES = [
+    "funnelPaths.enterAsLeadShare",
+    "funnelPaths.enterAsOtherShare",
+    "funnelPaths.skipToSqlShare",
+    "funnelPaths.recycleShare",
+    "funnelPaths.nurtureCycles",
+    "funnelPaths.lostToLeadShare",
+    "funnelPaths.lostToOtherShare",
+    "funnelPaths.evangelistShare",
+    "dealPaths.stageSkipShare",
+    "dealPaths.regressionShare",
+    "dealPaths.lostStageDecay",
+    "dealPaths.closeDateSlipShare",
+    "dealPaths.closeDateSlipCycles",
+]
+
+
+def test_a_preset_saved_before_the_path_parameters_runs_with_their_defaults() -> None:
+    old = _b2b()
+    del old["funnelPaths"], old["dealPaths"]
+    guardrails = {k: v for k, v in B2B["guardrails"].items() if k not in PATH_LEAVES}
+    frozen = resolve(old, guardrails, {"dealPaths.regressionShare": 0.4})
+    assert frozen.funnelPaths == ScenarioParameters.from_json(_b2b()).funnelPaths
+    assert frozen.dealPaths.regressionShare == 0.4
+    assert frozen.leaves()["funnelPaths.enterAsLeadShare"] == SPECS["funnelPaths.enterAsLeadShare"].default
+    assert _errors(lambda: resolve(old, guardrails, {"dealPaths.regressionShare": 0.6})) == {
+        "dealPaths.regressionShare": ["0.6 is outside the allowed range [0, 0.5]."]
+    }
+
+
+def test_path_sections_are_checked_like_every_other_leaf() -> None:
+    bad = _b2b()
+    bad["funnelPaths"] = 3
+    bad["dealPaths"]["stageSkip"] = 0.1
+    bad["dealPaths"]["lostStageDecay"] = 0.05
+    errors = _errors(lambda: validate_parameters(bad))
+    assert errors["funnelPaths"] == ["Must be an object."]
+    assert errors["dealPaths.stageSkip"] == ["Unknown parameter."]
+    assert "dealPaths.lostStageDecay" in errors
+    assert _errors(lambda: resolve(_b2b(), B2B["guardrails"], {"funnelPaths.recycleShare": 0.9})) == {
+        "funnelPaths.recycleShare": ["0.9 is outside the guardrails [0, 0.7]."]
+    }
 
 
 @pytest.mark.parametrize("preset", BUILTIN_PRESETS, ids=lambda p: p["slug"])
@@ -139,7 +187,7 @@ def test_every_violation_is_reported_at_once_and_nothing_is_mutated() -> None:
     assert parameters == before
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", [p for p in PATHS if SPECS[p].default is None])
 def test_a_missing_parameter_is_reported_by_path(path: str) -> None:
     parameters = _b2b()
     if path.startswith("funnelAttrition."):

@@ -155,3 +155,31 @@ def test_sqlite_and_the_configured_database_store_the_same_dataset(tmp_path: Pat
     here = _run(*GOOD)
     assert here["digest"] == sqlite_digest
     assert here["digest"] == engine.engine_digest(engine_inputs(Simulation.objects.get(pk=here["id"])))
+
+
+def test_a_followed_backfill_that_does_not_move_gets_one_hint_and_a_live_run_none() -> None:
+    from simulations.management.commands.start_simulation import STALL_SECONDS, _StallWatch
+
+    now = [0.0]
+    backfill = Simulation(pk=7, status=Simulation.Status.PLANNING, pace=Simulation.Pace.BACKFILL)
+    err = StringIO()
+    watch = _StallWatch(backfill, err, clock=lambda: now[0])
+    for seconds, status, processed in [(0, "planning", 0), (STALL_SECONDS - 1, "planning", 0),
+                                       (STALL_SECONDS + 5, "running", 0), (2 * STALL_SECONDS, "running", 100),
+                                       (3 * STALL_SECONDS - 1, "running", 100)]:  # fmt: skip
+        now[0], backfill.status = seconds, status
+        watch.observe(backfill, processed)
+    assert err.getvalue() == ""  # it moved each time before STALL_SECONDS passed
+    for seconds in (3 * STALL_SECONDS + 1, 4 * STALL_SECONDS, 9 * STALL_SECONDS):
+        now[0] = seconds
+        watch.observe(backfill, 100)
+    assert err.getvalue().count("has not moved") == 1
+    assert "Celery worker" in err.getvalue() and "--resume 7" in err.getvalue()
+
+    live = Simulation(pk=8, status=Simulation.Status.RUNNING, pace=Simulation.Pace.LIVE)
+    quiet = StringIO()
+    watch = _StallWatch(live, quiet, clock=lambda: now[0])
+    for seconds in (0, 10 * STALL_SECONDS):
+        now[0] = seconds
+        watch.observe(live, 0)
+    assert quiet.getvalue() == ""

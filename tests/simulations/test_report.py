@@ -19,8 +19,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from crm.models import Deal
+from crm.models import Company, Deal
 from crmsim.vocabulary import RECORD_TYPES
+from scenarios.parameters import SCHEMA
 from simulations.models import Simulation
 from simulations.reads.calibration_statistics import clipped_normal_moments, truncated_gamma_mean
 from simulations.reads.report import calibration_report
@@ -65,8 +66,6 @@ def small_b2b(run_simulation: Callable[..., Simulation]) -> Simulation:
 
 @pytest.mark.django_db
 def test_every_schema_parameter_has_a_calibration_row(small_b2b: Simulation) -> None:
-    from scenarios.parameters import SCHEMA
-
     parameters = [row["parameter"] for row in calibration_report(small_b2b)["calibration"]]
     assert parameters == [spec.path for spec in SCHEMA]
 
@@ -85,6 +84,33 @@ def test_the_win_rate_row_turns_to_warn_when_won_deals_are_flipped_to_lost(small
     after = win_rate_row()
     assert after["verdict"] == "WARN"
     assert abs(after["realized"] - after["expected"]) > after["tolerance"]
+
+
+@pytest.mark.django_db
+def test_the_outcome_rows_turn_to_warn_when_amounts_and_wins_are_reassigned(small_b2b: Simulation) -> None:
+    def rows() -> dict[str, dict[str, Any]]:
+        return {r["parameter"]: r for r in calibration_report(small_b2b)["calibration"]}
+
+    before = rows()
+    assert before["dealOutcomes.sizeAmountCorrelation"]["verdict"] == "OK"
+    assert before["dealOutcomes.slowDealWinPenalty"]["verdict"] == "OK"
+    employees = dict(Company.objects.filter(simulation=small_b2b).values_list("key", "employees"))
+    deals = list(Deal.objects.filter(simulation=small_b2b).order_by("key"))
+    # The largest amounts to the smallest companies: amount falls with size instead of rising.
+    by_size = sorted(deals, key=lambda deal: employees.get(deal.company_key) or 0)
+    amounts = sorted((deal.amount_cents for deal in deals), reverse=True)
+    for deal, cents in zip(by_size, amounts, strict=True):
+        deal.amount_cents = cents
+    # The slowest closed deals won, the fastest lost: lost deals now run shorter.
+    closed = sorted((d for d in deals if d.closed_at is not None), key=lambda d: d.closed_at - d.created_at)
+    for rank, deal in enumerate(closed):
+        deal.is_won = rank >= len(closed) // 2
+    Deal.objects.bulk_update(deals, ["amount_cents", "is_won"])
+    after = rows()
+    assert after["dealOutcomes.sizeAmountCorrelation"]["verdict"] == "WARN"
+    assert after["dealOutcomes.sizeAmountCorrelation"]["realized"] < 0
+    assert after["dealOutcomes.slowDealWinPenalty"]["verdict"] == "WARN"
+    assert after["dealOutcomes.slowDealWinPenalty"]["realized"] < 0
 
 
 @pytest.mark.django_db
@@ -123,7 +149,7 @@ def test_text_output_shows_status_both_tables_and_the_digest(small_b2b: Simulati
     start = lines.index(header)
     verdict_column = header.index("verdict")
     body = lines[start + 2 : lines.index("", start)]
-    assert len(body) == 16
+    assert len(body) == len(SCHEMA)  # one row per parameter
     for line in body:  # aligned: every verdict starts under its header
         assert line[verdict_column : verdict_column + 4] in ("OK  ", "WARN")
     assert f"Digest {expected_digest(small_b2b)}" in text

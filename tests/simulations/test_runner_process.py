@@ -24,7 +24,8 @@ import dj_database_url
 import pytest
 
 from simulations.drivers import runner
-from tests.procfile import ROOT, database_for_subprocesses, free_port, running
+from tests.procfile import ROOT, database_for_subprocesses, running
+from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SECRET_KEY = "runner-process-test-" + "p4Wm" * 12

@@ -325,7 +325,9 @@ def test_6_lists_dashboard_records_and_tuning_speak_the_wizards_labels_not_code_
 def test_8_none_planned_is_an_empty_bar_and_a_one_week_b2b_preview_says_why_it_has_no_deals(
     browser: Any, live_server: Any, ui_user: User
 ) -> None:
-    simulation = planned_simulation(ui_user, records=300, **WEEK)
+    # Seed 3: since engine 4 a hand-raiser (created as lead, straight to SQL) can reach a deal within a week, so
+    # the premise needs a seed whose week has none.
+    simulation = planned_simulation(ui_user, records=300, seed=3, **WEEK)
     assert simulation.planned["deals"] == 0, "a one-week B2B window plans no deals (the stumble's premise)"
     base = live_server.url
     session = open_page(browser)
@@ -343,7 +345,7 @@ def test_8_none_planned_is_an_empty_bar_and_a_one_week_b2b_preview_says_why_it_h
 
     save_profile(
         user=ui_user,
-        profile={"scenario": "b2b", "distribution": "linear", "records": 300, "seed": 5,
+        profile={"scenario": "b2b", "distribution": "linear", "records": 300, "seed": 3,
                  "start": "2026-01-05", "end": "2026-01-12", "pace": "backfill"},
     )  # fmt: skip
     page.goto(f"{base}/#/wizard/4")

@@ -13,7 +13,8 @@ import pytest
 
 from simulations.models import Simulation, User
 from simulations.wizard_profile import save_profile
-from tests.simulations.delivery.conftest import SECRET, Receiver, free_port, rows_written, unique_ids_per_type
+from tests.servers import free_port
+from tests.simulations.delivery.conftest import SECRET, Receiver, rows_written, unique_ids_per_type
 from tests.ui.conftest import ARTIFACTS, ThreadedRunner
 from tests.ui.signin import DESKTOP, PHONE, RUN_TIMEOUT_MS, sign_in, unexplained_failures
 

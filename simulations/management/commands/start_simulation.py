@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +24,8 @@ from simulations.reads.digest import database_digest
 from simulations.reads.progress import progress as simulation_progress
 
 TERMINAL = {Simulation.Status.COMPLETED, Simulation.Status.CANCELLED, Simulation.Status.FAILED}
+STALL_SECONDS = 30
+"""A followed backfill that has not moved for this long gets one hint on stderr (no worker? no beat?)."""
 
 
 class Command(BaseCommand):
@@ -120,8 +123,11 @@ class Command(BaseCommand):
             if settings.CRMSIM_EMBEDDED:
                 # Without a bar (--json, no terminal) no progress is read: it costs queries after every slot.
                 return run_in_process(simulation, on_progress=bar.update if bar.enabled else None)
+            stalled = _StallWatch(simulation, self.stderr)
             while simulation.status not in TERMINAL:
-                bar.update(simulation_progress(simulation))
+                progress = simulation_progress(simulation)
+                bar.update(progress)
+                stalled.observe(simulation, sum(progress["processed"].values()))
                 time.sleep(0.5)
                 simulation.refresh_from_db()
             bar.update(simulation_progress(simulation))
@@ -174,6 +180,32 @@ class Command(BaseCommand):
             self.stdout.write(sink_table(progress["sinks"]))
         if simulation.error:
             self.stderr.write(f"error: {simulation.error}")
+
+
+class _StallWatch:
+    """Says once, on stderr, when a followed backfill (or its planning) has not moved for STALL_SECONDS: with a
+    broker configured and no worker or beat running, the command would otherwise wait in silence."""
+
+    def __init__(self, simulation: Simulation, stderr: Any, clock: Callable[[], float] = time.monotonic):
+        self._stderr = stderr
+        self._clock = clock
+        self._state: tuple[str, int] | None = None
+        self._since = clock()
+        self._said = simulation.pace == Simulation.Pace.LIVE  # a live run waits for its due times by design
+
+    def observe(self, simulation: Simulation, processed: int) -> None:
+        state = (simulation.status, processed)
+        if state != self._state:
+            self._state, self._since = state, self._clock()
+        elif not self._said and self._clock() - self._since >= STALL_SECONDS:
+            self._said = True
+            self._stderr.write(
+                f"Simulation {simulation.pk} has not moved for {STALL_SECONDS} s ({simulation.status}, {processed:,} "
+                "rows written). With CELERY_BROKER_URL set, runs need a Celery worker on the queues "
+                "materialize,dispatch,plan,deliver and celery beat (`make run-all`, docs/operations.md); unset "
+                "CELERY_BROKER_URL to run in this process. Ctrl-C stops following; the run continues when workers "
+                f"come, and `manage.py start_simulation --resume {simulation.pk}` follows it again."
+            )
 
 
 class _ProgressBar:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from simulations import engine
-from simulations.delivery.events import event_type, render, slot_events
+from simulations.delivery.events import STAGE_EVENT_STATE, event_type, render, slot_events
 from simulations.delivery.webhook import message_id, secret_error
 from simulations.reads.export import EXPORT_COLUMNS, SOURCE_FIELDS
 from tests.simulations.engine.support import make_inputs
@@ -28,7 +28,7 @@ def test_a_slot_has_one_event_per_row_it_owns_with_the_export_columns() -> None:
     by_type: dict[str, int] = {}
     for event in events:
         by_type[event.record_type] = by_type.get(event.record_type, 0) + 1
-        assert tuple(event.data) == EXPORT_COLUMNS[event.record_type]
+        assert tuple(event.data) == (*EXPORT_COLUMNS[event.record_type], *STAGE_EVENT_STATE.get(event.record_type, ()))
         assert event.type == event_type(event.record_type)
     for record_type in ("contacts", "deals", "activities", "lifecycle_events", "deal_stage_events"):
         assert by_type[record_type] == data.rows(record_type)
@@ -58,14 +58,30 @@ def test_events_are_in_time_order_and_a_range_is_a_prefix_of_a_longer_one() -> N
 def test_contacts_and_deals_carry_their_state_at_creation() -> None:
     data = engine.generate_slot(engine.build_plan(inputs()), 0)
     events = slot_events(data, 7, START, END)
+    first_events = {
+        (e.record_type, e.data.get("contact_key", e.data.get("deal_key"))): e.data
+        for e in events
+        if e.record_type in ("lifecycle_events", "deal_stage_events") and e.data["seq"] == 0
+    }
+    later_states = 0
     for event in events:
         if event.record_type == "deals":
+            first = first_events[("deal_stage_events", event.data["key"])]
             assert event.data["closed_at"] is None and event.data["is_won"] is None
-            assert event.data["dealstage"] == "appointmentscheduled"
+            assert event.data["dealstage"] == first["to_stage"] == "appointmentscheduled"
+            assert not event.data["lost_reason"]  # an open deal has no lost reason, whatever becomes of it
+            for name in ("probability", "close_date"):
+                assert event.data[name] == first[name] is not None
+            row = int(np.flatnonzero(data.deals["key"] == event.data["key"])[0])
+            later_states += data.deals["lost_reason"][row] != ""
         if event.record_type == "contacts":
-            first = next(e for e in events if e.record_type == "lifecycle_events" and e.data["contact_key"] ==
-                         event.data["key"] and e.data["seq"] == 0)  # fmt: skip
-            assert event.data["lifecycle_stage"] == first.data["to_stage"]
+            first = first_events[("lifecycle_events", event.data["key"])]
+            assert event.data["lifecycle_stage"] == first["to_stage"]
+            assert event.data["lead_status"] == first["lead_status"]
+        if event.record_type == "deal_stage_events" and event.data["to_stage"] == "closedlost":
+            row = int(np.flatnonzero(data.deals["key"] == event.data["deal_key"])[0])
+            assert event.data["lost_reason"] == data.deals["lost_reason"][row] and event.data["probability"] == 0
+    assert later_states > 0  # the rows hold the deals' final states: the events must not
 
 
 def test_the_same_events_always_get_the_same_webhook_id() -> None:
@@ -83,18 +99,21 @@ def test_webhook_secrets_must_be_standard_webhooks_secrets() -> None:
 
 def _reference_value(column: str, value: Any) -> Any:
     """What an event carries for a raw engine value (docs/sinks.md), written out independently of events.py."""
-    if column.endswith("_at"):
+    if column.endswith("_at") or column == "close_date":
         return None if value == -1 else engine.format_timestamp(int(value))
     if column == "amount":
         return engine.format_amount(int(value))
-    if column == "is_won":
+    if column in ("is_won", "is_primary"):
         return None if value == -1 else bool(value)
-    if column.endswith("_key"):
-        return None if value == -1 else int(value)
+    if isinstance(value, int):
+        return None if value == -1 else value
     return value
 
 
-CREATION_COLUMNS = {"contacts": {"lifecycle_stage"}, "deals": {"dealstage", "closed_at", "is_won"}}
+CREATION_COLUMNS = {
+    "contacts": {"lifecycle_stage", "lead_status"},
+    "deals": {"dealstage", "probability", "close_date", "lost_reason", "closed_at", "is_won"},
+}
 """Columns that carry the state at creation (checked by the test above), not the row's current value."""
 
 

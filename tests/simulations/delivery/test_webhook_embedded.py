@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -11,11 +12,15 @@ from typing import Any
 
 import pytest
 
+from crm.models import NATURAL_ORDER
+from crmsim.vocabulary import RECORD_TYPES
+from simulations.delivery.events import CREATION_STATE, STAGE_EVENT_STATE
 from simulations.delivery.models import DeadLetter, Sink, SlotDelivery
 from simulations.delivery.services import attach_sinks, create_sink, replay_dead_letters
 from simulations.drivers.in_process import run_in_process
 from simulations.lifecycle.control import start_simulation
 from simulations.models import Simulation
+from simulations.reads.export import export_rows
 from simulations.reads.progress import progress
 from tests.simulations.delivery.conftest import (
     SECRET,
@@ -50,6 +55,25 @@ def test_a_backfill_delivers_one_event_per_row_of_every_record_type(
     sinks = progress(simulation)["sinks"]
     assert sinks[0]["delivered"] == sum(written.values()) and sinks[0]["pending"] == 0
     assert SlotDelivery.objects.filter(simulation=simulation).count() == simulation.slots.count()
+    _assert_data_is_the_export_row(simulation, events)
+
+
+def _assert_data_is_the_export_row(simulation: Simulation, events: list[dict[str, Any]]) -> None:
+    """Every event's data is its row as the NDJSON export gives it (read back from the database: null, not -1;
+    booleans; timestamps), but for the state a contact or deal had at creation and what a stage event sets."""
+    exported = {}
+    for record_type in RECORD_TYPES:
+        for line in "".join(export_rows(simulation, record_type, "ndjson")).splitlines():
+            row = json.loads(line)
+            exported[(record_type, *(row[k] for k in NATURAL_ORDER[record_type]))] = row
+    for event in events:
+        record_type = event["id"].split(".")[1]
+        row = exported[(record_type, *(event["data"][k] for k in NATURAL_ORDER[record_type]))]
+        creation = CREATION_STATE.get(record_type)
+        skipped = {*STAGE_EVENT_STATE.get(record_type, ()), *((*creation[2], *creation[3]) if creation else ())}
+        assert {k: v for k, v in event["data"].items() if k not in skipped} == {
+            k: v for k, v in row.items() if k not in skipped
+        }, event["id"]
 
 
 @pytest.fixture

@@ -148,11 +148,12 @@ def test_different_seeds_give_different_digests(seed: int, other: int):
 
 def test_shifting_the_window_by_whole_weeks_shifts_arrivals_and_keeps_the_people():
     """Nothing depends on the wall clock: the same seed over a window 10 weeks later has the same arrivals moved
-    in time (linear arrivals, B2B shaping is weekly-periodic) and the same people. Since engine 3 the human
-    times follow the calendar (daylight saving, public holidays: ``localtime``), so later events may differ."""
+    in time (daily_spike arrivals: a UTC moment, left as drawn) and the same people. Since engine 3 the human
+    times follow the calendar (daylight saving, public holidays: ``localtime``), so later events may differ; since
+    engine 4 so do the shaped arrivals (``arrivals``)."""
     shift = 70 * DAY
-    a = make_inputs(records=1000, start=START)
-    b = make_inputs(records=1000, start=START + shift)
+    a = make_inputs(records=1000, start=START, distribution="daily_spike")
+    b = make_inputs(records=1000, start=START + shift, distribution="daily_spike")
     assert (build_plan(b).arrivals == build_plan(a).arrivals + shift).all()
     totals_a, totals_b = count_plan(a).totals, count_plan(b).totals
     for record_type in ("owners", "companies", "contacts"):

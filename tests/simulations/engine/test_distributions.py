@@ -23,12 +23,9 @@ def arrivals(
     count: int = COUNT,
     start: int = START,
     end: int = END,
-    style: str = "b2b",
     seed: int = 1,
 ) -> np.ndarray:
-    return sample_arrivals(
-        name, validate_distribution(name, params or {}), start, end, count, stream(seed, ARRIVALS), style
-    )
+    return sample_arrivals(name, validate_distribution(name, params or {}), start, end, count, stream(seed, ARRIVALS))
 
 
 def thirds(times: np.ndarray, start: int = START, end: int = END) -> np.ndarray:
@@ -55,7 +52,7 @@ def test_every_method_gives_exactly_n_sorted_seconds_inside_the_window(name, sta
 
 
 def test_linear_spreads_arrivals_evenly():
-    tenths = np.bincount(((arrivals("linear", style="b2c") - START) * 10) // (END - START), minlength=10)
+    tenths = np.bincount(((arrivals("linear") - START) * 10) // (END - START), minlength=10)
     assert (np.abs(tenths - COUNT / 10) <= poisson_tolerance(COUNT / 10)).all()
 
 
@@ -104,7 +101,7 @@ def test_weekend_surge_raises_the_weekend_share():
 
 
 def test_business_hours_keep_most_arrivals_on_weekdays_nine_to_five():
-    times = arrivals("business_hours", style="b2c")
+    times = arrivals("business_hours")
     hour, weekday = (times % DAY) // 3600, ((times // DAY) + 3) % 7
     inside = ((weekday < 5) & (hour >= 9) & (hour < 17)).mean()
     expected = 40 / (40 + 0.05 * 128)  # office hours vs off hours at relative density 0.05
@@ -119,33 +116,11 @@ def test_business_hours_without_any_office_hour_fall_back_to_linear():
 
 
 def test_custom_weights_leave_zero_bins_empty():
-    times = arrivals("custom", {"weights": [1, 0, 0, 3]}, style="b2b")
+    times = arrivals("custom", {"weights": [1, 0, 0, 3]})
     edges = START + (np.arange(5) * (END - START)) // 4
     counts = np.diff(np.searchsorted(times, edges))
     assert counts[1] == counts[2] == 0
     assert abs(counts[3] / COUNT - 0.75) <= 4 * math.sqrt(0.75 * 0.25 / COUNT)
-
-
-def test_shaping_pulls_b2b_into_office_hours_and_b2c_into_evenings():
-    b2b, b2c = arrivals("linear", style="b2b"), arrivals("linear", style="b2c")
-
-    def office(t: np.ndarray) -> float:
-        hour, weekday = (t % DAY) // 3600, ((t // DAY) + 3) % 7
-        return float(((weekday < 5) & (hour >= 9) & (hour < 17)).mean())
-
-    def evening(t: np.ndarray) -> float:
-        return float((((t % DAY) // 3600) >= 18).mean())
-
-    base_office = 40 / 168
-    assert abs(office(b2b) - (0.6 + 0.4 * base_office)) < 0.02
-    assert abs(evening(b2c) - (0.25 + (1 - 0.25) * (5 * 0.25 + 2 * 0.45) / 7)) < 0.02
-    assert office(b2c) < base_office
-
-
-def test_explicit_time_profiles_are_not_shaped():
-    for name in ("trickle", "daily_spike", "weekend_surge", "business_hours", "custom"):
-        params = {"weights": [1, 2]} if name == "custom" else {}
-        assert (arrivals(name, params, style="b2b") == arrivals(name, params, style="b2c")).all()
 
 
 # --- validation ----------------------------------------------------------------------------------------------

@@ -56,14 +56,18 @@ def test_lead_count_rounds_half_to_even_and_never_below_one():
 
 
 def test_each_funnel_step_converts_at_one_minus_its_drop_probability(data, early):
+    """Over the contacts that reached a stage (first time; skips, recycling and returns do not change who did),
+    the share that reached a later ladder stage is 1 - drop."""
     events = data["lifecycle_events"]
     mask = np.isin(events["contact_key"], early)
-    reached = [int((events["to_stage"][mask] == stage).sum()) for stage in LIFECYCLE_STAGES[:5]]
-    assert reached[0] == early.size
+    keys, to = events["contact_key"][mask], events["to_stage"][mask]
+    ladder = LIFECYCLE_STAGES[:5]
     for step, drop in enumerate(P.dropProbabilities):
+        reached = np.unique(keys[to == ladder[step]])
+        moved = np.isin(reached, keys[np.isin(to, ladder[step + 1 :])]).sum()
         expected = 1 - drop
-        realized = reached[step + 1] / reached[step]
-        assert abs(realized - expected) <= binomial_tolerance(expected, reached[step]), LIFECYCLE_STAGES[step]
+        realized = moved / reached.size
+        assert abs(realized - expected) <= binomial_tolerance(expected, reached.size), ladder[step]
 
 
 def test_deals_win_at_the_base_rate(data, early):
@@ -111,10 +115,10 @@ def test_activities_per_worked_lead_stay_in_their_ranges(data, early):
     """touchpointDensity counts the rep touches of a lead a rep works (reached MQL); the others get none."""
     activities = data["activities"]
     events = data["lifecycle_events"]
-    mql = LIFECYCLE_STAGES.index("marketingqualifiedlead")
     worked = np.zeros(LEADS, dtype=bool)
-    worked[events["contact_key"][events["seq"] == mql]] = True
-    # A lead that reached MQL only after the window's end has no MQL event: keep leads whose MQL is known.
+    worked[events["contact_key"][np.isin(events["to_stage"], LIFECYCLE_STAGES[2:5])]] = True
+    # Worked: reached MQL, or SQL straight from lead (a demo request). A lead that reached MQL only after the
+    # window's end has no event there: keep leads whose step is known.
     for kind, (low, high) in (("note", P.notesPerLead), ("task", P.tasksPerLead), ("call", P.callsPerLead)):
         keys = activities["contact_key"][activities["type"] == kind]
         counts = np.bincount(keys, minlength=LEADS)
@@ -193,20 +197,6 @@ def test_final_stages_match_the_last_event(data):
     closed = np.isin(deals["dealstage"], ["closedwon", "closedlost"])
     assert ((deals["closed_at"] >= 0) == closed).all()
     assert ((deals["is_won"] == 1) == (deals["dealstage"] == "closedwon")).all()
-
-
-def test_won_deals_walk_the_whole_pipeline_and_lost_ones_jump_to_closedlost(data):
-    pipeline = data["deal_stage_events"]
-    won = pipeline["to_stage"] == "closedwon"
-    assert (pipeline["from_stage"][won] == "contractsent").all()
-    lost = pipeline["to_stage"] == "closedlost"
-    assert set(pipeline["from_stage"][lost]) == {
-        "appointmentscheduled",
-        "qualifiedtobuy",
-        "presentationscheduled",
-        "decisionmakerboughtin",
-        "contractsent",
-    }
 
 
 def test_a_short_window_truncates_stories_and_leaves_deals_open():

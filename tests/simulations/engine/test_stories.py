@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from crmsim.vocabulary import LIFECYCLE_STAGES
+from scenarios.builtin import B2B, B2C
 from simulations.engine import build_plan
-from simulations.engine.catalog import LOST_STAGE_WEIGHTS, OPEN_STAGES
+from simulations.engine.catalog import OPEN_STAGES
 from simulations.engine.localtime import (
     CAMPAIGN,
     CONSUMER,
@@ -28,9 +28,9 @@ from simulations.engine.localtime import (
     human_times,
     window_calendar,
 )
+from simulations.engine.paths import lost_stage_shares
 from simulations.engine.touches import _EMAILS, MARKETING, ONBOARDING_DAYS
 from simulations.engine.trajectories import (
-    CLOSE_RUSH,
     QUARTER_RUSH,
     RUSH_DAYS,
     RUSH_PULL_DAYS,
@@ -43,6 +43,7 @@ from .support import DAY, concat, generate_by_slot, make_inputs
 
 START = 1_767_225_600  # 2026-01-01, a Thursday
 WEEKS = 26
+B2B_RUSH, B2C_RUSH = B2B["parameters"]["closeRush"], B2C["parameters"]["closeRush"]
 LATE = re.compile(r"contract|negotiation|closing|onboarding|quote|proposal|budget|pricing", re.IGNORECASE)
 
 
@@ -125,11 +126,13 @@ def b2c():
 
 
 def _stage_time(data, stage: str) -> np.ndarray:
-    """Per contact key: when it reached ``stage`` (int64 max when it did not)."""
+    """Per contact key: when it first reached ``stage`` or, for MQL, SQL straight from lead (int64 max when it did
+    not)."""
     events = data["lifecycle_events"]
     times = np.full(data["contacts"]["key"].size, np.iinfo(np.int64).max)
-    mine = events["seq"] == LIFECYCLE_STAGES.index(stage)
-    times[events["contact_key"][mine]] = events["occurred_at"][mine]
+    stages = ("marketingqualifiedlead", "salesqualifiedlead") if stage == "marketingqualifiedlead" else (stage,)
+    mine = np.isin(events["to_stage"], stages)
+    np.minimum.at(times, events["contact_key"][mine], events["occurred_at"][mine])
     return times
 
 
@@ -233,7 +236,8 @@ def test_b2b_weekend_arrivals_spread_evenly_over_the_weekdays(b2b):
 def test_lost_deals_drop_out_where_the_stage_weights_say(scenario, request):
     events = request.getfixturevalue(scenario)["deal_stage_events"]
     lost_from = events["from_stage"][events["to_stage"] == "closedlost"]
-    weights = np.asarray(LOST_STAGE_WEIGHTS[scenario]) / sum(LOST_STAGE_WEIGHTS[scenario])
+    parameters = request.getfixturevalue(scenario)["inputs"].parameters
+    weights = lost_stage_shares(parameters.dealPaths.lostStageDecay, len(OPEN_STAGES[scenario]))
     for stage, p in zip(OPEN_STAGES[scenario], weights, strict=True):
         assert abs((lost_from == stage).mean() - p) <= four_se(p, lost_from.size), stage
 
@@ -250,7 +254,7 @@ def test_month_end_rush_moves_the_share_of_closes_the_rule_gives():
     n = 300_000
     first = START // DAY
     close = START + rng.integers(0, 365 * DAY, n)
-    rushed = month_end_rush(close, rng.random((n, 2)), CLOSE_RUSH["b2b"])
+    rushed = month_end_rush(close, rng.random((n, 2)), B2B_RUSH)
     expected = 0.0
     for day in range(first, first + 365):
         d = np.array([day])
@@ -261,19 +265,19 @@ def test_month_end_rush_moves_the_share_of_closes_the_rule_gives():
         push = RUSH_DAYS < next_start - day <= RUSH_PUSH_DAYS
         month_index = int(start_month.astype(np.int64)[0])
         quarter_end = ((month_index - 1) % 3 == 2) if pull else (month_index % 3 == 2)
-        chance = min(CLOSE_RUSH["b2b"] * (QUARTER_RUSH if quarter_end else 1.0), 1.0) if pull or push else 0.0
+        chance = min(B2B_RUSH * (QUARTER_RUSH if quarter_end else 1.0), 1.0) if pull or push else 0.0
         end_day = month_start if pull else next_start
         targets = np.array([end_day - 1 - k for k in range(RUSH_DAYS)])
         targets -= np.maximum((targets + 3) % 7 - 4, 0)
         landed = _in_last_days(targets).mean()
         expected += (1 - chance) * float(_in_last_days(d)[0]) + chance * landed
     expected /= 365
-    assert abs(rush_share(first, first + 365, CLOSE_RUSH["b2b"]) - expected) < 1e-9
+    assert abs(rush_share(first, first + 365, B2B_RUSH) - expected) < 1e-9
     realized = _in_last_days(rushed // DAY).mean()
     assert realized > 2 * _in_last_days(close // DAY).mean()
     assert abs(realized - expected) <= four_se(expected, n)
     assert (np.abs(rushed - close) <= (RUSH_PUSH_DAYS + 2) * DAY).all()
-    assert (month_end_rush(close, rng.random((n, 2)), CLOSE_RUSH["b2c"]) == close).all()
+    assert (month_end_rush(close, rng.random((n, 2)), B2C_RUSH) == close).all()
 
 
 def test_b2b_closes_bunch_at_month_ends_and_b2c_ones_do_not(b2b, b2c):

@@ -46,10 +46,6 @@ OWNER_KEY = "crmsim-it-owner"
 """Concurrent sessions (several people run the suite on one machine) must not share a Redis db: each would
 consume the other's messages. A session takes the first db in REDIS_DBS where it can set OWNER_KEY, unless
 CRMSIM_IT_REDIS_URL names one."""
-REDIS_START = [
-    "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379", "--save", "",
-    "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log",
-]  # fmt: skip
 
 
 def unavailable(reason: str) -> None:
@@ -237,6 +233,8 @@ class Cluster:
 
     services: Services
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    log_paths: list[Path] = field(default_factory=list)
+    """Every process's log, in start order (killed ones too)."""
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         log = (self.services.logs / f"{name}-{next(SPAWNED)}.log").open("w")
@@ -245,6 +243,7 @@ class Cluster:
             stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         process.log_path = Path(log.name)  # type: ignore[attr-defined]
+        self.log_paths.append(Path(log.name))
         self.processes[name] = process
         return process
 
@@ -287,15 +286,34 @@ class Cluster:
         with contextlib.suppress(ProcessLookupError):  # pool processes that outlived their parent
             os.killpg(process.pid, signal.SIGKILL)
 
+    def print_log_tails(self, lines: int) -> None:
+        for path in self.log_paths:
+            tail = path.read_text(errors="replace").splitlines()[-lines:]
+            print(f"----- last {len(tail)} lines of {path.name} -----", *tail, sep="\n")
+
     def stop_all(self) -> None:
         for name in list(self.processes):
             self.kill(name)
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    """Keep each phase's report on the item, so a fixture's teardown knows whether the test failed."""
+    report = yield
+    item.stash.setdefault(PHASE_REPORTS, {})[report.when] = report
+    return report
+
+
+PHASE_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+LOG_TAIL_LINES = 80
+
+
 @pytest.fixture
-def cluster(services: Services) -> Iterator[Cluster]:
+def cluster(services: Services, request: pytest.FixtureRequest) -> Iterator[Cluster]:
     """Beat running; the test starts the workers it needs. Teardown kills everything, cancels what is still
-    running (so it cannot eat the next test's workers) and empties the broker."""
+    running (so it cannot eat the next test's workers) and empties the broker. When the test failed, the tail of
+    every process's log is printed (pytest shows it under "Captured stdout teardown"): a failure in CI must be
+    explainable from its output alone."""
     reset_broker(services.broker)
     running = Cluster(services)
     try:
@@ -303,31 +321,15 @@ def cluster(services: Services) -> Iterator[Cluster]:
         yield running
     finally:
         running.stop_all()
+        call = request.node.stash.get(PHASE_REPORTS, {}).get("call")
+        if call is None or call.failed:
+            running.print_log_tails(LOG_TAIL_LINES)
         services.db.rows(
             "UPDATE simulations_simulation SET status = 'cancelled', finished_at = now() "
             "WHERE status IN ('planning', 'scheduled', 'running', 'paused') RETURNING id"
         )
         with contextlib.suppress(redis.RedisError):
             reset_broker(services.broker)
-
-
-def restart_redis(broker: redis.Redis) -> None:
-    """Restart the machine's Redis (it keeps nothing on disk: every queued message is lost)."""
-    subprocess.run(["redis-cli", "shutdown", "nosave"], capture_output=True, timeout=30)
-    ensure_redis(broker)
-
-
-def ensure_redis(broker: redis.Redis, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            broker.set(OWNER_KEY, os.getpid(), ex=3600)  # a restarted Redis forgot it
-            return
-        except redis.RedisError:
-            if time.monotonic() > deadline:
-                raise
-        subprocess.run(REDIS_START, capture_output=True, timeout=30)
-        time.sleep(0.2)
 
 
 def utc(text: str) -> dt.datetime:

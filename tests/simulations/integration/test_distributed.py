@@ -19,7 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from tests.simulations.integration.conftest import ROOT, Cluster, Services, ensure_redis, restart_redis
+from tests.servers import PrivateRedis
+from tests.simulations.integration.conftest import ROOT, Cluster, Services
 
 pytestmark = pytest.mark.integration
 
@@ -92,17 +93,17 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(services: Services
     _assert_complete_and_exact(services, _follow(services, simulation_id))
 
 
-def test_a_redis_restart_mid_run_loses_and_duplicates_nothing(services: Services, cluster: Cluster) -> None:
+def test_a_redis_restart_mid_run_loses_and_duplicates_nothing(
+    services: Services, cluster: Cluster, private_redis: PrivateRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(services.env, "CELERY_BROKER_URL", private_redis.url)  # broker and cache
+    cluster.start_beat_named("beat-private")
     cluster.start_worker(2)
     simulation_id = _start_no_wait(services, "--scenario", "b2b", "--records", "20000", *QUARTER, "--seed", "13")
-    try:
-        services.db.wait_for("the first rows", lambda: services.db.processed(simulation_id) > 0, timeout=60, every=0.05)
-        restart_redis(services.broker)  # every queued and unacknowledged message is gone
-        assert services.db.status(simulation_id) == "running", "the run finished before the restart: make it bigger"
-        summary = _follow(services, simulation_id)
-    finally:
-        ensure_redis(services.broker)
-    _assert_complete_and_exact(services, summary)
+    services.db.wait_for("the first rows", lambda: services.db.processed(simulation_id) > 0, timeout=60, every=0.05)
+    private_redis.restart(down_seconds=2)  # every queued and unacknowledged message is gone
+    assert services.db.status(simulation_id) == "running", "the run finished before the restart: make it bigger"
+    _assert_complete_and_exact(services, _follow(services, simulation_id))
     assert "Connection to broker lost" in cluster.log("worker")
 
 

@@ -4,21 +4,17 @@ record. The broker restart uses a private ``redis-server`` on a free port (never
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
+from tests.servers import PrivateRedis, free_port
 from tests.simulations.delivery.conftest import (
     SECRET,
     Receiver,
     assert_order_per_record,
-    free_port,
     unique_ids_per_type,
-    wait_listening,
 )
 from tests.simulations.integration.conftest import Cluster, Services
 
@@ -83,49 +79,18 @@ def test_a_worker_killed_mid_delivery_loses_nothing(
     assert_everything_arrived(services, slow_receiver, simulation_id)
 
 
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[tuple[str, int]]:
-    """A redis-server of this test's own on a free loopback port (restarting it disturbs nobody)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is not on PATH (needed for a private broker)")
-    port = free_port()
-    args = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
-            "--dir", str(tmp_path)]  # fmt: skip
-    holder: dict[str, subprocess.Popen[bytes]] = {}
-
-    def launch() -> None:
-        holder["p"] = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_listening(port, holder["p"])
-
-    launch()
-    try:
-        yield f"redis://127.0.0.1:{port}/0", port
-    finally:
-        holder["p"].kill()
-        holder["p"].wait(10)
-
-
 def test_a_broker_restart_mid_delivery_loses_nothing(
-    services: Services, cluster: Cluster, slow_receiver: Receiver, private_redis: tuple[str, int],
+    services: Services, cluster: Cluster, slow_receiver: Receiver, private_redis: PrivateRedis,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    url, port = private_redis
-    for name, value in {**DELIVERY_ENV, "CELERY_BROKER_URL": url}.items():
+    for name, value in {**DELIVERY_ENV, "CELERY_BROKER_URL": private_redis.url}.items():
         monkeypatch.setitem(services.env, name, value)
     cluster.start_beat_named("beat-private")
     cluster.start_worker(2)
     simulation_id = start(services, slow_receiver)
     services.db.wait_for("the first deliveries", lambda: slow_receiver.state()["events"] > 200, timeout=120, every=0.05)
-    broker = redis.Redis.from_url(url)
-    broker.shutdown(nosave=True)  # every queued and unacknowledged message is gone
+    private_redis.stop()  # every queued and unacknowledged message is gone
     rows = sum(services.db.row_counts(simulation_id).values())
     assert delivered(services, simulation_id) < rows, "delivery finished before the restart: make the run bigger"
-    args = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
-    restarted = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_listening(port, restarted)
-        assert_everything_arrived(services, slow_receiver, simulation_id)
-    finally:
-        restarted.kill()
-        restarted.wait(10)
+    private_redis.start()
+    assert_everything_arrived(services, slow_receiver, simulation_id)

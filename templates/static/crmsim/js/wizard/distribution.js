@@ -78,7 +78,7 @@ export function renderDistributionStep(root, ctx, wizard) {
       paramsBox,
       h("h2", {}, `${method.label} settings`),
       method.params.length ? fields : h("p", { class: "muted" }, "This method has no settings."),
-      method.shaped ? h("p", { class: "hint" }, "The scenario shapes these arrivals: B2B into office hours, B2C into evenings and weekends.") : null,
+      method.shaped ? h("p", { class: "hint" }, "The scenario shapes these arrivals in each lead's own time zone: B2B into office hours on working days, B2C into evenings.") : null,
     );
   };
 
