@@ -2,7 +2,7 @@
 
 ``python -m benchmarks.sinks --leads N [--batch-size 100]`` prints one ``BENCH_RESULT`` line with:
 
-- webhook: crmsim's delivery (regenerate events from the engine, render, sign with ``standardwebhooks``, POST,
+- webhook: crmsim's delivery (regenerate events from the engine, render, sign (Standard Webhooks), POST,
   record each outcome in the database) of every event of an N-lead backfill to a local receiver that acknowledges
   at once, as events/s; and plain clients POSTing the same pre-rendered batches (no generation, no signing, no
   bookkeeping) to the same receiver: ``urllib3`` (crmsim's own transport: ``ratio``, crmsim's share of the
@@ -110,7 +110,7 @@ def measure(leads: int, batch_size: int, rounds: int = 3) -> dict[str, Any]:
     from scenarios.builtin import install_builtin_presets
     from scenarios.models import ScenarioPreset
     from simulations.delivery.drivers import drain_deliveries
-    from simulations.delivery.events import clear_caches, events_for, render
+    from simulations.delivery.events import clear_caches, events_for, request_body
     from simulations.delivery.models import Sink, SlotDelivery
     from simulations.delivery.services import create_sink
     from simulations.drivers.in_process import run_in_process
@@ -146,7 +146,7 @@ def measure(leads: int, batch_size: int, rounds: int = 3) -> dict[str, Any]:
         for slot in simulation.slots.order_by("index"):
             slot_events = events_for(inputs, simulation.pk, slot.index, inputs.start, inputs.end)
             for i in range(0, len(slot_events), batch_size):
-                bodies.append(render(slot_events[i : i + batch_size]).encode())
+                bodies.append(request_body(slot_events[i : i + batch_size]))
         samples: dict[str, list[float]] = {"crmsim": [], "plain_urllib3": [], "plain_requests": []}
         for _ in range(rounds):  # interleaved, so a noisy neighbour hurts every side alike
             SlotDelivery.objects.filter(simulation=simulation).update(

@@ -20,25 +20,45 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from simulations.delivery.deliver import DeliveryResult, deliver_slot
+from simulations.delivery.events import RangeKey
 from simulations.delivery.expressions import EpochToTimestamp
 from simulations.delivery.models import SlotDelivery
+from simulations.delivery.prefetch import Lookahead
 
 
-def deliver_due(*, simulation_id: int, budget_seconds: float) -> list[DeliveryResult]:
-    """Embedded mode: deliver what is due for one simulation, for at most about ``budget_seconds``."""
+def deliver_due(
+    *, simulation_id: int, budget_seconds: float, lookahead: Lookahead | None = None
+) -> list[DeliveryResult]:
+    """Embedded mode: deliver what is due for one simulation, for at most about ``budget_seconds``; with a
+    ``lookahead``, the next rows' ranges are regenerated in its helper process while a row is sent."""
     deadline = time.monotonic() + budget_seconds
     results: list[DeliveryResult] = []
     rows = list(
         pending_with_watermark(now=timezone.now(), simulation_id=simulation_id)
         .order_by("slot__index", "sink_id")
-        .values_list("slot_id", "sink_id")
+        .values_list("slot_id", "sink_id", "slot__index", "since", "slot__watermark")
     )
-    for slot_id, sink_id in rows:
+    ranges = _ranges(simulation_id, rows) if lookahead is not None and len(rows) > 1 else []
+    for position, (slot_id, sink_id, *_) in enumerate(rows):
         left = deadline - time.monotonic()
         if left <= 0:
             break
+        if lookahead is not None:
+            lookahead.ahead(ranges[position + 1 :])
         results.append(deliver_slot(slot_id=slot_id, sink_id=sink_id, budget_seconds=left))
     return results
+
+
+def _ranges(simulation_id: int, rows: list[tuple[Any, ...]]) -> list[RangeKey]:
+    """The range ``deliver_slot`` will regenerate first for each row (``[since, the slot's watermark)``)."""
+    from simulations.lifecycle.requests import engine_inputs
+    from simulations.models import Simulation
+
+    inputs = engine_inputs(Simulation.objects.defer("report").get(pk=simulation_id))
+    return [
+        (inputs, simulation_id, index, since, max(int(watermark.timestamp()), since))
+        for _, _, index, since, watermark in rows
+    ]
 
 
 def behind(*, simulation_id: int | None = None) -> QuerySet[SlotDelivery]:
@@ -119,14 +139,15 @@ def drain_deliveries(
     Ctrl-C leaves the rest for a later ``start_simulation --resume`` or replay."""
     from simulations.reads.progress import progress
 
-    while not settled(simulation_id=simulation.pk):
-        results = deliver_due(simulation_id=simulation.pk, budget_seconds=delivery_budget())
-        if on_progress is not None:
-            on_progress(progress(simulation))
-        if not any(r.delivered or r.dead for r in results):
-            wake = next_wake(simulation_id=simulation.pk)
-            wait = 0.05 if wake is None else (wake - timezone.now()).total_seconds()
-            sleep(min(max(wait, 0.01), 1.0))
+    with Lookahead() as lookahead:
+        while not settled(simulation_id=simulation.pk):
+            results = deliver_due(simulation_id=simulation.pk, budget_seconds=delivery_budget(), lookahead=lookahead)
+            if on_progress is not None:
+                on_progress(progress(simulation))
+            if not any(r.delivered or r.dead for r in results):
+                wake = next_wake(simulation_id=simulation.pk)
+                wait = 0.05 if wake is None else (wake - timezone.now()).total_seconds()
+                sleep(min(max(wait, 0.01), 1.0))
 
 
 TASK_BUDGET_SECONDS = 20.0
