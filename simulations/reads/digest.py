@@ -49,11 +49,12 @@ def _order_sql(record_type: str) -> str:
     return ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
 
 
-def _select(record_type: str, values: str) -> str:
+def _select(record_type: str, values: str, placeholder: str = "%s") -> str:
     """``SELECT values FROM <table> WHERE simulation_id = %s ORDER BY <natural key>``; every name interpolated
-    comes from the models (quoted), the simulation id is a parameter."""
+    comes from the models (quoted), the simulation id is a parameter (``?`` for SQLite's own cursor)."""
     table = connection.ops.quote_name(RECORD_MODELS[record_type]._meta.db_table)
-    return " ".join(["SELECT", values, "FROM", table, "WHERE simulation_id = %s ORDER BY", _order_sql(record_type)])
+    where = f"WHERE simulation_id = {placeholder} ORDER BY"
+    return " ".join(["SELECT", values, "FROM", table, where, _order_sql(record_type)])
 
 
 def _postgres_value(field: models.Field) -> str:
@@ -72,7 +73,7 @@ def _sqlite_value(field: models.Field, *, escaped: bool = True) -> str:
     if isinstance(field, models.DateTimeField):
         value = f"unixepoch({column})"
     elif isinstance(field, models.FloatField):
-        value = f"CASE WHEN {column} IS NULL THEN NULL ELSE printf('%%.6f', {column}) END"
+        value = f"CASE WHEN {column} IS NULL THEN NULL ELSE printf('%.6f', {column}) END"
     elif _is_text(field) and escaped:
         value = column
         for char, escape in (("'\\'", "'\\\\'"), ("char(9)", "'\\t'"), ("char(10)", "'\\n'"), ("char(13)", "'\\r'")):
@@ -91,13 +92,13 @@ def _sqlite_line(record_type: str, *, escaped: bool) -> str:
     carriage return appended to the line when one of them holds a backslash (so the line fails its check)."""
     fields = _fields(record_type)
     values = [_sqlite_value(field, escaped=escaped) for field in fields]
-    pattern = "%%s" + "\t%%s" * (len(values) - 1)
+    pattern = "%s" + "\t%s" * (len(values) - 1)
     if not escaped:
         texts = [connection.ops.quote_name(str(field.column)) for field in fields if _is_text(field)]
         if texts:
             marked = " OR ".join(f"instr({column}, '\\')" for column in texts)
             values.append(f"CASE WHEN {marked} THEN char(13) ELSE '' END")
-            pattern += "%%s"
+            pattern += "%s"
     return f"printf('{pattern}', {', '.join(values)})"
 
 
@@ -120,10 +121,10 @@ def _postgres_digest(simulation_id: int) -> engine.DatasetDigest:
 
 def _sqlite_digest(simulation_id: int) -> engine.DatasetDigest:
     digest = engine.DatasetDigest()
-    with connection.cursor() as cursor, _utf8_bytes(cursor):
+    with _sqlite_cursor() as cursor:
         for record_type in RECORD_TYPES:
             separators = len(_fields(record_type)) - 1
-            cursor.execute(_select(record_type, _sqlite_line(record_type, escaped=False)), [simulation_id])
+            cursor.execute(_select(record_type, _sqlite_line(record_type, escaped=False), "?"), [simulation_id])
             done = 0
             while rows := cursor.fetchmany(FETCH_ROWS):
                 text = b"\n".join([row[0] for row in rows]) + b"\n"
@@ -136,21 +137,25 @@ def _sqlite_digest(simulation_id: int) -> engine.DatasetDigest:
 
 def _escaped_lines(record_type: str, simulation_id: int, offset: int, count: int) -> bytes:
     """Rows ``offset .. offset + count`` of the type in natural-key order, rendered with COPY's escapes."""
-    statement = _select(record_type, _sqlite_line(record_type, escaped=True)) + " LIMIT %s OFFSET %s"
-    with connection.cursor() as cursor, _utf8_bytes(cursor):
+    statement = _select(record_type, _sqlite_line(record_type, escaped=True), "?") + " LIMIT ? OFFSET ?"
+    with _sqlite_cursor() as cursor:
         cursor.execute(statement, [simulation_id, count, offset])
         return b"".join(row[0] + b"\n" for row in cursor.fetchall())
 
 
 @contextlib.contextmanager
-def _utf8_bytes(cursor: Any) -> Iterator[None]:
-    """SQLite hands text back as its UTF-8 bytes (no decoding to str and encoding back to hash it)."""
-    raw = cursor.connection
+def _sqlite_cursor() -> Iterator[Any]:
+    """A cursor of the ``sqlite3`` connection itself that hands text back as its UTF-8 bytes (no decoding to str
+    and encoding back to hash it); the connection's text factory is restored after."""
+    connection.ensure_connection()
+    raw = connection.connection
     previous = raw.text_factory
     raw.text_factory = bytes
+    cursor = raw.cursor()
     try:
-        yield
+        yield cursor
     finally:
+        cursor.close()
         raw.text_factory = previous
 
 
