@@ -7,7 +7,9 @@
   at once, as events/s; and plain clients POSTing the same pre-rendered batches (no generation, no signing, no
   bookkeeping) to the same receiver: ``urllib3`` (crmsim's own transport: ``ratio``, crmsim's share of the
   transport's speed) and ``requests`` (``ratio_vs_requests``). ``--rounds`` interleaved rounds (the delivery
-  watermarks reset and the event caches dropped before each); the ratios are of the best of each side;
+  watermarks reset and the event caches dropped before each); the ratios are of the best of each side. CPU
+  seconds too (``cpu_seconds``, ``cpu_ratio``: the plain urllib3 client's over crmsim's, crmsim's helper process
+  that regenerates ranges ahead included), which a loaded host distorts less than wall time;
 - hubspot: requests per record of the HubSpot sink against the local HubSpot-compatible server (the tests' one).
 
 ``python -m benchmarks.sinks --serve PORT`` is the acknowledging receiver (its own process).
@@ -19,6 +21,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -65,6 +68,12 @@ def _spawn(args: list[str], port: int) -> subprocess.Popen[bytes]:
         time.sleep(0.05)
     process.kill()
     raise RuntimeError(f"{args[0]} did not listen on {port}")
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's reaped children (the receiver runs until the end, so: crmsim's helper)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _post_urllib3(url: str, bodies: list[bytes]) -> float:
@@ -148,16 +157,21 @@ def measure(leads: int, batch_size: int, rounds: int = 3) -> dict[str, Any]:
             for i in range(0, len(slot_events), batch_size):
                 bodies.append(request_body(slot_events[i : i + batch_size]))
         samples: dict[str, list[float]] = {"crmsim": [], "plain_urllib3": [], "plain_requests": []}
+        cpu: dict[str, list[float]] = {"crmsim": [], "crmsim_helper": [], "plain_urllib3": []}
         for _ in range(rounds):  # interleaved, so a noisy neighbour hurts every side alike
             SlotDelivery.objects.filter(simulation=simulation).update(
                 since=int(simulation.window_start.timestamp()), offset=0, delivered=0, claimed_at=None
             )
             clear_caches()  # every round regenerates the events from the engine
-            began = time.perf_counter()
+            began, own, helpers = time.perf_counter(), time.process_time(), _children_cpu()
             drain_deliveries(simulation)
             samples["crmsim"].append(time.perf_counter() - began)
+            cpu["crmsim_helper"].append(_children_cpu() - helpers)
+            cpu["crmsim"].append(time.process_time() - own + cpu["crmsim_helper"][-1])
             events = sum(SlotDelivery.objects.filter(simulation=simulation).values_list("delivered", flat=True))
+            own = time.process_time()
             samples["plain_urllib3"].append(_post_urllib3(url, bodies))
+            cpu["plain_urllib3"].append(time.process_time() - own)
             samples["plain_requests"].append(_post_requests(url, bodies))
     finally:
         receiver.kill()
@@ -193,6 +207,8 @@ def measure(leads: int, batch_size: int, rounds: int = 3) -> dict[str, Any]:
         "ratio": round(best["plain_urllib3"] / best["crmsim"], 3),
         "plain_requests_events_per_second": round(events / best["plain_requests"]),
         "ratio_vs_requests": round(best["plain_requests"] / best["crmsim"], 3),
+        "cpu_seconds": {name: [round(s, 3) for s in seconds] for name, seconds in cpu.items()},
+        "cpu_ratio": round(min(cpu["plain_urllib3"]) / min(cpu["crmsim"]), 3),
         "hubspot_records": hub_records,
         "hubspot_requests": state["requests"],
         "hubspot_requests_per_record": round(state["requests"] / hub_records, 5),

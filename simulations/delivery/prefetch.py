@@ -86,7 +86,7 @@ class Lookahead:
     def close(self) -> None:
         events.forget_expected()
         if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool.shutdown(wait=True, cancel_futures=True)  # at most the range in hand; the helper is reaped
             self.pool = None
 
     def __enter__(self) -> Lookahead:
