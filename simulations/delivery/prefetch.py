@@ -56,7 +56,9 @@ def unpack(packed: Packed) -> list[Event]:
 
 
 def _regenerate(key: RangeKey) -> Packed:
-    """In the helper: one range's events, packed."""
+    """In the helper: one range's events, packed. (Promises copied from the parent at the fork would wait on
+    futures this process never sees resolved: dropped first.)"""
+    events.forget_expected()
     inputs, simulation_id, index, since, until = key
     return pack(events.events_for(inputs, simulation_id, index, since, until))
 
