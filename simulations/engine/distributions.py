@@ -23,6 +23,8 @@ import numpy as np
 
 from crmsim.numbers import finite_number
 
+from .blocks import BLOCK, uniform_blocks
+
 DAY = 86_400
 HOUR = 3_600
 GRID_BINS = 1024
@@ -420,10 +422,15 @@ def sample_arrivals(
     ``shaped``. Draw order from ``rng``: the method's own draws, bin picks, offsets, then shaping."""
     grid, mass = bin_weights(name, params, start, end, rng)
     cdf = np.cumsum(mass)
-    picks = pick_bins(cdf, rng.random(count))
-    picks = np.minimum(picks, mass.size - 1)
-    widths = grid.widths
-    times = grid.edges[:-1][picks] + np.floor(rng.random(count) * widths[picks]).astype(np.int64)
+    # Uniforms in row blocks (blocks.py: the same numbers), so only the picks and the times are whole arrays.
+    picks = uniform_blocks(rng, count, lambda lo, hi, u: np.minimum(pick_bins(cdf, u), mass.size - 1).astype(np.int32))
+    edges, widths = grid.edges[:-1], grid.widths
+
+    def offsets(lo: int, hi: int, u: np.ndarray) -> np.ndarray:
+        bins = picks[lo:hi]
+        return edges[bins] + np.floor(u * widths[bins]).astype(np.int64)
+
+    times = uniform_blocks(rng, count, offsets)
     if DISTRIBUTIONS[name].shaped:
         times = shape_arrivals(times, start, end, rng, scenario_style)
     times.sort()  # equal integers are indistinguishable: any sort gives the same array (stable was 10x slower)
@@ -477,23 +484,39 @@ def shape_arrivals(
     consumption does not depend on the outcome (b2b draws one more uniform per arrival, the weekday).
     """
     count = times.size
-    chance = rng.random(count)
-    hour_u = rng.random(count)
-    second = rng.integers(0, HOUR, count)
-    weekday_u = rng.random(count) if scenario_style != "b2c" else np.zeros(0)
-    days = times // DAY
-    day = days * DAY
-    weekday = (days + 3) % 7
-    if scenario_style == "b2c":
-        hours, weights = B2C_HOURS, B2C_HOUR_WEIGHTS
-        moved = chance < np.where(weekday >= 5, B2C_EVENING_SHARE_WEEKEND, B2C_EVENING_SHARE_WEEKDAY)
-    else:
-        hours, weights = B2B_HOURS, B2B_HOUR_WEIGHTS
-        moved = chance < B2B_SHAPING_SHARE
-        target = np.minimum((weekday_u * 5).astype(np.int64), 4)
-        day = day + np.where(weekday >= 5, (target - weekday) * DAY, 0)
+    b2c = scenario_style == "b2c"
+
+    hours, weights = (B2C_HOURS, B2C_HOUR_WEIGHTS) if b2c else (B2B_HOURS, B2B_HOUR_WEIGHTS)
+
+    def weekday(lo: int, hi: int) -> np.ndarray:
+        return (times[lo:hi] // DAY + 3) % 7
+
+    def moves(lo: int, hi: int, chance: np.ndarray) -> np.ndarray:
+        if b2c:
+            return chance < np.where(weekday(lo, hi) >= 5, B2C_EVENING_SHARE_WEEKEND, B2C_EVENING_SHARE_WEEKDAY)
+        return chance < B2B_SHAPING_SHARE
+
     cdf = np.cumsum(weights) / weights.sum()
-    hour = hours[np.minimum(np.searchsorted(cdf, hour_u, side="right"), hours.size - 1)]
-    candidate = day + hour * HOUR + second
-    moved &= (candidate >= start) & (candidate < end)
-    return np.where(moved, candidate, times)
+    # The draws in their order (chance, hour, second, weekday), each uniform reduced at once (blocks.py).
+    moved = uniform_blocks(rng, count, moves)
+    hour = uniform_blocks(
+        rng,
+        count,
+        lambda lo, hi, u: hours[np.minimum(np.searchsorted(cdf, u, side="right"), hours.size - 1)].astype(np.int8),
+    )
+    second = rng.integers(0, HOUR, count).astype(np.int32)
+    target = (
+        np.zeros(0, dtype=np.int8)
+        if b2c
+        else uniform_blocks(rng, count, lambda lo, hi, u: np.minimum((u * 5).astype(np.int64), 4).astype(np.int8))
+    )
+    for lo in range(0, count, BLOCK):
+        hi = min(lo + BLOCK, count)
+        day = times[lo:hi] // DAY * DAY
+        if not b2c:
+            day_of_week = weekday(lo, hi)
+            day = day + np.where(day_of_week >= 5, (target[lo:hi] - day_of_week) * DAY, 0)
+        candidate = day + hour[lo:hi].astype(np.int64) * HOUR + second[lo:hi]
+        keep = moved[lo:hi] & (candidate >= start) & (candidate < end)
+        times[lo:hi] = np.where(keep, candidate, times[lo:hi])
+    return times

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .accounts import Committees, Team, build_committees, build_team, resolve_deals
+from .blocks import compact
 from .distributions import sample_arrivals
 from .inputs import SLOT_SIZE, SimulationInputs, lead_count
 from .localtime import CITY_ZONE
@@ -185,13 +186,14 @@ def _build(inputs: SimulationInputs) -> Plan:
     renumber = np.empty(sizes.size, dtype=np.int64)
     renumber[order] = np.arange(sizes.size, dtype=np.int64)
     lead_company = renumber[drawn_company]
+    del drawn_company  # temporaries of N int64 are freed as soon as possible: they set the build's peak
     sizes = sizes[order].astype(np.int64)
     first_lead = first_lead[order].astype(np.int64)
 
     by_company = np.argsort(lead_company, kind="stable")
-    group_start = np.repeat(np.cumsum(sizes) - sizes, sizes)
     member_rank = np.empty(total, dtype=np.int64)
-    member_rank[by_company] = np.arange(total, dtype=np.int64) - group_start
+    member_rank[by_company] = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    member_rank = compact(member_rank)
 
     cities = company_cities(inputs.seed, scenario_key(inputs.parameters.id), style, int(sizes.size))
     lead_zone = CITY_ZONE[cities[lead_company]]
