@@ -186,7 +186,7 @@ class PersonValues:
     status_u: np.ndarray
     status_blank: np.ndarray
     mail_local: np.ndarray
-    """B2C: the e-mail address (unique); B2B: empty (the address is first.last@ the company's domain)."""
+    """B2C: the e-mail address (unique); B2B: an empty array (the address is first.last@ the company's domain)."""
     owner: np.ndarray
     deal_owner: np.ndarray
     """The owner of the deal the lead opens (if it opens one)."""
@@ -236,7 +236,7 @@ def person_values(
     year = compact(rng.integers(0, 100, n))
     with_year = rng.random(n) < 0.4
 
-    mail = np.full(n, "", dtype=object)
+    mail = np.empty(0, dtype=object)
     if style == "b2c":
         mail = _consumer_emails(country, first, last, mail_pattern, mail_domain, np.where(with_year, year, -1))
     del mail_pattern, mail_domain, year, with_year
