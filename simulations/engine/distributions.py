@@ -482,6 +482,7 @@ def shape_arrivals(
          day's evening 18:00-24:00 UTC, hour weights B2C_HOUR_WEIGHTS.
     A redrawn time outside [start, end) keeps the original. Draws are made for every arrival so the stream
     consumption does not depend on the outcome (b2b draws one more uniform per arrival, the weekday).
+    ``times`` is shaped in place, block by block, and returned.
     """
     count = times.size
     b2c = scenario_style == "b2c"
