@@ -2,12 +2,14 @@
 
 ``python -m benchmarks.sinks --leads N [--batch-size 100]`` prints one ``BENCH_RESULT`` line with:
 
-- webhook: crmsim's delivery (regenerate events from the engine, render, sign with ``standardwebhooks``, POST,
+- webhook: crmsim's delivery (regenerate events from the engine, render, sign (Standard Webhooks), POST,
   record each outcome in the database) of every event of an N-lead backfill to a local receiver that acknowledges
   at once, as events/s; and plain clients POSTing the same pre-rendered batches (no generation, no signing, no
   bookkeeping) to the same receiver: ``urllib3`` (crmsim's own transport: ``ratio``, crmsim's share of the
   transport's speed) and ``requests`` (``ratio_vs_requests``). ``--rounds`` interleaved rounds (the delivery
-  watermarks reset and the event caches dropped before each); the ratios are of the best of each side;
+  watermarks reset and the event caches dropped before each); the ratios are of the best of each side. CPU
+  seconds too (``cpu_seconds``, ``cpu_ratio``: the plain urllib3 client's over crmsim's, crmsim's helper process
+  that regenerates ranges ahead included), which a loaded host distorts less than wall time;
 - hubspot: requests per record of the HubSpot sink against the local HubSpot-compatible server (the tests' one).
 
 ``python -m benchmarks.sinks --serve PORT`` is the acknowledging receiver (its own process).
@@ -19,6 +21,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -67,6 +70,12 @@ def _spawn(args: list[str], port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError(f"{args[0]} did not listen on {port}")
 
 
+def _children_cpu() -> float:
+    """CPU seconds of this process's reaped children (the receiver runs until the end, so: crmsim's helper)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _post_urllib3(url: str, bodies: list[bytes]) -> float:
     """Seconds for a plain urllib3 client (crmsim's transport, same settings) to POST the bodies in turn."""
     import urllib3
@@ -110,7 +119,7 @@ def measure(leads: int, batch_size: int, rounds: int = 3) -> dict[str, Any]:
     from scenarios.builtin import install_builtin_presets
     from scenarios.models import ScenarioPreset
     from simulations.delivery.drivers import drain_deliveries
-    from simulations.delivery.events import clear_caches, events_for, render
+    from simulations.delivery.events import clear_caches, events_for, request_body
     from simulations.delivery.models import Sink, SlotDelivery
     from simulations.delivery.services import create_sink
     from simulations.drivers.in_process import run_in_process
@@ -146,18 +155,23 @@ def measure(leads: int, batch_size: int, rounds: int = 3) -> dict[str, Any]:
         for slot in simulation.slots.order_by("index"):
             slot_events = events_for(inputs, simulation.pk, slot.index, inputs.start, inputs.end)
             for i in range(0, len(slot_events), batch_size):
-                bodies.append(render(slot_events[i : i + batch_size]).encode())
+                bodies.append(request_body(slot_events[i : i + batch_size]))
         samples: dict[str, list[float]] = {"crmsim": [], "plain_urllib3": [], "plain_requests": []}
+        cpu: dict[str, list[float]] = {"crmsim": [], "crmsim_helper": [], "plain_urllib3": []}
         for _ in range(rounds):  # interleaved, so a noisy neighbour hurts every side alike
             SlotDelivery.objects.filter(simulation=simulation).update(
                 since=int(simulation.window_start.timestamp()), offset=0, delivered=0, claimed_at=None
             )
             clear_caches()  # every round regenerates the events from the engine
-            began = time.perf_counter()
+            began, own, helpers = time.perf_counter(), time.process_time(), _children_cpu()
             drain_deliveries(simulation)
             samples["crmsim"].append(time.perf_counter() - began)
+            cpu["crmsim_helper"].append(_children_cpu() - helpers)
+            cpu["crmsim"].append(time.process_time() - own + cpu["crmsim_helper"][-1])
             events = sum(SlotDelivery.objects.filter(simulation=simulation).values_list("delivered", flat=True))
+            own = time.process_time()
             samples["plain_urllib3"].append(_post_urllib3(url, bodies))
+            cpu["plain_urllib3"].append(time.process_time() - own)
             samples["plain_requests"].append(_post_requests(url, bodies))
     finally:
         receiver.kill()
@@ -193,6 +207,8 @@ def measure(leads: int, batch_size: int, rounds: int = 3) -> dict[str, Any]:
         "ratio": round(best["plain_urllib3"] / best["crmsim"], 3),
         "plain_requests_events_per_second": round(events / best["plain_requests"]),
         "ratio_vs_requests": round(best["plain_requests"] / best["crmsim"], 3),
+        "cpu_seconds": {name: [round(s, 3) for s in seconds] for name, seconds in cpu.items()},
+        "cpu_ratio": round(min(cpu["plain_urllib3"]) / min(cpu["crmsim"]), 3),
         "hubspot_records": hub_records,
         "hubspot_requests": state["requests"],
         "hubspot_requests_per_record": round(state["requests"] / hub_records, 5),

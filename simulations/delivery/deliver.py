@@ -98,9 +98,8 @@ def _send_all(ledger: Ledger, client: registry.SinkClient, budget_seconds: float
         return int(watermark.timestamp()) if watermark else row.since
 
     def finish(state: str, **changes: object) -> DeliveryResult:
-        if not ledger.save():
+        if not ledger.save(release=True, **changes):
             return DeliveryResult("claimed", delivered, dead, requests)
-        ledger.release(**changes)
         return DeliveryResult(state, delivered, dead, requests)
 
     until = slot_watermark()

@@ -31,9 +31,9 @@ def deliver_due(*, simulation_id: int, budget_seconds: float) -> list[DeliveryRe
     rows = list(
         pending_with_watermark(now=timezone.now(), simulation_id=simulation_id)
         .order_by("slot__index", "sink_id")
-        .values_list("slot_id", "sink_id")
+        .values_list("slot_id", "sink_id", "slot__index", "since", "slot__watermark")
     )
-    for slot_id, sink_id in rows:
+    for slot_id, sink_id, *_ in rows:
         left = deadline - time.monotonic()
         if left <= 0:
             break

@@ -139,27 +139,31 @@ class Ledger:
     def due_to_save(self) -> bool:
         return time.monotonic() - self.last_save >= settings.CRMSIM_DELIVERY_SAVE_SECONDS
 
-    def save(self) -> bool:
-        """Commit the delivered progress not yet recorded (one conditional UPDATE under the claim)."""
+    def save(self, *, release: bool = False, **changes: Any) -> bool:
+        """Commit the delivered progress not yet recorded (one conditional UPDATE under the claim); with
+        ``release``, give the claim up in the same statement, with any further field changes."""
         self.last_save = time.monotonic()
         unsaved, row = self.unsaved, self.row
         if not unsaved:
+            if release:
+                self.release(**changes)
             return True
         with transaction.atomic():
             _relaxed_commit()
-            updated = self._mine().update(
-                since=row.since,
-                offset=row.offset,
-                delivered=F("delivered") + unsaved["count"],
-                retries=0,
-                first_failure_at=None,
-                next_attempt_at=None,
-                claimed_at=unsaved["moment"],
-                lag_p50_ms=unsaved["p50"],
-                lag_max_ms=unsaved["worst"],
-                lag_at=unsaved["moment"],
-                last_error=unsaved["error"],
-            )
+            fields: dict[str, Any] = {
+                "since": row.since,
+                "offset": row.offset,
+                "delivered": F("delivered") + unsaved["count"],
+                "retries": 0,
+                "first_failure_at": None,
+                "next_attempt_at": None,
+                "claimed_at": None if release else unsaved["moment"],
+                "lag_p50_ms": unsaved["p50"],
+                "lag_max_ms": unsaved["worst"],
+                "lag_at": unsaved["moment"],
+                "last_error": unsaved["error"],
+            }
+            updated = self._mine().update(**{**fields, **changes})
         unsaved.clear()
         return bool(updated)
 

@@ -92,19 +92,25 @@ def build_committees(
     """Every deal's buying committee (see the module's rules); targets from the ``(COMMITTEES,)`` stream."""
     n = company.size
     low, high = COMMITTEE_SIZE[style]
-    target = stream(seed, COMMITTEES).integers(low, high + 1, n)
+    target = stream(seed, COMMITTEES).integers(low, high + 1, n).astype(np.int32)
 
-    opener = np.flatnonzero(deal_of == np.arange(n))
-    joiner = np.flatnonzero((deal_of >= 0) & (deal_of != np.arange(n)))
+    # In-place and narrow where it is N-sized: this step sets the plan's peak memory (docs/performance.md).
+    lead = np.arange(n)
+    opener = np.flatnonzero(deal_of == lead)
+    joiner = np.flatnonzero((deal_of >= 0) & (deal_of != lead))
+    del lead
     joined = np.bincount(deal_of[joiner], minlength=n)[opener]
     extra = np.maximum(target[opener] - 1 - joined, 0)
+    del target
     created = opportunity_at[opener]
 
     # Account members in arrival order (``by_company``: leads stably sorted by company, so group g holds
     # company g's members in lead index = arrival order).
     group_start = np.cumsum(company_sizes) - company_sizes
     origin = int(arrivals.min()) if n else 0
-    member_key = (company[by_company] << 32) | (arrivals[by_company] - origin)
+    member_key = company[by_company].astype(np.int64, copy=False)
+    member_key <<= 32
+    member_key |= arrivals[by_company] - origin
     account = company[opener]
     arrived = np.searchsorted(member_key, (account << 32) | (created - origin), side="left") - group_start[account]
     pair_deal = np.repeat(np.arange(opener.size), arrived)

@@ -24,6 +24,8 @@ import numpy as np
 
 from crmsim.numbers import finite_number
 
+from .blocks import uniform_blocks
+
 DAY = 86_400
 HOUR = 3_600
 GRID_BINS = 1024
@@ -420,10 +422,15 @@ def sample_arrivals(
     to local time). Draw order from ``rng``: the method's own draws, bin picks, offsets."""
     grid, mass = bin_weights(name, params, start, end, rng)
     cdf = np.cumsum(mass)
-    picks = pick_bins(cdf, rng.random(count))
-    picks = np.minimum(picks, mass.size - 1)
-    widths = grid.widths
-    times = grid.edges[:-1][picks] + np.floor(rng.random(count) * widths[picks]).astype(np.int64)
+    # Uniforms in row blocks (blocks.py: the same numbers), so only the picks and the times are whole arrays.
+    picks = uniform_blocks(rng, count, lambda lo, hi, u: np.minimum(pick_bins(cdf, u), mass.size - 1).astype(np.int32))
+    edges, widths = grid.edges[:-1], grid.widths
+
+    def offsets(lo: int, hi: int, u: np.ndarray) -> np.ndarray:
+        bins = picks[lo:hi]
+        return edges[bins] + np.floor(u * widths[bins]).astype(np.int64)
+
+    times = uniform_blocks(rng, count, offsets)
     times.sort()  # equal integers are indistinguishable: any sort gives the same array (stable was 10x slower)
     return times
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from .accounts import Committees, Team, build_committees, build_team, resolve_deals
 from .arrivals import local_arrivals
+from .blocks import compact
 from .distributions import sample_arrivals
 from .inputs import SLOT_SIZE, SimulationInputs, lead_count
 from .localtime import CITY_ZONE, window_calendar
@@ -238,9 +239,9 @@ def _build(inputs: SimulationInputs) -> Plan:
     lead_zone = placed.lead_zone
 
     by_company = np.argsort(lead_company, kind="stable")
-    group_start = np.repeat(np.cumsum(sizes) - sizes, sizes)
     member_rank = np.empty(total, dtype=np.int64)
-    member_rank[by_company] = np.arange(total, dtype=np.int64) - group_start
+    member_rank[by_company] = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    member_rank = compact(member_rank)
 
     firms = placed.firms
     team = build_team(style, int(sizes.size), total)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .accounts import Team
+from .blocks import compact, uniform_blocks
 from .catalog import (
     BLANK_RATES,
     COUNTRIES,
@@ -198,20 +199,20 @@ def company_values(
     first_offset = rng.integers(0, 2**31, count) % first_count
     owner = account_owners(team, country)
     return CompanyValues(
-        country=country,
-        city=city,
-        name_a=pair // surname_count,
-        name_b=pair % surname_count,
-        name_format=np.floor(head.name_u * format_count).astype(np.int64),
-        tld=np.floor(head.tld_u * tld_count).astype(np.int64),
-        industry=np.where(gap[:, 0] < blanks["companies.industry"], -1, head.industry),
-        employees=np.where(gap[:, 1] < blanks["companies.employees"], -1, employees),
+        country=compact(country),
+        city=compact(city),
+        name_a=compact(pair // surname_count),
+        name_b=compact(pair % surname_count),
+        name_format=compact(np.floor(head.name_u * format_count).astype(np.int64)),
+        tld=compact(np.floor(head.tld_u * tld_count).astype(np.int64)),
+        industry=compact(np.where(gap[:, 0] < blanks["companies.industry"], -1, head.industry)),
+        employees=compact(np.where(gap[:, 1] < blanks["companies.employees"], -1, employees)),
         annual_revenue=np.where(gap[:, 2] < blanks["companies.annual_revenue"], -1, revenue),
         domain_blank=gap[:, 3] < blanks["companies.domain"],
         city_blank=gap[:, 4] < blanks["companies.city"],
-        owner=owner,
-        household_last=np.floor(household_u * surname_count).astype(np.int64),
-        first_name_offset=first_offset,
+        owner=compact(owner),
+        household_last=compact(np.floor(household_u * surname_count).astype(np.int64)),
+        first_name_offset=compact(first_offset),
     )
 
 
@@ -230,7 +231,7 @@ class PersonValues:
     status_u: np.ndarray
     status_blank: np.ndarray
     mail_local: np.ndarray
-    """B2C: the e-mail address (unique); B2B: empty (the address is first.last@ the company's domain)."""
+    """B2C: the e-mail address (unique); B2B: an empty array (the address is first.last@ the company's domain)."""
     owner: np.ndarray
     deal_owner: np.ndarray
     """The owner of the deal the lead opens (if it opens one)."""
@@ -248,55 +249,69 @@ def person_values(
     companies: CompanyValues,
     team: Team,
 ) -> PersonValues:
+    """Every contact's values, drawn from the ``(PERSON_VALUES, scenario)`` stream in a fixed order.
+
+    Held for the whole simulation, so stored narrow (``compact``) and built without whole float blocks: the
+    uniform draws are taken in row blocks (``blocks.uniform_blocks``) and reduced at once to what is kept. The stream's
+    order is unchanged, so the values (and every digest) are the same as drawing each block in one call.
+    """
     rng = stream(seed, PERSON_VALUES, scenario)
     n = lead_company.size
     blanks = BLANK_RATES[style]
     country = companies.country[lead_company]
     locales = pools().locales
-    first_count = np.array([p.first_names.size for p in locales], dtype=np.int64)[country]
-    last_count = np.array([p.last_names.size for p in locales], dtype=np.int64)[country]
-    first = (companies.first_name_offset[lead_company] + member_rank) % first_count
-    own_last = np.floor(rng.random(n) * last_count).astype(np.int64)
+    first_count = np.array([p.first_names.size for p in locales], dtype=np.int64)
+    last_count = np.array([p.last_names.size for p in locales], dtype=np.int64)
+    first = compact((companies.first_name_offset[lead_company] + member_rank) % first_count[country])
+    own_last = compact(np.floor(rng.random(n) * last_count[country]).astype(np.int64))
     shares = (member_rank == 0) | (rng.random(n) < HOUSEHOLD_SHARES_NAME)
     last = np.where(shares, companies.household_last[lead_company], own_last) if style == "b2c" else own_last
-    title_pick = _choice(rng, pools().job_weights, n)
-    gaps = rng.random((n, 4))
-    title = np.where(gaps[:, 0] < blanks["contacts.job_title"], -1, title_pick)
-    seniority = np.where(style == "b2c", 5, pools().job_seniority[title_pick])
-    phone_digits = rng.integers(0, 10**9, n)
-    source = _choice(rng, SOURCE_MIX[style], n)
+    del shares, own_last
+    title_pick = compact(_choice(rng, pools().job_weights, n))
+    gap_rates = [blanks[f"contacts.{field}"] for field in ("job_title", "phone", "country", "lead_status")]
+    gaps = uniform_blocks(rng, n, lambda lo, hi, u: u < gap_rates, width=4)
+    title = np.where(gaps[:, 0], -1, title_pick).astype(title_pick.dtype)
+    seniority = np.full(n, 5, dtype=np.int8) if style == "b2c" else compact(pools().job_seniority[title_pick])
+    del title_pick
+    phone_digits = compact(rng.integers(0, 10**9, n))
+    source = compact(_choice(rng, SOURCE_MIX[style], n))
     status_u = rng.random(n)
-    mail_pattern = rng.integers(0, MAIL_PATTERNS, n)
-    mail_domain = rng.integers(0, 6, n)
-    year = rng.integers(0, 100, n)
+    mail_pattern = compact(rng.integers(0, MAIL_PATTERNS, n))
+    mail_domain = compact(rng.integers(0, 6, n))
+    year = compact(rng.integers(0, 100, n))
     with_year = rng.random(n) < 0.4
-    reassign = rng.random((n, 2))
-    reassign_to = rng.random((n, 2))
 
-    mail = np.full(n, "", dtype=object)
+    mail = np.empty(0, dtype=object)
     if style == "b2c":
         mail = _consumer_emails(country, first, last, mail_pattern, mail_domain, np.where(with_year, year, -1))
+    del mail_pattern, mail_domain, year, with_year
 
-    account_owner = companies.owner[lead_company]
+    reassigned = uniform_blocks(rng, n, lambda lo, hi, u: u < (CONTACT_REASSIGNED, DEAL_REASSIGNED), width=2)
+    account_owner = compact(companies.owner[lead_company])
     territory = team.territory[account_owner]
-    other = _other_rep(team, territory, account_owner, reassign_to[:, 0])
-    owner = np.where(reassign[:, 0] < CONTACT_REASSIGNED, other, account_owner)
-    other_deal = _other_rep(team, territory, account_owner, reassign_to[:, 1])
-    deal_owner = np.where(reassign[:, 1] < DEAL_REASSIGNED, other_deal, account_owner)
+
+    def owners(lo: int, hi: int, u: np.ndarray) -> np.ndarray:
+        """Contact and deal owner of rows [lo, hi): another rep of the territory where reassigned."""
+        account, area = account_owner[lo:hi], territory[lo:hi]
+        contact = np.where(reassigned[lo:hi, 0], _other_rep(team, area, account, u[:, 0]), account)
+        deal = np.where(reassigned[lo:hi, 1], _other_rep(team, area, account, u[:, 1]), account)
+        return np.stack([contact, deal], axis=1)
+
+    owner = uniform_blocks(rng, n, owners, width=2)
     return PersonValues(
         first=first,
-        last=last,
+        last=compact(last),
         title=title,
         seniority=seniority,
         phone_digits=phone_digits,
-        phone_blank=gaps[:, 1] < blanks["contacts.phone"],
-        country_blank=gaps[:, 2] < blanks["contacts.country"],
+        phone_blank=gaps[:, 1].copy(),
+        country_blank=gaps[:, 2].copy(),
         source=source,
         status_u=status_u,
-        status_blank=gaps[:, 3] < blanks["contacts.lead_status"],
+        status_blank=gaps[:, 3].copy(),
         mail_local=mail,
-        owner=owner,
-        deal_owner=deal_owner,
+        owner=owner[:, 0].copy(),
+        deal_owner=owner[:, 1].copy(),
     )
 
 

@@ -94,3 +94,23 @@ def test_rows_of_other_simulations_do_not_count(make_simulation: Callable[..., S
     _rows(simulation)
     _rows(other)
     assert database_digest(simulation) == _expected().hexdigest()
+
+
+def test_rows_needing_escapes_in_a_later_chunk_are_rendered_with_them(
+    make_simulation: Callable[..., Simulation], monkeypatch: pytest.MonkeyPatch
+):
+    """SQLite builds lines raw and re-renders a chunk that needs COPY's escapes; PostgreSQL's COPY escapes itself."""
+    monkeypatch.setattr("simulations.reads.digest.FETCH_ROWS", 2)
+    simulation = make_simulation(records=50)
+    bodies = ["plain", "also plain", "a \\N that is text", "tab\there", "plain again", "cr\rlf\n", "back\\slash"]
+    rows = []
+    for key, body in enumerate(bodies):
+        Activity.objects.create(simulation=simulation, key=key, type="note", contact_key=1, deal_key=None,
+                                company_key=2, owner_key=0, subject=f"S{key}", body=body, direction="",
+                                status="done", priority="", duration_seconds=None, due_at=None,
+                                occurred_at=_at(key))  # fmt: skip
+        rows.append((key, "note", 1, None, 2, 0, f"S{key}", body, "", "done", None, None, key, ""))
+    expected = DatasetDigest()
+    expected.add_rows("activities", rows)
+    assert database_type_digests(simulation)["activities"] == expected.type_digests()["activities"]
+    assert database_digest(simulation) == expected.hexdigest()

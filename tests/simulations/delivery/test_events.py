@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import json
 from typing import Any
 
 import numpy as np
+from standardwebhooks.webhooks import Webhook
 
 from simulations import engine
-from simulations.delivery.events import STAGE_EVENT_STATE, event_type, render, slot_events
-from simulations.delivery.webhook import message_id, secret_error
+from simulations.delivery.events import STAGE_EVENT_STATE, event_type, render, request_body, slot_events
+from simulations.delivery.webhook import message_id, secret_error, signature
 from simulations.reads.export import EXPORT_COLUMNS, SOURCE_FIELDS
 from tests.simulations.engine.support import make_inputs
 
@@ -141,3 +144,13 @@ def test_an_event_text_is_the_compact_json_of_its_row_and_a_body_joins_them() ->
     body = json.loads(render(events[:50]))
     assert body == {"events": [json.loads(e.text) for e in events[:50]]}
     assert any(not e.text.isascii() for e in events)  # names like "Zänker" travel as UTF-8, not \\u escapes
+
+
+def test_the_signature_is_the_standard_webhooks_one_of_the_body() -> None:
+    events = slot_events(engine.generate_slot(engine.build_plan(inputs()), 0), 7, START, END)
+    body = request_body(events)
+    assert not body.isascii() and body.decode() == render(events)
+    secret = "whsec_" + base64.b64encode(bytes(range(32))).decode()
+    expected = Webhook(secret).sign("msg_1", dt.datetime.fromtimestamp(1_767_225_600, dt.UTC), body.decode())
+    assert signature(bytes(range(32)), "msg_1", 1_767_225_600, body) == expected
+    assert signature(bytes(range(32)), "msg_1", 1_767_225_601, body) != expected
