@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from crmsim.api import parse_moment
 from crmsim.errors import NON_FIELD_ERRORS, InvalidInput
 from crmsim.numbers import finite_number
 from crmsim.vocabulary import MAX_TIME_SCALE, MIN_TIME_SCALE, PACES, SEED_RANGE_TEXT, seed_in_range
@@ -45,7 +44,11 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_datetime(value: Any) -> bool:
-    # The same parser as the create API's start/end, so a saved profile is one the wizard can submit.
+    # The same parser as the create API's start/end, so a saved profile is one the wizard can submit. Imported
+    # here: the models import this module, and the API layer (DRF, drf-spectacular: ~0.1-0.4 s) is no part of
+    # what a management command or a worker needs at start-up.
+    from crmsim.api import parse_moment
+
     return isinstance(value, str) and len(value) <= MAX_TEXT_LENGTH and parse_moment(value) is not None
 
 

@@ -20,7 +20,7 @@ from simulations import engine
 from simulations.lifecycle.clock import epoch, from_epoch, simulated_now
 from simulations.lifecycle.control import complete_if_done
 from simulations.lifecycle.requests import engine_inputs
-from simulations.materialize.batches import cut_batch
+from simulations.materialize.prepare import SHARED, PreparedSlot, SlotJob, SlotLookahead, prepare_slot
 from simulations.materialize.writers import writer_for_connection
 from simulations.models import LagSample, Simulation, Slot
 from simulations.reads.progress import progress_changed
@@ -38,12 +38,15 @@ class SlotResult:
 
 
 @transaction.atomic
-def materialize_slot(*, slot_id: int, until: int | None = None, now: dt.datetime | None = None) -> SlotResult:
+def materialize_slot(
+    *, slot_id: int, until: int | None = None, now: dt.datetime | None = None, prepared: PreparedSlot | None = None
+) -> SlotResult:
     """Write one slot's rows with simulated time in [watermark, until) and advance its watermark.
 
     ``until`` defaults to the simulated time due now (the window's end for a backfill). Rows, the slot's
     processed counts, its watermark and next due time change in ONE transaction under the slot's row lock,
-    so a second call for the same range (a redelivered task) writes nothing.
+    so a second call for the same range (a redelivered task) writes nothing. ``prepared`` (the look-ahead's
+    work) is used only if it is this slot's range as found under the lock.
     """
     now = now or timezone.now()
     # Lock the slot only (of="self"): slots of one simulation are written in parallel, and pause/cancel (which
@@ -70,24 +73,24 @@ def materialize_slot(*, slot_id: int, until: int | None = None, now: dt.datetime
         slot.save(update_fields=["status", "claimed_at"])
         return SlotResult(slot_id, {}, False, "up to date")
 
-    inputs = engine_inputs(simulation)
-    data = engine.generate_slot(engine.build_plan(inputs), slot.index)
-    batch = cut_batch(data, since, until)
     writer = writer_for_connection()
+    if prepared is None or not prepared.fits(slot.index, since, until):
+        inputs = engine_inputs(simulation)
+        prepared = prepare_slot(
+            inputs=inputs, simulation_id=simulation.pk, index=slot.index, since=since, until=until, writer=writer
+        )
+    batch = prepared.batch
     writer.begin()
     written: dict[str, int] = {}
-    shared = ("owners", "companies")
-    for record_type in RECORD_TYPES:
-        if record_type not in shared:
-            columns = batch.inserts[record_type]
-            written[record_type] = writer.insert(RECORD_MODELS[record_type], simulation.pk, columns)
-    for record_type, columns in batch.updates.items():
-        writer.update_state(RECORD_MODELS[record_type], simulation.pk, columns)
     # Owners and companies last: a row several slots offer is row-locked by the first inserter until it
     # commits, and other slots' ON CONFLICT waits on that lock; inserting just before commit keeps it short.
-    for record_type in shared:
-        columns = batch.inserts[record_type]
-        written[record_type] = writer.insert_missing(RECORD_MODELS[record_type], simulation.pk, columns)
+    order = [t for t in RECORD_TYPES if t not in SHARED]
+    for record_type in order:
+        written[record_type] = writer.write(RECORD_MODELS[record_type], prepared.encoded[record_type])
+    for record_type, columns in batch.updates.items():
+        writer.update_state(RECORD_MODELS[record_type], simulation.pk, columns)
+    for record_type in SHARED:
+        written[record_type] = writer.write(RECORD_MODELS[record_type], prepared.encoded[record_type])
 
     for record_type, count in written.items():
         setattr(slot, f"processed_{record_type}", getattr(slot, f"processed_{record_type}") + count)
@@ -130,25 +133,42 @@ def apply_due_events(
 
     The in-process runner calls this in a loop, the embedded runner with a limit, to take turns between
     simulations; each slot is its own transaction, after which ``after_slot`` (if given) is called, e.g. to move a
-    progress bar.
+    progress bar. While one slot is written, the next is prepared in a thread (``prepare.SlotLookahead``).
     """
     now = now or timezone.now()
     until = simulated_now(simulation, now)
     due = (
         Slot.objects.filter(simulation=simulation, status=Slot.Status.PENDING, next_due__lt=from_epoch(until))
         .order_by("next_due", "index")
-        .values_list("pk", flat=True)
+        .values_list("pk", "index", "watermark")
+    )
+    slots = list(due if limit is None else due[:limit])
+    if not slots:
+        return 0
+    start = epoch(simulation.window_start)
+    # One slot has nothing to overlap with; a simulation of another engine is refused by materialize_slot.
+    ahead = len(slots) > 1 and simulation.engine_version == engine.ENGINE_VERSION
+    jobs = [SlotJob(index, epoch(watermark) if watermark else start) for _, index, watermark in slots] if ahead else []
+    lookahead = SlotLookahead(
+        inputs=engine_inputs(simulation),
+        simulation_id=simulation.pk,
+        until=min(until, epoch(simulation.window_end)),
+        writer=writer_for_connection(),
+        jobs=jobs,
     )
     ran = 0
-    for slot_id in list(due if limit is None else due[:limit]):
-        # With DEBUG on (the embedded default) Django logs every query's SQL, parameters interpolated, up to
-        # 9,000 per connection, and clears that log per request only: the companies upsert of each slot made
-        # a 1M-lead backfill grow by ~110 MB. Each slot is this loop's "request".
-        reset_queries()
-        result = materialize_slot(slot_id=slot_id, until=until, now=now)
-        if result.skipped == "not running":
-            break
-        ran += 1
-        if after_slot is not None:
-            after_slot(result)
+    with lookahead:
+        for position, (slot_id, _, _) in enumerate(slots):
+            prepared = lookahead.take(position)
+            # With DEBUG on (the embedded default) Django logs every query's SQL, parameters interpolated, up to
+            # 9,000 per connection, and clears that log per request only: the companies upsert of each slot made
+            # a 1M-lead backfill grow by ~110 MB. Each slot is this loop's "request".
+            reset_queries()
+            result = materialize_slot(slot_id=slot_id, until=until, now=now, prepared=prepared)
+            if result.skipped == "not running":
+                break
+            lookahead.committed(prepared)
+            ran += 1
+            if after_slot is not None:
+                after_slot(result)
     return ran

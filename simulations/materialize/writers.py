@@ -4,11 +4,16 @@ Both writers take columnar numpy batches (see simulations.batches), add the ``si
 inside the caller's transaction. ``insert`` is for rows a locked slot writes exactly once; ``insert_missing``
 is for rows several slots may offer (companies) and returns how many were new; ``update_state`` applies a
 current-state change only where the stored ``stage_seq`` is lower (out-of-order batches converge).
+
+Inserting is two steps, ``encode`` (columns -> what goes on the wire: COPY text, array literals or executemany
+rows) and ``write`` (one statement). ``encode`` touches no database and no connection, so it may run in another
+thread: the in-process driver encodes the next slot while PostgreSQL ingests this one (``materialize.prepare``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 import numpy as np
@@ -86,14 +91,37 @@ def _column_sql(model: type[models.Model], names: Sequence[str]) -> str:
     return ", ".join(quote(str(field.column)) for field in fields)
 
 
+@dataclass(frozen=True)
+class EncodedRows:
+    """Rows of one table ready for one statement: ``payload`` is the writer's own (COPY text as bytes, the
+    simulation id and one text[] literal per column, or executemany rows); ``missing`` marks rows several slots
+    offer (inserted if absent)."""
+
+    names: tuple[str, ...]
+    count: int
+    payload: Any
+    missing: bool = False
+
+
 class RowWriter(Protocol):
     def begin(self) -> None: ...
+
+    def encode(
+        self, model: type[models.Model], simulation_id: int, columns: Columns, *, missing: bool = False
+    ) -> EncodedRows: ...
+
+    def write(self, model: type[models.Model], rows: EncodedRows) -> int: ...
 
     def insert(self, model: type[models.Model], simulation_id: int, columns: Columns) -> int: ...
 
     def insert_missing(self, model: type[models.Model], simulation_id: int, columns: Columns) -> int: ...
 
     def update_state(self, model: type[models.Model], simulation_id: int, columns: Columns) -> int: ...
+
+
+def _count(columns: Columns) -> int:
+    names = list(columns)
+    return len(columns[names[0]]) if names else 0
 
 
 class GenericWriter:
@@ -104,22 +132,32 @@ class GenericWriter:
     def begin(self) -> None:
         """Called once at the start of a slot's transaction."""
 
-    def _insert(self, model: type[models.Model], simulation_id: int, columns: Columns, on_conflict: str) -> int:
-        names = list(columns)
-        if not names or len(columns[names[0]]) == 0:
+    def encode(
+        self, model: type[models.Model], simulation_id: int, columns: Columns, *, missing: bool = False
+    ) -> EncodedRows:
+        """executemany's rows (no database touched: may run in another thread)."""
+        count = _count(columns)
+        rows = _rows(model, simulation_id, columns, list(columns), self.time_format) if count else []
+        return EncodedRows(tuple(columns), count, rows, missing)
+
+    def write(self, model: type[models.Model], rows: EncodedRows) -> int:
+        if rows.count == 0:
             return 0
-        rows = _rows(model, simulation_id, columns, names, self.time_format)
-        placeholders = ", ".join(["%s"] * (len(names) + 1))
-        sql = f"INSERT INTO {model._meta.db_table} ({_column_sql(model, names)}) VALUES ({placeholders}){on_conflict}"
+        on_conflict = " ON CONFLICT DO NOTHING" if rows.missing else ""
+        placeholders = ", ".join(["%s"] * (len(rows.names) + 1))
+        sql = (
+            f"INSERT INTO {model._meta.db_table} ({_column_sql(model, rows.names)}) "
+            f"VALUES ({placeholders}){on_conflict}"
+        )
         with connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
-            return len(rows) if not on_conflict else max(cursor.rowcount, 0)
+            cursor.executemany(sql, rows.payload)
+            return rows.count if not rows.missing else max(cursor.rowcount, 0)
 
     def insert(self, model: type[models.Model], simulation_id: int, columns: Columns) -> int:
-        return self._insert(model, simulation_id, columns, "")
+        return self.write(model, self.encode(model, simulation_id, columns))
 
     def insert_missing(self, model: type[models.Model], simulation_id: int, columns: Columns) -> int:
-        return self._insert(model, simulation_id, columns, " ON CONFLICT DO NOTHING")
+        return self.write(model, self.encode(model, simulation_id, columns, missing=True))
 
     def update_state(self, model: type[models.Model], simulation_id: int, columns: Columns) -> int:
         names = [n for n in columns if n != "key"]
@@ -171,24 +209,35 @@ class PostgresCopyWriter(GenericWriter):
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
-    def _copy(self, table: str, column_sql: str, text: str) -> None:
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({column_sql}) FROM STDIN") as copy:
-            copy.write(text)
+    def encode(
+        self, model: type[models.Model], simulation_id: int, columns: Columns, *, missing: bool = False
+    ) -> EncodedRows:
+        """COPY text as bytes (encoded here, so the thread that writes only sends), or with ``missing`` one text[]
+        literal per column. No database touched: may run in another thread."""
+        names = tuple(columns)
+        count = _count(columns)
+        if count == 0:
+            return EncodedRows(names, 0, None, missing)
+        if missing:
+            arrays = [_array_literal(_text_column(model, name, columns[name], self.time_format)) for name in names]
+            return EncodedRows(names, count, [simulation_id, *arrays], missing)
+        return EncodedRows(names, count, _copy_text(model, simulation_id, columns, names).encode(), missing)
 
-    def insert(self, model: type[models.Model], simulation_id: int, columns: Columns) -> int:
-        names = list(columns)
-        if not names or len(columns[names[0]]) == 0:
+    def write(self, model: type[models.Model], rows: EncodedRows) -> int:
+        if rows.count == 0:
             return 0
-        self._copy(model._meta.db_table, _column_sql(model, names), _copy_text(model, simulation_id, columns, names))
-        return len(columns[names[0]])
+        if rows.missing:
+            return self._insert_missing(model, rows)
+        statement = f"COPY {model._meta.db_table} ({_column_sql(model, rows.names)}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+            copy.write(rows.payload)
+        return rows.count
 
-    def insert_missing(self, model: type[models.Model], simulation_id: int, columns: Columns) -> int:
+    def _insert_missing(self, model: type[models.Model], rows: EncodedRows) -> int:
         """One ``INSERT ... SELECT FROM unnest(text arrays) ON CONFLICT DO NOTHING``: one round trip, no staging
         table (whose per-slot TRUNCATE and ON COMMIT truncation cost file operations), rows in key order (so two
         slots offering the same companies lock them in the same order and cannot deadlock)."""
-        names = list(columns)
-        if not names or len(columns[names[0]]) == 0:
-            return 0
+        names = rows.names
         fields = [model._meta.get_field(name) for name in names]
         aliases = [f"c{i}" for i in range(len(names))]
         casts = ", ".join(f"{a}::{f.db_type(connection)}" for a, f in zip(aliases, fields, strict=True))
@@ -197,12 +246,8 @@ class PostgresCopyWriter(GenericWriter):
             f"INSERT INTO {model._meta.db_table} ({_column_sql(model, names)}) "
             f"SELECT %s, {casts} FROM unnest({arrays}) AS u({', '.join(aliases)}) ON CONFLICT DO NOTHING"
         )
-        params: list[Any] = [
-            simulation_id,
-            *(_array_literal(_text_column(model, name, columns[name], self.time_format)) for name in names),
-        ]
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, rows.payload)
             return max(cursor.rowcount, 0)
 
 

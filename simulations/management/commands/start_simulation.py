@@ -121,7 +121,8 @@ class Command(BaseCommand):
         bar = _ProgressBar(sum(simulation.planned.values()), enabled=not quiet and sys.stderr.isatty())
         try:
             if settings.CRMSIM_EMBEDDED:
-                return run_in_process(simulation, on_progress=bar.update)
+                # Without a bar (--json, no terminal) no progress is read: it costs queries after every slot.
+                return run_in_process(simulation, on_progress=bar.update if bar.enabled else None)
             stalled = _StallWatch(simulation, self.stderr)
             while simulation.status not in TERMINAL:
                 progress = simulation_progress(simulation)
@@ -212,6 +213,7 @@ class _ProgressBar:
 
     def __init__(self, total: int, *, enabled: bool):
         self._bar = None
+        self.enabled = enabled
         if enabled:
             from tqdm import tqdm
 
