@@ -123,17 +123,18 @@ def _funnel_exposure(ctx: CalibrationContext) -> dict[int, tuple[int, float, flo
     """Ladder step -> (contacts that reached it, sum of w, sum of w^2, contacts that reached a later ladder step),
     w = 1 - exp(-time left / mean dwell) at the contact's first arrival at the step (a contact recycled or back
     after a lost deal reached it earlier; a skip to SQL moves on from lead): one aggregate over the simulation's
-    lifecycle events, no row read into Python."""
+    lifecycle events, no row read into Python. A window function finds each contact's top step: a self-join of
+    the grouped rows was planned as a nested loop on a freshly written, unanalyzed table (20 s for 15,000
+    contacts)."""
     weight = f"1.0 - exp(-(%s - {_epoch_sql('first_at')}) / %s)"
     sql = " ".join(
         [
             "WITH firsts AS (SELECT contact_key,", _stage_rank_sql(), "AS rank, min(occurred_at) AS first_at FROM",
             _table(LifecycleEvent), "WHERE simulation_id = %s GROUP BY contact_key, to_stage),",
-            "ladder AS (SELECT * FROM firsts WHERE rank IS NOT NULL),",
-            "tops AS (SELECT contact_key, max(rank) AS top FROM ladder GROUP BY contact_key)",
-            "SELECT rank, count(*), sum(w), sum(w * w), sum(moved) FROM (SELECT ladder.rank AS rank,", weight,
-            "AS w, CASE WHEN tops.top > ladder.rank THEN 1 ELSE 0 END AS moved FROM ladder JOIN tops",
-            "ON ladder.contact_key = tops.contact_key) AS reached GROUP BY rank",
+            "ladder AS (SELECT *, max(rank) OVER (PARTITION BY contact_key) AS top FROM firsts",
+            "WHERE rank IS NOT NULL)",
+            "SELECT rank, count(*), sum(w), sum(w * w), sum(moved) FROM (SELECT rank,", weight,
+            "AS w, CASE WHEN top > rank THEN 1 ELSE 0 END AS moved FROM ladder) AS reached GROUP BY rank",
         ]
     )  # fmt: skip
     with connection.cursor() as cursor:
