@@ -17,7 +17,7 @@ venv: $(STAMP)
 migrate: $(STAMP)
 	$(PY) manage.py migrate --no-input
 
-# A real simulation on the embedded default (SQLite, in-process): a B2B backfill of one quarter.
+# A real simulation on the embedded default (SQLite, in-process): a B2B backfill of half a year.
 demo: migrate
 	$(PY) manage.py demo
 
