@@ -532,12 +532,11 @@ def _season_row(ctx: CalibrationContext) -> CalibrationRow:
 def _close_rush_row(ctx: CalibrationContext) -> CalibrationRow:
     """The month-end close rush: closes in a month's last 3 days (the realism section's row, as a parameter's)."""
     configured = ctx.parameters.closeRush
-    expected, realized, n = month_end_closes(ctx.simulation, configured)
+    expected, realized, tolerance, n = month_end_closes(ctx.simulation, configured)
     if realized is None:
         return CalibrationRow(
             "closeRush", configured, rounded(expected), None, None, "OK", "nothing to measure: no close"
         )
-    tolerance = 4 * math.sqrt(expected * (1 - expected) / n)
     return CalibrationRow(
         parameter="closeRush",
         configured=configured,
@@ -547,7 +546,7 @@ def _close_rush_row(ctx: CalibrationContext) -> CalibrationRow:
         verdict=verdict(within(realized, expected, tolerance)),
         note=(
             f"share of {n} sampled closes in a month's last 3 days; expected from the rush for closes spread evenly "
-            "over the window's days (0 gives the calendar's share); 4 binomial s.e."
+            f"over the window's days (0 gives the calendar's share); {STANDARD_ERRORS:g} binomial s.e."
         ),
     )
 

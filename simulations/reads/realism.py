@@ -207,9 +207,10 @@ def path_rows(simulation: Simulation) -> list[dict]:
     ]  # fmt: skip
 
 
-def month_end_closes(simulation: Simulation, strength: float) -> tuple[float, float | None, int]:
-    """(expected, realized, closes sampled): the share of closes in a month's last 3 days, expected from the close
-    rush of ``strength`` for closes spread evenly over the window's days (``trajectories.rush_share``)."""
+def month_end_closes(simulation: Simulation, strength: float) -> tuple[float, float | None, float, int]:
+    """(expected, realized, tolerance, closes sampled): the share of closes in a month's last 3 days, expected from
+    the close rush of ``strength`` for closes spread evenly over the window's days (``trajectories.rush_share``);
+    the tolerance is STANDARD_ERRORS binomial standard errors."""
     closes: list[dt.datetime] = [
         c
         for c in Deal.objects.filter(simulation=simulation, closed_at__isnull=False)
@@ -219,16 +220,17 @@ def month_end_closes(simulation: Simulation, strength: float) -> tuple[float, fl
     ]
     first, last = int(simulation.window_start.timestamp()) // 86_400, int(simulation.window_end.timestamp()) // 86_400
     realized = float(np.mean([(c + dt.timedelta(days=3)).month != c.month for c in closes])) if closes else None
-    return rush_share(first, last, strength), realized, len(closes)
+    expected = rush_share(first, last, strength)
+    return expected, realized, _binomial(expected, len(closes)), len(closes)
 
 
 def _month_end_row(simulation: Simulation, strength: float) -> dict:
-    expected, realized, n = month_end_closes(simulation, strength)
+    expected, realized, tolerance, n = month_end_closes(simulation, strength)
     note = (
         f"closeRush {strength:g} (x{QUARTER_RUSH:g} at quarter ends); expected for closes spread evenly over the "
         "window's days"
     )
-    return _row("closes in the last 3 days of a month", expected, realized, _binomial(expected, n), n, note)
+    return _row("closes in the last 3 days of a month", expected, realized, tolerance, n, note)
 
 
 def _style(simulation: Simulation) -> str:

@@ -24,6 +24,15 @@ def _cell(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+CALIBRATION_COLUMNS = ("parameter", "configured", "expected", "realized", "tolerance", "verdict", "note")
+REALISM_COLUMNS = ("measure", "expected", "realized", "tolerance", "sample", "verdict", "note")
+
+
+def _table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
+    """A report section's rows under their own keys as headers; ``sample`` stays a number (right-aligned, 1,397)."""
+    return table(list(columns), [[r[c] if c == "sample" else _cell(r[c]) for c in columns] for r in rows])
+
+
 class Command(BaseCommand):
     help = "Show how a simulation's data compares with its configured parameters (calibration report)."
 
@@ -51,43 +60,11 @@ class Command(BaseCommand):
         )
         self.stdout.write("")
         rows = report["calibration"]
-        self.stdout.write(
-            table(
-                ["parameter", "configured", "expected", "realized", "tolerance", "verdict", "note"],
-                [
-                    [
-                        r["parameter"],
-                        _cell(r["configured"]),
-                        _cell(r["expected"]),
-                        _cell(r["realized"]),
-                        _cell(r["tolerance"]),
-                        r["verdict"],
-                        r["note"],
-                    ]
-                    for r in rows
-                ],
-            )
-        )
+        self.stdout.write(_table(rows, CALIBRATION_COLUMNS))
         warnings = sum(r["verdict"] != "OK" for r in rows)
         self.stdout.write(f"\n{len(rows) - warnings} OK, {warnings} WARN")
         realism = report.get("realism") or []  # reports stored before engine 3 have none
         if realism:
             self.stdout.write("\nRealism")
-            self.stdout.write(
-                table(
-                    ["measure", "expected", "realized", "tolerance", "sample", "verdict", "note"],
-                    [
-                        [
-                            r["measure"],
-                            _cell(r["expected"]),
-                            _cell(r["realized"]),
-                            _cell(r["tolerance"]),
-                            r["sample"],
-                            r["verdict"],
-                            r["note"],
-                        ]
-                        for r in realism
-                    ],
-                )
-            )
+            self.stdout.write(_table(realism, REALISM_COLUMNS))
         self.stdout.write(f"Digest {report['digest']}")
