@@ -226,3 +226,18 @@ def install_builtin_presets(preset_model: Any) -> None:
                 "is_builtin": True,
             },
         )
+
+
+def add_leaf_to_presets(preset_model: Any, leaf: str) -> None:
+    """Data migrations that add a top-level leaf: reset the built-ins, and give each staff preset without it the
+    value and guardrails of the built-in of its style (``b2c`` or ``b2c-*`` by its scenario id, else its slug: B2C;
+    otherwise B2B)."""
+    install_builtin_presets(preset_model)
+    for preset in preset_model.objects.filter(is_builtin=False):
+        if leaf in preset.parameters:
+            continue
+        scenario = str(preset.parameters.get("id", preset.slug)).lower()
+        source = B2C if scenario == "b2c" or scenario.startswith("b2c-") else B2B
+        preset.parameters[leaf] = source["parameters"][leaf]
+        preset.guardrails[leaf] = list(source["guardrails"][leaf])
+        preset.save(update_fields=["parameters", "guardrails"])

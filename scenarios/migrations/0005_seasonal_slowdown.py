@@ -6,20 +6,11 @@ guardrails [0, 2] for B2B-style presets, 0 with [0, 0] for B2C-style ones, whose
 
 from django.db import migrations
 
-from scenarios.builtin import install_builtin_presets
+from scenarios.builtin import add_leaf_to_presets
 
 
 def add_leaf(apps, schema_editor):
-    ScenarioPreset = apps.get_model("scenarios", "ScenarioPreset")
-    install_builtin_presets(ScenarioPreset)
-    for preset in ScenarioPreset.objects.filter(is_builtin=False):
-        if "seasonalSlowdown" in preset.parameters:
-            continue
-        scenario = str(preset.parameters.get("id", preset.slug)).lower()
-        b2c = scenario == "b2c" or scenario.startswith("b2c-")
-        preset.parameters["seasonalSlowdown"] = 0.0 if b2c else 1.0
-        preset.guardrails["seasonalSlowdown"] = [0.0, 0.0] if b2c else [0.0, 2.0]
-        preset.save(update_fields=["parameters", "guardrails"])
+    add_leaf_to_presets(apps.get_model("scenarios", "ScenarioPreset"), "seasonalSlowdown")
 
 
 class Migration(migrations.Migration):

@@ -4,20 +4,11 @@ predates it: built-in presets are reset to scenarios/builtin.py; a staff preset 
 
 from django.db import migrations
 
-from scenarios.builtin import install_builtin_presets
+from scenarios.builtin import add_leaf_to_presets
 
 
 def add_leaf(apps, schema_editor):
-    ScenarioPreset = apps.get_model("scenarios", "ScenarioPreset")
-    install_builtin_presets(ScenarioPreset)
-    for preset in ScenarioPreset.objects.filter(is_builtin=False):
-        if "closeRush" in preset.parameters:
-            continue
-        scenario = str(preset.parameters.get("id", preset.slug)).lower()
-        b2c = scenario == "b2c" or scenario.startswith("b2c-")
-        preset.parameters["closeRush"] = 0.0 if b2c else 0.4
-        preset.guardrails["closeRush"] = [0.0, 0.3] if b2c else [0.0, 0.8]
-        preset.save(update_fields=["parameters", "guardrails"])
+    add_leaf_to_presets(apps.get_model("scenarios", "ScenarioPreset"), "closeRush")
 
 
 class Migration(migrations.Migration):
