@@ -4,9 +4,9 @@ A nominal time (a point a model drew on a continuous clock) becomes a human time
 
 1. its local day in the zone of the contact's city (UTC offset of that day from the IANA database, so
    daylight saving is followed);
-2. a day off (Saturday, Sunday or a public holiday of the country, from the ``holidays`` package) keeps the
-   action with the profile's ``off_day_rate``; otherwise the action moves to one of the two working days
-   before it or the three after it (``SPREAD``, evenly, so neither Friday nor Monday piles up);
+2. a day off (Saturday, Sunday or a public holiday of the country, ``public_holidays``) keeps the action with
+   the profile's ``off_day_rate``; otherwise the action moves to one of the two working days before it or the
+   three after it (``SPREAD``, evenly, so neither Friday nor Monday piles up);
 3. the local time of day is redrawn from the profile's hourly weights (lunch dip, end-of-day tail).
 
 Actors and profiles (docs/engine.md "Local time"): a B2B rep works 08:00-18:00 with a lunch dip and a tail to
@@ -24,10 +24,10 @@ import functools
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import holidays
 import numpy as np
 
 from .catalog import COUNTRIES
+from .public_holidays import public_holidays
 
 DAY = 86_400
 HOUR = 3_600
@@ -43,8 +43,6 @@ _ZONE_OF_COUNTRY = {city.timezone: c for c, country in enumerate(COUNTRIES) for 
 ZONE_COUNTRY = np.array([_ZONE_OF_COUNTRY[zone] for zone in ZONES], dtype=np.int64)
 SPREAD = np.array([-2, -1, 0, 1, 2], dtype=np.int64)
 """Where an action moved off a day off lands: this many working days from the next working day (0)."""
-HOLIDAY_SUBDIVISION = {"GB": "ENG"}
-"""England's bank holidays for the UK (most of the UK's cities in the catalog are English)."""
 
 
 @dataclass(frozen=True)
@@ -199,7 +197,7 @@ def calendar(first_day: int, last_day: int, strength: float = 0.0) -> Calendar:
     weekday = (np.arange(first_day, last_day + 1) + 3) % 7
     off = np.empty((len(COUNTRIES), days), dtype=bool)
     for c, country in enumerate(COUNTRIES):
-        public = holidays.country_holidays(country.code, subdiv=HOLIDAY_SUBDIVISION.get(country.code), years=years)
+        public = public_holidays(country.code, years)
         off[c] = (weekday >= 5) | np.array([d in public for d in dates])
     working = ~off
     before = np.cumsum(working, axis=1) - working
