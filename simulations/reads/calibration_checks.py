@@ -22,6 +22,7 @@ from simulations.engine.touches import ONBOARDING_DAYS
 from simulations.engine.trajectories import CYCLE_SHAPE, DAY, DWELL_FRACTION
 from simulations.lifecycle.requests import engine_inputs
 from simulations.models import Simulation
+from simulations.reads import sql
 from simulations.reads.calibration_statistics import (
     SE,
     STANDARD_ERRORS,
@@ -33,8 +34,8 @@ from simulations.reads.calibration_statistics import (
     within,
 )
 from simulations.reads.outcome_checks import DealOutcomeSample, deal_outcome_sample, expected_win_rate, outcome_rows
-from simulations.reads.realism import month_end_closes
-from simulations.reads.realism_local import SeasonCounts, season_counts, simulation_calendar
+from simulations.reads.realism import month_end_closes, path_rows, simulation_calendar
+from simulations.reads.realism_local import SeasonCounts, SeasonEntry, season_counts
 
 HORIZON_DWELLS = 20
 """How many mean funnel dwells before the window's end a story must have stopped to count as finished."""
@@ -55,6 +56,9 @@ e-mails and meetings are not scenario parameters yet)."""
 
 @dataclass(frozen=True)
 class CalibrationContext:
+    """The reads of one report. The measurements that a calibration row and a realism row share are read once,
+    here, and handed to both (``reads.report.calibration_report``)."""
+
     simulation: Simulation
     parameters: ScenarioParameters
     contacts: QuerySet[Contact]
@@ -62,10 +66,37 @@ class CalibrationContext:
     activities: QuerySet[Activity]
     events: QuerySet[LifecycleEvent]
 
+    @classmethod
+    def of(cls, simulation: Simulation) -> CalibrationContext:
+        return cls(
+            simulation=simulation,
+            parameters=ScenarioParameters.from_json(simulation.parameters),
+            contacts=Contact.objects.filter(simulation=simulation),
+            deals=Deal.objects.filter(simulation=simulation),
+            activities=Activity.objects.filter(simulation=simulation),
+            events=LifecycleEvent.objects.filter(simulation=simulation),
+        )
+
     @functools.cached_property
     def deal_outcomes(self) -> DealOutcomeSample:
-        """Every deal as the engine's outcome scores (read once per report)."""
+        """Every deal as the engine's outcome scores."""
         return deal_outcome_sample(self.simulation, self.parameters, self.deals)
+
+    @functools.cached_property
+    def path_rows(self) -> list[dict[str, Any]]:
+        """The realism section's path-mix rows (``realism.path_rows``)."""
+        return path_rows(self.simulation)
+
+    @functools.cached_property
+    def season_counts(self) -> list[SeasonEntry]:
+        """The holiday seasons' counts (``realism_local.season_counts``)."""
+        style = scenario_style(self.parameters.id)
+        return season_counts(self.simulation, style, simulation_calendar(self.simulation))
+
+    @functools.cached_property
+    def month_end_closes(self) -> tuple[float, float | None, float, int]:
+        """The close rush's measurement at the configured strength (``realism.month_end_closes``)."""
+        return month_end_closes(self.simulation, self.parameters.closeRush)
 
     @property
     def end_seconds(self) -> int:
@@ -101,17 +132,6 @@ def _lead_count_row(ctx: CalibrationContext) -> CalibrationRow:
     )
 
 
-def _epoch_sql(column: str) -> str:
-    """Epoch seconds of a stored timestamp, in SQL (PostgreSQL and SQLite)."""
-    if connection.vendor == "postgresql":
-        return f"date_part('epoch', {column})"
-    return f"unixepoch({column})"
-
-
-def _table(model: type[Any]) -> str:
-    return str(connection.ops.quote_name(model._meta.db_table))
-
-
 def _stage_rank_sql() -> str:
     """SQL: the ladder rank of ``to_stage`` (subscriber 0 .. opportunity 4), NULL for customer and the stages
     outside the ladder (evangelist, other)."""
@@ -126,11 +146,11 @@ def _funnel_exposure(ctx: CalibrationContext) -> dict[int, tuple[int, float, flo
     lifecycle events, no row read into Python. A window function finds each contact's top step: a self-join of
     the grouped rows was planned as a nested loop on a freshly written, unanalyzed table (20 s for 15,000
     contacts)."""
-    weight = f"1.0 - exp(-(%s - {_epoch_sql('first_at')}) / %s)"
-    sql = " ".join(
+    weight = f"1.0 - exp(-(%s - {sql.epoch('first_at')}) / %s)"
+    query = " ".join(
         [
             "WITH firsts AS (SELECT contact_key,", _stage_rank_sql(), "AS rank, min(occurred_at) AS first_at FROM",
-            _table(LifecycleEvent), "WHERE simulation_id = %s GROUP BY contact_key, to_stage),",
+            sql.table(LifecycleEvent), "WHERE simulation_id = %s GROUP BY contact_key, to_stage),",
             "ladder AS (SELECT *, max(rank) OVER (PARTITION BY contact_key) AS top FROM firsts",
             "WHERE rank IS NOT NULL)",
             "SELECT rank, count(*), sum(w), sum(w * w), sum(moved) FROM (SELECT rank,", weight,
@@ -138,7 +158,7 @@ def _funnel_exposure(ctx: CalibrationContext) -> dict[int, tuple[int, float, flo
         ]
     )  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ctx.simulation.pk, ctx.end_seconds, ctx.mean_dwell_days * 86_400.0])
+        cursor.execute(query, [ctx.simulation.pk, ctx.end_seconds, ctx.mean_dwell_days * 86_400.0])
         return {
             int(rank): (int(n), float(s1 or 0.0), float(s2 or 0.0), int(moved or 0))
             for rank, n, s1, s2, moved in cursor.fetchall()
@@ -395,16 +415,16 @@ def _activities_per_finished_lead(ctx: CalibrationContext) -> dict[str, dict[str
     closed_sql, closed_params = closed.order_by().values("key").query.sql_with_params()
     stopped_sql, stopped_params = stopped.order_by().values("contact_key").query.sql_with_params()
     types = [activity_type for _, activity_type in TOUCHPOINTS]
-    sql = " ".join(
+    query = " ".join(
         [
             "SELECT type, count(*), sum(n), min(n), max(n) FROM (SELECT type, contact_key, count(*) AS n FROM",
-            _table(Activity), "WHERE simulation_id = %s AND type IN (", ", ".join(["%s"] * len(types)),
+            sql.table(Activity), "WHERE simulation_id = %s AND type IN (", ", ".join(["%s"] * len(types)),
             ") AND contact_key IN (", closed_sql, "UNION", stopped_sql, ") GROUP BY type, contact_key) AS per_lead",
             "GROUP BY type",
         ]
     )  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ctx.simulation.pk, *types, *closed_params, *stopped_params])
+        cursor.execute(query, [ctx.simulation.pk, *types, *closed_params, *stopped_params])
         return {
             str(kind): {"with_any": int(leads), "total": int(total), "least": int(least), "most": int(most)}
             for kind, leads, total, least, most in cursor.fetchall()
@@ -479,9 +499,7 @@ PATH_MEASURES: dict[str, tuple[str, str]] = {
 
 def _path_rows(ctx: CalibrationContext) -> list[CalibrationRow]:
     """The funnelPaths and dealPaths parameters, each from its realism row (``realism.path_rows``)."""
-    from simulations.reads.realism import path_rows
-
-    measured = {row["measure"]: row for row in path_rows(ctx.simulation)}
+    measured = {row["measure"]: row for row in ctx.path_rows}
     data = ctx.parameters.to_json()
     rows = []
     for path, (measure, how) in PATH_MEASURES.items():
@@ -504,8 +522,7 @@ def _season_row(ctx: CalibrationContext) -> CalibrationRow:
     """Rep actions per working day in the holiday seasons vs the weeks before them, pooled (realism_local)."""
     configured = ctx.parameters.seasonalSlowdown
     style = scenario_style(ctx.parameters.id)
-    counts = [c for _, what, _, c in season_counts(ctx.simulation, style, simulation_calendar(ctx.simulation))
-              if what == "rep actions"]  # fmt: skip
+    counts = [c for _, what, _, c in ctx.season_counts if what == "rep actions"]
     if not counts:
         reason = (
             "B2C people keep no B2B holiday seasons" if style == "b2c" else
@@ -532,7 +549,7 @@ def _season_row(ctx: CalibrationContext) -> CalibrationRow:
 def _close_rush_row(ctx: CalibrationContext) -> CalibrationRow:
     """The month-end close rush: closes in a month's last 3 days (the realism section's row, as a parameter's)."""
     configured = ctx.parameters.closeRush
-    expected, realized, tolerance, n = month_end_closes(ctx.simulation, configured)
+    expected, realized, tolerance, n = ctx.month_end_closes
     if realized is None:
         return CalibrationRow(
             "closeRush", configured, rounded(expected), None, None, "OK", "nothing to measure: no close"

@@ -26,6 +26,7 @@ from simulations.engine.slots import EXPECTED_CLOSE_LOG_SD
 from simulations.engine.touches import ONBOARDING_DAYS
 from simulations.engine.trajectories import DWELL_FRACTION
 from simulations.models import Simulation
+from simulations.reads import sql
 from simulations.reads.calibration_statistics import STANDARD_ERRORS
 
 DAY = 86_400.0
@@ -48,12 +49,6 @@ def _normal_cdf(x: float) -> float:
     return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
 
 
-def _epoch(column: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"date_part('epoch', {column})"
-    return f"unixepoch({column})"
-
-
 def lifecycle_rows(simulation: Simulation, p: ScenarioParameters, row) -> list[dict]:
     fp = p.funnelPaths
     events = LifecycleEvent.objects.filter(simulation=simulation).order_by()
@@ -72,9 +67,9 @@ def lifecycle_rows(simulation: Simulation, p: ScenarioParameters, row) -> list[d
         rows.append(_share_row(row, f"contacts created as {stage}", share, entry.get(stage, 0), contacts, var, note))
     skip_share = fp.skipToSqlShare
     note = "share of lead -> MQL or SQL steps that go straight to SQL (funnelPaths.skipToSqlShare)"
-    sql = skip.get("salesqualifiedlead", 0)
+    to_sql = skip.get("salesqualifiedlead", 0)
     var = moved * skip_share * (1 - skip_share)
-    rows.append(_share_row(row, "leads skipping MQL to SQL", skip_share, sql, moved, var, note))
+    rows.append(_share_row(row, "leads skipping MQL to SQL", skip_share, to_sql, moved, var, note))
     rows.append(_recycle_row(simulation, p, row))
     return rows
 
@@ -88,10 +83,10 @@ def _recycle_row(simulation: Simulation, p: ScenarioParameters, row) -> dict:
     if abs(nurture - dwell) < 1e-3 * dwell:
         nurture = dwell * 1.001  # the formula's limit; a 0.1% change of a mean delay moves nothing measurable
     end = simulation.window_end.timestamp()
-    x = f"(%s - {_epoch('occurred_at')})"
+    x = f"(%s - {sql.epoch('occurred_at')})"
     f = f"(1.0 - (%s * exp(-{x} / %s) - %s * exp(-{x} / %s)) / (%s - %s))"
-    table = connection.ops.quote_name(LifecycleEvent._meta.db_table)
-    sql = " ".join(
+    table = sql.table(LifecycleEvent)
+    query = " ".join(
         [
             f"SELECT to_stage, sum({f}), sum({f} * {f}) FROM", table, "WHERE simulation_id = %s AND to_stage IN",
             "('marketingqualifiedlead', 'salesqualifiedlead') GROUP BY to_stage",
@@ -99,7 +94,7 @@ def _recycle_row(simulation: Simulation, p: ScenarioParameters, row) -> dict:
     )  # fmt: skip
     one = [nurture, end, nurture, dwell, end, dwell, nurture, dwell]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*one, *one, *one, simulation.pk])
+        cursor.execute(query, [*one, *one, *one, simulation.pk])
         exposure = {stage: (float(s1 or 0), float(s2 or 0)) for stage, s1, s2 in cursor.fetchall()}
     recycled = dict(
         LifecycleEvent.objects.filter(

@@ -25,7 +25,15 @@ from crm.models import Activity, Contact, Deal, DealStageEvent, LifecycleEvent
 from scenarios.parameters import ScenarioParameters
 from simulations.engine import scenario_style
 from simulations.engine.catalog import OPEN_STAGES
-from simulations.engine.localtime import CONSUMER, PROFILES, REP_PROFILE, ZONE_COUNTRY, ZONES, window_calendar
+from simulations.engine.localtime import (
+    CONSUMER,
+    PROFILES,
+    REP_PROFILE,
+    ZONE_COUNTRY,
+    ZONES,
+    Calendar,
+    window_calendar,
+)
 from simulations.engine.paths import lost_stage_shares
 from simulations.engine.trajectories import QUARTER_RUSH, rush_share
 from simulations.models import Simulation
@@ -76,8 +84,10 @@ def _in_blocks(field: str, blocks: list[tuple[int, int]]) -> Q:
     return where
 
 
-def _sample_keys(simulation: Simulation) -> list[int]:
-    return sorted({k for lo, hi in _blocks(simulation, BLOCK_CONTACTS) for k in range(lo, hi + 1)})
+def simulation_calendar(simulation: Simulation) -> Calendar:
+    """The calendar the engine planned the simulation with (``localtime.window_calendar``; cached per process)."""
+    start, end = int(simulation.window_start.timestamp()), int(simulation.window_end.timestamp())
+    return window_calendar(start, end, float(simulation.parameters.get("seasonalSlowdown", 0.0)))
 
 
 def _local(rows: Iterable[tuple[dt.datetime, str]], cal) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -95,17 +105,17 @@ def _local(rows: Iterable[tuple[dt.datetime, str]], cal) -> tuple[np.ndarray, np
 
 
 def _local_time_rows(simulation: Simulation, style: str) -> list[dict]:
-    keys = _sample_keys(simulation)
-    zones = dict(
-        Contact.objects.filter(simulation=simulation, key__in=keys).exclude(timezone="").values_list("key", "timezone")
-    )
-    activities = list(
-        Activity.objects.filter(simulation=simulation, contact_key__in=list(zones))
-        .order_by()
-        .values_list("type", "direction", "occurred_at", "contact_key")
-    )
+    blocks = _blocks(simulation, BLOCK_CONTACTS)
+    sample = Contact.objects.filter(_in_blocks("key", blocks), simulation=simulation).exclude(timezone="")
+    zones = dict(sample.values_list("key", "timezone"))
+    read = Activity.objects.filter(_in_blocks("contact_key", blocks), simulation=simulation).order_by()
+    activities = [
+        (kind, direction, at, key)
+        for kind, direction, at, key in read.values_list("type", "direction", "occurred_at", "contact_key")
+        if key in zones
+    ]
     start, end = int(simulation.window_start.timestamp()), int(simulation.window_end.timestamp())
-    cal = window_calendar(start, end)
+    cal = simulation_calendar(simulation)
     window = slice(start // 86_400 - cal.first, (end - 1) // 86_400 - cal.first + 1)
     off_days = cal.off[:, window].mean(axis=1)
     # per country: the share of the window's days that are days off
@@ -125,7 +135,7 @@ def _local_time_rows(simulation: Simulation, style: str) -> list[dict]:
         expected = (1 - off_share) * in_hours
         realized = float(((hour >= WORK_HOURS[0]) & (hour < WORK_HOURS[1]) & ~off).mean())
         note = (
-            f"rep actions (notes, tasks, meetings, outbound calls) of {len(keys)} sampled contacts at 08:00-18:00 on "
+            f"rep actions (notes, tasks, meetings, outbound calls) of {len(zones)} sampled contacts at 08:00-18:00 on "
             f"a local working day; expected: the {profile.name} profile's hours x (1 - days off {days_off:.3f} x "
             f"kept rate {profile.off_day_rate:g})"
         )
@@ -151,17 +161,17 @@ def _stage_fit_rows(simulation: Simulation) -> list[dict]:
     sample = Contact.objects.filter(_in_blocks("key", _blocks(simulation, STAGE_BLOCK_CONTACTS)), simulation=simulation)
     # Contacts back at lead after a lost deal keep their deal's touches: only those never on a deal count.
     on_deals = LifecycleEvent.objects.filter(simulation=simulation, to_stage="opportunity").values("contact_key")
-    early_stage = sample.filter(lifecycle_stage__in=("subscriber", "lead")).exclude(key__in=on_deals)
-    early = list(early_stage.values_list("key", flat=True))
+    early = sample.filter(lifecycle_stage__in=("subscriber", "lead")).exclude(key__in=on_deals).values("key")
     late = Q()
     for word in LATE_WORDS:
         late |= Q(subject__icontains=word)
+    # Subqueries, not key lists: PostgreSQL hashes them, where it tests each row against a list of constants.
     on_early = Activity.objects.filter(simulation=simulation, contact_key__in=early).order_by()
     counts = on_early.aggregate(all=Count("pk"), late=Count("pk", filter=late))
-    keys = list(sample.values_list("key", flat=True))
-    customers = list(sample.filter(lifecycle_stage__in=("customer", "evangelist")).values_list("key", flat=True))
-    onboarding = Activity.objects.filter(simulation=simulation, contact_key__in=keys, subject="Onboarding call")
-    onboarding = onboarding.order_by()
+    customers = sample.filter(lifecycle_stage__in=("customer", "evangelist")).values("key")
+    onboarding = Activity.objects.filter(
+        simulation=simulation, contact_key__in=sample.values("key"), subject="Onboarding call"
+    ).order_by()
     onboarding_counts = onboarding.aggregate(all=Count("pk"), off=Count("pk", filter=~Q(contact_key__in=customers)))
     share = counts["late"] / counts["all"] if counts["all"] else None
     off = onboarding_counts["off"] / onboarding_counts["all"] if onboarding_counts["all"] else None
@@ -224,8 +234,8 @@ def month_end_closes(simulation: Simulation, strength: float) -> tuple[float, fl
     return expected, realized, _binomial(expected, len(closes)), len(closes)
 
 
-def _month_end_row(simulation: Simulation, strength: float) -> dict:
-    expected, realized, tolerance, n = month_end_closes(simulation, strength)
+def _month_end_row(strength: float, measured: tuple[float, float | None, float, int]) -> dict:
+    expected, realized, tolerance, n = measured
     note = (
         f"closeRush {strength:g} (x{QUARTER_RUSH:g} at quarter ends); expected for closes spread evenly over the "
         "window's days"
@@ -237,12 +247,20 @@ def _style(simulation: Simulation) -> str:
     return scenario_style(str(simulation.parameters.get("id", simulation.scenario)))
 
 
-def realism_rows(simulation: Simulation) -> list[dict[str, Any]]:
-    """Every realism row of the simulation (bounded reads; see the module docstring)."""
+def realism_rows(
+    simulation: Simulation,
+    *,
+    paths: list[dict[str, Any]] | None = None,
+    month_end: tuple[float, float | None, float, int] | None = None,
+) -> list[dict[str, Any]]:
+    """Every realism row of the simulation (bounded reads; see the module docstring). ``paths`` and ``month_end``
+    are ``path_rows`` and ``month_end_closes`` when the caller has read them already (the report's calibration
+    rows use them too)."""
     style = _style(simulation)
+    strength = ScenarioParameters.from_json(simulation.parameters).closeRush
     return [
         *_local_time_rows(simulation, style),
         *_stage_fit_rows(simulation),
-        *path_rows(simulation),
-        _month_end_row(simulation, ScenarioParameters.from_json(simulation.parameters).closeRush),
+        *(path_rows(simulation) if paths is None else paths),
+        _month_end_row(strength, month_end_closes(simulation, strength) if month_end is None else month_end),
     ]

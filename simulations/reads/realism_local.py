@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from django.db import connection
 from django.db.models import Max, Q
 
 from crm.models import Activity, Contact
@@ -36,15 +37,14 @@ from simulations.engine.localtime import (
     Calendar,
     Slowdown,
     landing_volume,
-    window_calendar,
 )
 from simulations.models import Simulation
+from simulations.reads import sql
 from simulations.reads.calibration_statistics import STANDARD_ERRORS
-from simulations.reads.realism import _binomial, _blocks, _in_blocks, _row
+from simulations.reads.realism import _binomial, _blocks, _in_blocks, _row, simulation_calendar
 
 DAY, HOUR = 86_400, 3_600
 ARRIVAL_SAMPLE = 10_000
-KEY_CHUNK = 500
 SEASON_BLOCK_CONTACTS = 2_500
 OFFICE = (9, 17)
 EVENING = (18, 24)
@@ -106,19 +106,24 @@ def _expected_arrivals(method: str, params: dict, style: str, window: np.ndarray
     return office, evening, float(weekend), float(ratio)
 
 
-def _spread_sample(simulation: Simulation) -> list[tuple[Any, str]]:
-    """(createdate, time zone) of ARRIVAL_SAMPLE contacts at evenly spaced keys (arrival order), read in chunks of
-    KEY_CHUNK keys: a systematic sample over the whole window (key blocks would cover a few days each, and the
-    weekday mix of a few days is not the window's)."""
+def _spread_sample(simulation: Simulation) -> tuple[np.ndarray, list[str]]:
+    """(createdate as epoch seconds, time zone) of ARRIVAL_SAMPLE contacts at evenly spaced keys (arrival order), in
+    one query (``sql.key_list``): a systematic sample over the whole window (key blocks would cover a few days each,
+    and the weekday mix of a few days is not the window's)."""
     top = Contact.objects.filter(simulation=simulation).aggregate(top=Max("key"))["top"]
     if top is None:
-        return []
-    keys = np.unique(np.linspace(0, top, ARRIVAL_SAMPLE).astype(np.int64)).tolist()
-    rows: list[tuple[Any, str]] = []
-    for lo in range(0, len(keys), KEY_CHUNK):
-        chunk = Contact.objects.filter(simulation=simulation, key__in=keys[lo : lo + KEY_CHUNK]).exclude(timezone="")
-        rows.extend(chunk.values_list("created_at", "timezone"))
-    return rows
+        return np.empty(0, dtype=np.int64), []
+    keys, key_param = sql.key_list(np.unique(np.linspace(0, top, ARRIVAL_SAMPLE).astype(np.int64)).tolist())
+    query = " ".join(
+        [
+            "SELECT", sql.epoch("c.created_at"), ", c.timezone FROM", keys, "JOIN", sql.table(Contact), "AS c ON",
+            "c.simulation_id = %s AND c.key = k.key WHERE c.timezone <> '' ORDER BY c.key",
+        ]
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(query, [key_param, simulation.pk])
+        rows = cursor.fetchall()
+    return np.array([at for at, _ in rows], dtype=np.int64), [zone for _, zone in rows]
 
 
 def arrival_rows(simulation: Simulation, style: str, cal: Calendar) -> list[dict[str, Any]]:
@@ -126,11 +131,10 @@ def arrival_rows(simulation: Simulation, style: str, cal: Calendar) -> list[dict
     if method not in DISTRIBUTIONS or not (DISTRIBUTIONS[method].shaped or method in LOCAL_CLOCK_METHODS):
         return []
     params = {**{p.name: p.default for p in DISTRIBUTIONS[method].params}, **params}
-    rows = _spread_sample(simulation)
-    if not rows:
+    at, zones = _spread_sample(simulation)
+    if not zones:
         return []
-    at = np.array([int(created.timestamp()) for created, _ in rows], dtype=np.int64)
-    zone = _zones([name for _, name in rows])
+    zone = _zones(zones)
     country = ZONE_COUNTRY[zone]
     local, day = _local(at, zone, cal)
     hour, weekday = (local % DAY) // HOUR, (local // DAY + 3) % 7
@@ -187,11 +191,12 @@ class SeasonCounts:
         return kept / predicted, realized, tolerance, season + reference
 
 
-def _season_counts(
-    at: np.ndarray, zone: np.ndarray, cal: Calendar, season: Slowdown, window: np.ndarray, share: float, end_day: int
-) -> SeasonCounts | None:
-    """The season's counts (SeasonCounts), or None when the window does not hold the season and the weeks before
-    it; ``share`` of the times follow the seasons (the rest are never moved)."""
+SeasonEntry = tuple[Slowdown, str, float, SeasonCounts]
+"""(season, "rep actions" | "arrivals", share of them that follows the seasons, counts)."""
+
+
+def _season_days(window: np.ndarray, cal: Calendar, season: Slowdown) -> tuple[np.ndarray, np.ndarray] | None:
+    """The window's days (calendar indexes) in the season and in its reference weeks; None unless it holds both."""
     dates = (window + cal.first).astype("datetime64[D]")
     month_day = (
         (dates.astype("datetime64[M]").astype(np.int64) % 12 + 1) * 100
@@ -204,6 +209,20 @@ def _season_counts(
     )
     if in_season.size == 0 or in_reference.size == 0:
         return None
+    return in_season, in_reference
+
+
+def _season_counts(
+    at: np.ndarray,
+    zone: np.ndarray,
+    cal: Calendar,
+    days: tuple[np.ndarray, np.ndarray],
+    share: float,
+    end_day: int,
+) -> SeasonCounts | None:
+    """The counts of a season whose days and reference days are ``days`` (``_season_days``), or None when nothing
+    was counted; ``share`` of the times follow the seasons (the rest are never moved)."""
+    in_season, in_reference = days
     _, day = _local(at, zone, cal)
     country = ZONE_COUNTRY[zone]
     working = ~cal.off[country, day]
@@ -235,13 +254,16 @@ STEADY_METHODS = frozenset({"linear", "business_hours", "weekend_surge", "daily_
 """Arrival methods with a steady rate over the window: the weeks before a season are its fair reference."""
 
 
-def season_counts(simulation: Simulation, style: str, cal: Calendar) -> list[tuple[Slowdown, str, float, SeasonCounts]]:
-    """(season, "rep actions" | "arrivals", share that follows the seasons, counts) for every season the window
-    holds with the weeks before it; none for B2C, a strength of 0 or arrivals without a steady rate."""
+def season_counts(simulation: Simulation, style: str, cal: Calendar) -> list[SeasonEntry]:
+    """A SeasonEntry for every season the window holds with the weeks before it; none for B2C, a strength of 0 or
+    arrivals without a steady rate (and then nothing is read)."""
     strength = float(simulation.parameters.get("seasonalSlowdown", 0.0))
     if style != "b2b" or strength <= 0 or simulation.distribution not in STEADY_METHODS:
         return []
     window = _window(simulation, cal)
+    seasons = [(season, days) for season in SLOWDOWNS if (days := _season_days(window, cal, season)) is not None]
+    if not seasons:
+        return []
     end_day = int(simulation.window_end.timestamp()) // DAY
     blocks = _blocks(simulation, SEASON_BLOCK_CONTACTS)
     zones = dict(
@@ -266,21 +288,21 @@ def season_counts(simulation: Simulation, style: str, cal: Calendar) -> list[tup
     if DISTRIBUTIONS[simulation.distribution].shaped:
         sources.append(("arrivals", arrivals, B2B_SHAPING_SHARE))
     result = []
-    for season in SLOWDOWNS:
+    for season, days in seasons:
         for what, items, share in sources:
             if not items:
                 continue
             at = np.array([int(moment.timestamp()) for moment, _ in items], dtype=np.int64)
-            counts = _season_counts(at, _zones([z for _, z in items]), cal, season, window, share, end_day)
+            counts = _season_counts(at, _zones([z for _, z in items]), cal, days, share, end_day)
             if counts is not None:
                 result.append((season, what, share, counts))
     return result
 
 
-def season_rows(simulation: Simulation, style: str, cal: Calendar) -> list[dict[str, Any]]:
+def season_rows(simulation: Simulation, counted: list[SeasonEntry]) -> list[dict[str, Any]]:
     strength = float(simulation.parameters.get("seasonalSlowdown", 0.0))
     rows = []
-    for season, what, share, counts in season_counts(simulation, style, cal):
+    for season, what, share, counts in counted:
         (r0, r1) = REFERENCE[season.name]
         expected, realized, tolerance, n = SeasonCounts.ratio([counts])
         note = (
@@ -293,13 +315,10 @@ def season_rows(simulation: Simulation, style: str, cal: Calendar) -> list[dict[
     return rows
 
 
-def simulation_calendar(simulation: Simulation) -> Calendar:
-    start, end = int(simulation.window_start.timestamp()), int(simulation.window_end.timestamp())
-    return window_calendar(start, end, float(simulation.parameters.get("seasonalSlowdown", 0.0)))
-
-
-def local_realism_rows(simulation: Simulation) -> list[dict[str, Any]]:
-    """The arrival and season rows (module docstring)."""
+def local_realism_rows(simulation: Simulation, *, seasons: list[SeasonEntry] | None = None) -> list[dict[str, Any]]:
+    """The arrival and season rows (module docstring); ``seasons`` is ``season_counts`` when the caller has read
+    it already."""
     style = scenario_style(str(simulation.parameters.get("id", simulation.scenario)))
     cal = simulation_calendar(simulation)
-    return [*arrival_rows(simulation, style, cal), *season_rows(simulation, style, cal)]
+    counted = season_counts(simulation, style, cal) if seasons is None else seasons
+    return [*arrival_rows(simulation, style, cal), *season_rows(simulation, counted)]

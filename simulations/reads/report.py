@@ -29,9 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm.models import Activity, Contact, Deal, LifecycleEvent
 from crmsim.vocabulary import RECORD_TYPES
-from scenarios.parameters import ScenarioParameters
 from simulations.models import Simulation
 from simulations.reads.calibration_checks import CHECKS, CalibrationContext
 from simulations.reads.calibration_statistics import CalibrationRow
@@ -41,16 +39,9 @@ from simulations.reads.realism import realism_rows
 from simulations.reads.realism_local import local_realism_rows
 
 
-def calibration_rows(simulation: Simulation) -> list[CalibrationRow]:
+def calibration_rows(simulation: Simulation, ctx: CalibrationContext | None = None) -> list[CalibrationRow]:
     """Every parameter of the snapshot against the simulation's rows, in schema order."""
-    ctx = CalibrationContext(
-        simulation=simulation,
-        parameters=ScenarioParameters.from_json(simulation.parameters),
-        contacts=Contact.objects.filter(simulation=simulation),
-        deals=Deal.objects.filter(simulation=simulation),
-        activities=Activity.objects.filter(simulation=simulation),
-        events=LifecycleEvent.objects.filter(simulation=simulation),
-    )
+    ctx = ctx or CalibrationContext.of(simulation)
     rows: list[CalibrationRow] = []
     for check in CHECKS:
         result = check(ctx)
@@ -66,7 +57,8 @@ def calibration_report(simulation: Simulation) -> dict[str, Any]:
     written so far, so a WARN there is expected.
     """
     progress = simulation_progress(simulation)
-    rows = calibration_rows(simulation)
+    ctx = CalibrationContext.of(simulation)
+    rows = calibration_rows(simulation, ctx)
     return {
         "id": simulation.pk,
         "scenario": simulation.scenario,
@@ -83,6 +75,9 @@ def calibration_report(simulation: Simulation) -> dict[str, Any]:
         "percent": progress["percent"],
         "calibration": [row.to_json() for row in rows],
         "allOk": all(row.verdict == "OK" for row in rows),
-        "realism": [*realism_rows(simulation), *local_realism_rows(simulation)],
+        "realism": [
+            *realism_rows(simulation, paths=ctx.path_rows, month_end=ctx.month_end_closes),
+            *local_realism_rows(simulation, seasons=ctx.season_counts),
+        ],
         "digest": database_digest(simulation),
     }
