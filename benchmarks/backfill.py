@@ -101,16 +101,16 @@ def main(argv: list[str] | None = None) -> None:
         "postgres_cpu_seconds": backend_after[1] - backend_before[1] if backend_after[0] == backend_before[0] else None,
     }
     if args.driver == "inprocess":
-        # In-process, the run above includes storing the results (report and digest, lifecycle.results); measured
-        # again here, untimed, so the table can say what share of the run they are.
-        from simulations.reads.report import calibration_rows
+        # In-process, the run above includes storing the results (the report with its digest, lifecycle.results);
+        # computed again here, untimed, so the table can say what share of the run they are.
+        from simulations.reads.report import calibration_report
 
         began = time.perf_counter()
         database_digest(simulation)
         result["digest_seconds"] = time.perf_counter() - began
         began = time.perf_counter()
-        calibration_rows(simulation)
-        result["report_seconds"] = time.perf_counter() - began
+        calibration_report(simulation)
+        result["results_seconds"] = time.perf_counter() - began
     if args.verify:
         processed = processed_counts(simulation)
         result["processed_equals_planned"] = processed == {t: int(simulation.planned.get(t, 0)) for t in processed}

@@ -33,6 +33,7 @@ from simulations.engine.outcomes import (
 from simulations.engine.trajectories import CYCLE_SHAPE, DAY
 from simulations.engine.values import DEAL_REASSIGNED, EMPLOYEES_LOG_MEAN, EMPLOYEES_LOG_SD
 from simulations.reads.calibration_statistics import SE, STANDARD_ERRORS, CalibrationRow, rounded, verdict, within
+from simulations.reads.sql import EpochSeconds
 
 MIN_EMPLOYEES = 10
 """Head counts from here up are never the floor (a company has at least as many employees as CRM contacts,
@@ -92,30 +93,33 @@ def _discount_levels(style: str, product: np.ndarray, cents: np.ndarray) -> np.n
 
 
 def _product_index(style: str, names: list[str]) -> np.ndarray:
-    book = sorted(((p.name, i) for i, p in enumerate(PRICE_BOOKS[style])), key=lambda item: -len(item[0]))
-    result = np.full(len(names), -1, dtype=np.int64)
-    for row, name in enumerate(names):
-        name = name.removesuffix(" - Expansion")
-        for product, index in book:
-            if name.endswith(" - " + product):
-                result[row] = index
-                break
-    return result
+    """The price-book index of each deal's product, from its name ("<company> - <product>[ - Expansion]"; no
+    product name holds " - "); -1 when the name ends in none."""
+    book = {p.name: i for i, p in enumerate(PRICE_BOOKS[style])}
+    return np.array(
+        [book.get(name.removesuffix(" - Expansion").rpartition(" - ")[2], -1) for name in names], dtype=np.int64
+    )
 
 
 def deal_outcome_sample(simulation, parameters: ScenarioParameters, deals) -> DealOutcomeSample:
     style = scenario_style(parameters.id)
     rows = list(
         deals.order_by("key").values_list(
-            "company_key", "owner_key", "name", "amount_cents", "created_at", "closed_at", "is_won"
+            "company_key",
+            "owner_key",
+            "name",
+            "amount_cents",
+            EpochSeconds("created_at"),
+            EpochSeconds("closed_at"),
+            "is_won",
         )
     )
     company, owner, names, cents, created, closed_at, won = (list(column) for column in zip(*rows, strict=True))
     cents_a = np.asarray(cents, dtype=float)
     amount = parameters.dealAmount
     z = (np.log(cents_a / 100.0) - amount.mu) / amount.sigma
-    created_s = np.array([c.timestamp() for c in created])
-    closed_s = np.array([np.nan if c is None else c.timestamp() for c in closed_at])
+    created_s = np.asarray(created, dtype=float)
+    closed_s = np.array([np.nan if c is None else c for c in closed_at], dtype=float)
     closed = ~np.isnan(closed_s)
     scale = parameters.avgSalesCycleDays * DAY / CYCLE_SHAPE
     w = np.where(closed, gamma_to_score(np.nan_to_num(closed_s - created_s) / scale, int(CYCLE_SHAPE)), np.nan)

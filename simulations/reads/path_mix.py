@@ -9,7 +9,6 @@ deals of the realism report's key blocks.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import math
 from collections import defaultdict
@@ -28,6 +27,7 @@ from simulations.engine.trajectories import DWELL_FRACTION
 from simulations.models import Simulation
 from simulations.reads import sql
 from simulations.reads.calibration_statistics import STANDARD_ERRORS
+from simulations.reads.sql import EpochSeconds
 
 DAY = 86_400.0
 RETURN_HORIZON = 5
@@ -50,15 +50,19 @@ def _normal_cdf(x: float) -> float:
 
 
 def lifecycle_rows(simulation: Simulation, p: ScenarioParameters, row) -> list[dict]:
+    """Entries, skips and recycling, from one count of the simulation's lifecycle steps by (from, to) stage; a
+    contact's first step (seq 0) is the one from no stage."""
     fp = p.funnelPaths
-    events = LifecycleEvent.objects.filter(simulation=simulation).order_by()
-    entry = dict(events.filter(seq=0).values_list("to_stage").annotate(n=Count("pk")))
-    contacts = sum(entry.values())
-    skip = dict(
-        events.filter(from_stage="lead", to_stage__in=("marketingqualifiedlead", "salesqualifiedlead"))
-        .values_list("to_stage")
+    steps = {
+        (source, target): n
+        for source, target, n in LifecycleEvent.objects.filter(simulation=simulation)
+        .order_by()
+        .values_list("from_stage", "to_stage")
         .annotate(n=Count("pk"))
-    )
+    }
+    entry = {target: n for (source, target), n in steps.items() if source == ""}
+    contacts = sum(entry.values())
+    skip = {stage: steps.get(("lead", stage), 0) for stage in ("marketingqualifiedlead", "salesqualifiedlead")}
     moved = sum(skip.values())
     rows = []
     for stage, share in (("lead", fp.enterAsLeadShare), ("other", fp.enterAsOtherShare)):
@@ -70,11 +74,12 @@ def lifecycle_rows(simulation: Simulation, p: ScenarioParameters, row) -> list[d
     to_sql = skip.get("salesqualifiedlead", 0)
     var = moved * skip_share * (1 - skip_share)
     rows.append(_share_row(row, "leads skipping MQL to SQL", skip_share, to_sql, moved, var, note))
-    rows.append(_recycle_row(simulation, p, row))
+    recycled = sum(steps.get((stage, "lead"), 0) for stage in ("marketingqualifiedlead", "salesqualifiedlead"))
+    rows.append(_recycle_row(simulation, p, row, recycled))
     return rows
 
 
-def _recycle_row(simulation: Simulation, p: ScenarioParameters, row) -> dict:
+def _recycle_row(simulation: Simulation, p: ScenarioParameters, row, recycled: int) -> dict:
     """A contact that reached MQL (SQL) at t stops there with the stage's drop probability and is recycled with
     recycleShare after its would-be next step (a dwell, mean D) plus nurture (mean N): by the end with chance
     F(x) = 1 - (N e^(-x/N) - D e^(-x/D)) / (N - D), x the time left."""
@@ -96,14 +101,6 @@ def _recycle_row(simulation: Simulation, p: ScenarioParameters, row) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(query, [*one, *one, *one, simulation.pk])
         exposure = {stage: (float(s1 or 0), float(s2 or 0)) for stage, s1, s2 in cursor.fetchall()}
-    recycled = dict(
-        LifecycleEvent.objects.filter(
-            simulation=simulation, to_stage="lead", from_stage__in=("marketingqualifiedlead", "salesqualifiedlead")
-        )
-        .order_by()
-        .values_list("from_stage")
-        .annotate(n=Count("pk"))
-    )
     q = p.funnelPaths.recycleShare
     weight = var = 0.0
     for stage, drop in (
@@ -117,7 +114,7 @@ def _recycle_row(simulation: Simulation, p: ScenarioParameters, row) -> dict:
         "MQL/SQL -> lead steps per contact that stopped at MQL or SQL, each weighted by its chance to be recycled "
         f"by the window's end (dwell {dwell / DAY:.1f} d + nurture {nurture / DAY:.1f} d; funnelPaths.recycleShare)"
     )
-    return _share_row(row, "stopped MQL/SQL contacts recycled to lead", q, sum(recycled.values()), weight, var, note)
+    return _share_row(row, "stopped MQL/SQL contacts recycled to lead", q, recycled, weight, var, note)
 
 
 def outcome_rows(simulation: Simulation, p: ScenarioParameters, row, blocks) -> list[dict]:
@@ -125,13 +122,11 @@ def outcome_rows(simulation: Simulation, p: ScenarioParameters, row, blocks) -> 
     fp = p.funnelPaths
     cycle = p.avgSalesCycleDays * DAY
     end = simulation.window_end.timestamp()
-    deals = [
-        (key, won, at.timestamp())
-        for key, won, at in Deal.objects.filter(blocks("key"), simulation=simulation, closed_at__isnull=False)
+    deals = list(
+        Deal.objects.filter(blocks("key"), simulation=simulation, closed_at__isnull=False)
         .order_by()
-        .values_list("key", "is_won", "closed_at")
-        if at is not None
-    ]
+        .values_list("key", "is_won", EpochSeconds("closed_at"))
+    )
     steps = dict(
         LifecycleEvent.objects.filter(blocks("contact_key"), simulation=simulation, from_stage__in=("opportunity",
                                       "customer"), to_stage__in=("lead", "other", "evangelist"))
@@ -173,11 +168,11 @@ def deal_rows(simulation: Simulation, p: ScenarioParameters, style: str, row, bl
     """Stage skips and regressions over the sampled closed deals, close-date slips over the sampled open ones."""
     dp = p.dealPaths
     stages = OPEN_STAGES[style]
-    paths: dict[int, list[tuple[int, str, str, dt.datetime]]] = defaultdict(list)
+    paths: dict[int, list[tuple[int, str, str, float]]] = defaultdict(list)
     for key, seq, source, target, at in (
         DealStageEvent.objects.filter(blocks("deal_key"), simulation=simulation)
         .order_by("deal_key", "seq")
-        .values_list("deal_key", "seq", "from_stage", "to_stage", "occurred_at")
+        .values_list("deal_key", "seq", "from_stage", "to_stage", EpochSeconds("occurred_at"))
     ):
         paths[key].append((seq, source, target, at))
     slots = skipped = eligible = regressed = 0
@@ -192,7 +187,7 @@ def deal_rows(simulation: Simulation, p: ScenarioParameters, style: str, row, bl
         skipped += reach - len({v for v in visited if 1 <= v <= reach})
         back = any(b < a for a, b in itertools.pairwise(visited))
         first_at_last = next(at for _, _, t, at in events if t == stages[last])
-        room = (events[-1][3] - first_at_last).total_seconds() / DAY
+        room = (events[-1][3] - first_at_last) / DAY
         if len(set(visited)) >= 2 and room >= REGRESSION_ROOM_DAYS:
             eligible += 1
             regressed += back
@@ -216,15 +211,17 @@ def _slip_row(simulation: Simulation, p: ScenarioParameters, row, blocks, two_ev
     q = p.dealPaths.closeDateSlipShare
     deals = Deal.objects.filter(blocks("key"), simulation=simulation, closed_at__isnull=True, key__in=list(two_events))
     hits, chance = 0, []
-    for key, created, close in deals.order_by().values_list("key", "created_at", "close_date"):
+    for key, created, close in deals.order_by().values_list(
+        "key", EpochSeconds("created_at"), EpochSeconds("close_date")
+    ):
         changed = two_events[key][1][3]
-        day = math.floor(changed.timestamp() / DAY) * DAY
-        room = day - created.timestamp()
+        day = math.floor(changed / DAY) * DAY
+        room = day - created
         late = 0.0
-        if day > (math.floor(created.timestamp() / DAY) + 1) * DAY:
+        if day > (math.floor(created / DAY) + 1) * DAY:
             late = _normal_cdf(math.log(room / (p.avgSalesCycleDays * DAY)) / EXPECTED_CLOSE_LOG_SD)
         chance.append((1 - q) * late)
-        hits += close is not None and close.timestamp() < day
+        hits += close is not None and close < day
     pc = np.asarray(chance)
     n = pc.size
     expected = float(pc.mean()) if n else 0.0

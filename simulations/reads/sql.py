@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
+from django.db.models import Func
 
 
 def epoch(column: str) -> str:
@@ -13,6 +14,19 @@ def epoch(column: str) -> str:
     if connection.vendor == "postgresql":
         return f"date_part('epoch', {column})"
     return f"unixepoch({column})"
+
+
+class EpochSeconds(Func):
+    """A timestamp column as epoch seconds (float; NULL stays NULL), for reads of many rows: a number costs a
+    fraction of what building a datetime does per row."""
+
+    output_field = models.FloatField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="date_part('epoch', %(expressions)s)", **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="unixepoch(%(expressions)s)", **extra)
 
 
 def table(model: type[Any]) -> str:
