@@ -108,20 +108,20 @@ def _expected_arrivals(method: str, params: dict, style: str, window: np.ndarray
 
 def _spread_sample(simulation: Simulation) -> tuple[np.ndarray, list[str]]:
     """(createdate as epoch seconds, time zone) of ARRIVAL_SAMPLE contacts at evenly spaced keys (arrival order), in
-    one query (``sql.key_list``): a systematic sample over the whole window (key blocks would cover a few days each,
+    one query (``sql.key_in``): a systematic sample over the whole window (key blocks would cover a few days each,
     and the weekday mix of a few days is not the window's)."""
     top = Contact.objects.filter(simulation=simulation).aggregate(top=Max("key"))["top"]
     if top is None:
         return np.empty(0, dtype=np.int64), []
-    keys, key_param = sql.key_list(np.unique(np.linspace(0, top, ARRIVAL_SAMPLE).astype(np.int64)).tolist())
+    sampled, keys = sql.key_in("key", np.unique(np.linspace(0, top, ARRIVAL_SAMPLE).astype(np.int64)).tolist())
     query = " ".join(
         [
-            "SELECT", sql.epoch("c.created_at"), ", c.timezone FROM", keys, "JOIN", sql.table(Contact), "AS c ON",
-            "c.simulation_id = %s AND c.key = k.key WHERE c.timezone <> '' ORDER BY c.key",
+            "SELECT", sql.epoch("created_at"), ", timezone FROM", sql.table(Contact), "WHERE simulation_id = %s AND",
+            sampled, "AND timezone <> '' ORDER BY key",
         ]
     )  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(query, [key_param, simulation.pk])
+        cursor.execute(query, [simulation.pk, keys])
         rows = cursor.fetchall()
     return np.array([at for at, _ in rows], dtype=np.int64), [zone for _, zone in rows]
 
