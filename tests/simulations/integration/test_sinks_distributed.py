@@ -53,6 +53,12 @@ def start(services: Services, receiver: Receiver) -> int:
 
 
 def assert_everything_arrived(services: Services, receiver: Receiver, simulation_id: int) -> None:
+    """Once the run has written every row (delivery starts while slots are still being written, so the row
+    counts are read after completion), every row arrives."""
+    services.db.wait_for(
+        "the run to end", lambda: services.db.status(simulation_id) in ("completed", "failed", "cancelled"), timeout=240
+    )
+    assert services.db.status(simulation_id) == "completed"
     rows = services.db.row_counts(simulation_id)
     services.db.wait_for(
         "every event delivered", lambda: delivered(services, simulation_id) >= sum(rows.values()), timeout=240
