@@ -235,6 +235,11 @@ CRMSIM_MAX_RUNNING_PER_USER = env_int("CRMSIM_MAX_RUNNING_PER_USER", 5)
 CRMSIM_DISPATCH_HORIZON_SECONDS = env_float("CRMSIM_DISPATCH_HORIZON_SECONDS", 30.0)
 CRMSIM_DISPATCH_INTERVAL_SECONDS = env_float("CRMSIM_DISPATCH_INTERVAL_SECONDS", 2.0)
 CRMSIM_SWEEP_AFTER_SECONDS = env_float("CRMSIM_SWEEP_AFTER_SECONDS", 120.0)
+# The in-process runner (start_simulation without a broker, the embedded runner) on PostgreSQL writes this many
+# slots side by side, each writer on its own connection (simulations/materialize/slot.py, docs/performance.md).
+CRMSIM_INPROCESS_WRITERS = env_int("CRMSIM_INPROCESS_WRITERS", 2)
+if CRMSIM_INPROCESS_WRITERS < 1:
+    raise ImproperlyConfigured(f"CRMSIM_INPROCESS_WRITERS must be 1 or more, got {CRMSIM_INPROCESS_WRITERS}.")
 CRMSIM_DEMO_USERNAME = env_str("CRMSIM_DEMO_USERNAME", "demo")
 # The local demo account's password: `make run` / `make demo` create the account with it, with DEBUG on only.
 CRMSIM_DEMO_PASSWORD = "demo"  # noqa: S105 - a local demo account, never created with DEBUG off

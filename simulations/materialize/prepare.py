@@ -1,8 +1,8 @@
-"""A slot's rows prepared for writing (generated, cut, encoded), and the one-slot look-ahead that overlaps it.
+"""A slot's rows prepared for writing (generated, cut, encoded), and the look-ahead that overlaps it.
 
 Preparing a slot is pure work: the engine's rows, the batch due for ``[since, until)`` and each table's encoded
-payload. It touches no database, so ``SlotLookahead`` runs it for the next slot in a thread while the caller's
-thread writes this one: psycopg releases the GIL while PostgreSQL ingests a COPY, and on two cores the encoding
+payload. It touches no database, so ``SlotLookahead`` runs it for the next slots in a thread while the caller's
+threads write earlier ones: psycopg releases the GIL while PostgreSQL ingests a COPY, and on two cores the encoding
 and the ingestion then take turns on different CPUs instead of on one. The rows are the same either way;
 ``materialize_slot`` uses a prepared slot only when its slot, ``since`` and ``until`` are what it finds under the
 slot's lock, and prepares again otherwise.
@@ -15,6 +15,7 @@ left out, so the rows, the counts of new rows and the digest are the same.
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
@@ -82,21 +83,30 @@ class SlotJob:
 
 
 class SlotLookahead:
-    """Prepares, in one background thread, the slot after the one being written.
+    """Prepares, in one background thread, the ``depth`` slots after the ones being written.
 
-    ``take(position)`` returns the prepared ``jobs[position]`` and starts ``jobs[position + 1]``; with no jobs it
-    returns None (the caller prepares inline) and starts no thread. The caller reports each slot it wrote with
-    ``committed`` (after its transaction), so later slots leave out its companies. Use as a context manager:
-    leaving waits for a preparation still running (at most one slot's), so no thread outlives the caller.
+    ``take(position)`` returns the prepared ``jobs[position]`` and starts ``jobs[position + 1 .. position +
+    depth]``; with no jobs it returns None (the caller prepares inline) and starts no thread. The caller reports
+    each slot it wrote with ``committed`` (after its transaction), so later slots leave out its companies. Both
+    may be called from several writer threads (``depth`` of them). Use as a context manager: leaving waits for a
+    preparation still running (at most one slot's), so no thread outlives the caller.
     """
 
     def __init__(
-        self, *, inputs: engine.SimulationInputs, simulation_id: int, until: int, writer: RowWriter, jobs: list[SlotJob]
+        self,
+        *,
+        inputs: engine.SimulationInputs,
+        simulation_id: int,
+        until: int,
+        writer: RowWriter,
+        jobs: list[SlotJob],
+        depth: int = 1,
     ) -> None:
         self._inputs, self._simulation_id, self._until, self._writer = inputs, simulation_id, until, writer
-        self._jobs = jobs
+        self._jobs, self._depth = jobs, depth
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmsim-prepare") if jobs else None
         self._ahead: dict[int, Future[PreparedSlot]] = {}
+        self._lock = threading.Lock()
         self._companies = np.empty(0, dtype=np.int64)
         """Sorted keys of the companies the slots written so far offered: all in the database."""
 
@@ -117,9 +127,11 @@ class SlotLookahead:
     def take(self, position: int) -> PreparedSlot | None:
         if self._pool is None:
             return None
-        self._start(position)
-        self._start(position + 1)
-        return self._ahead.pop(position).result()
+        with self._lock:
+            for ahead in range(position, position + self._depth + 1):
+                self._start(ahead)
+            future = self._ahead.pop(position)
+        return future.result()
 
     def committed(self, prepared: PreparedSlot | None) -> None:
         """``prepared``'s slot was written and its transaction has ended: its companies are in the database.
@@ -128,7 +140,8 @@ class SlotLookahead:
         before the new watermark, and the companies offered with them, were committed by that writer.
         """
         if prepared is not None:
-            self._companies = np.union1d(self._companies, prepared.batch.inserts["companies"]["key"])
+            with self._lock:
+                self._companies = np.union1d(self._companies, prepared.batch.inserts["companies"]["key"])
 
     def __enter__(self) -> SlotLookahead:
         return self

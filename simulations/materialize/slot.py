@@ -7,11 +7,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import reset_queries, transaction
+from django.conf import settings
+from django.db import connection, connections, reset_queries, transaction
 from django.utils import timezone
 
 from crm.models import RECORD_MODELS
@@ -133,7 +135,8 @@ def apply_due_events(
 
     The in-process runner calls this in a loop, the embedded runner with a limit, to take turns between
     simulations; each slot is its own transaction, after which ``after_slot`` (if given) is called, e.g. to move a
-    progress bar. While one slot is written, the next is prepared in a thread (``prepare.SlotLookahead``).
+    progress bar. While slots are written, the next ones are prepared in a thread (``prepare.SlotLookahead``), and
+    on PostgreSQL ``writer_count()`` connections write slots side by side (``write_in_turn``).
     """
     now = now or timezone.now()
     until = simulated_now(simulation, now)
@@ -148,6 +151,7 @@ def apply_due_events(
     start = epoch(simulation.window_start)
     # One slot has nothing to overlap with; a simulation of another engine is refused by materialize_slot.
     ahead = len(slots) > 1 and simulation.engine_version == engine.ENGINE_VERSION
+    writers = min(writer_count(), len(slots)) if ahead else 1
     jobs = [SlotJob(index, epoch(watermark) if watermark else start) for _, index, watermark in slots] if ahead else []
     lookahead = SlotLookahead(
         inputs=engine_inputs(simulation),
@@ -155,20 +159,89 @@ def apply_due_events(
         until=min(until, epoch(simulation.window_end)),
         writer=writer_for_connection(),
         jobs=jobs,
+        depth=writers,
     )
-    ran = 0
-    with lookahead:
-        for position, (slot_id, _, _) in enumerate(slots):
-            prepared = lookahead.take(position)
-            # With DEBUG on (the embedded default) Django logs every query's SQL, parameters interpolated, up to
-            # 9,000 per connection, and clears that log per request only: the companies upsert of each slot made
-            # a 1M-lead backfill grow by ~110 MB. Each slot is this loop's "request".
-            reset_queries()
-            result = materialize_slot(slot_id=slot_id, until=until, now=now, prepared=prepared)
-            if result.skipped == "not running":
-                break
+
+    def write(position: int) -> SlotResult:
+        prepared = lookahead.take(position)
+        # With DEBUG on (the embedded default) Django logs every query's SQL, parameters interpolated, up to
+        # 9,000 per connection, and clears that log per request only: the companies upsert of each slot made
+        # a 1M-lead backfill grow by ~110 MB. Each slot is this loop's "request".
+        reset_queries()
+        result = materialize_slot(slot_id=slots[position][0], until=until, now=now, prepared=prepared)
+        if result.skipped != "not running":
             lookahead.committed(prepared)
-            ran += 1
-            if after_slot is not None:
-                after_slot(result)
+        return result
+
+    with lookahead:
+        return write_in_turn(len(slots), write, writers=writers, after_slot=after_slot)
+
+
+def writer_count() -> int:
+    """Connections ``apply_due_events`` writes with: CRMSIM_INPROCESS_WRITERS on PostgreSQL outside a transaction;
+    one on SQLite (one writer at a time) and inside a caller's transaction (others would not see its rows)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(1, settings.CRMSIM_INPROCESS_WRITERS)
+
+
+def write_in_turn(
+    count: int,
+    write: Callable[[int], SlotResult],
+    *,
+    writers: int,
+    after_slot: Callable[[SlotResult], None] | None = None,
+) -> int:
+    """``write(0) .. write(count - 1)`` by ``writers`` threads (this one and ``writers - 1`` helpers, each on a
+    database connection of its own, closed when it ends), each taking the next position; return how many wrote.
+
+    Every slot is its own transaction, so slots may commit in any order, as with several Celery workers (shared
+    rows are inserted in key order: no deadlock). The first "not running" result (paused, cancelled) or exception
+    stops every writer after its current slot; the exception (KeyboardInterrupt included) is raised here once the
+    helpers have ended, so no thread outlives the call. ``after_slot`` is called under a lock, one at a time.
+    """
+    lock = threading.Lock()
+    positions = iter(range(count))
+    stop = threading.Event()
+    failures: list[BaseException] = []
+    ran = 0
+
+    def work() -> None:
+        nonlocal ran
+        while not stop.is_set():
+            with lock:
+                position = next(positions, None)
+            if position is None:
+                return
+            try:
+                result = write(position)
+            except BaseException as exc:
+                failures.append(exc)
+                stop.set()
+                return
+            if result.skipped == "not running":
+                stop.set()
+                return
+            with lock:
+                ran += 1
+                if after_slot is not None:
+                    after_slot(result)
+
+    def helper() -> None:
+        try:
+            work()
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    threads = [threading.Thread(target=helper, name=f"crmsim-writer-{n}") for n in range(1, writers)]
+    for thread in threads:
+        thread.start()
+    try:
+        work()
+    finally:
+        stop.set()  # positions are exhausted, or this thread failed: the helpers end after their current slot
+        for thread in threads:
+            thread.join()
+    if failures:
+        raise failures[0]
     return ran

@@ -27,7 +27,11 @@ The model facts used (dwell means, the Gamma deal cycle) come from ``simulations
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+from django.db import connection, connections
 
 from crmsim.vocabulary import RECORD_TYPES
 from simulations.models import Simulation
@@ -56,9 +60,14 @@ def calibration_report(simulation: Simulation) -> dict[str, Any]:
     True when every verdict is "OK". Realized values of a simulation that is not completed describe the rows
     written so far, so a WARN there is expected.
     """
+    digest = _digest_beside(simulation)
     progress = simulation_progress(simulation)
     ctx = CalibrationContext.of(simulation)
     rows = calibration_rows(simulation, ctx)
+    realism = [
+        *realism_rows(simulation, paths=ctx.path_rows, month_end=ctx.month_end_closes),
+        *local_realism_rows(simulation, seasons=ctx.season_counts),
+    ]
     return {
         "id": simulation.pk,
         "scenario": simulation.scenario,
@@ -75,9 +84,25 @@ def calibration_report(simulation: Simulation) -> dict[str, Any]:
         "percent": progress["percent"],
         "calibration": [row.to_json() for row in rows],
         "allOk": all(row.verdict == "OK" for row in rows),
-        "realism": [
-            *realism_rows(simulation, paths=ctx.path_rows, month_end=ctx.month_end_closes),
-            *local_realism_rows(simulation, seasons=ctx.season_counts),
-        ],
-        "digest": database_digest(simulation),
+        "realism": realism,
+        "digest": digest(),
     }
+
+
+def _digest_beside(simulation: Simulation) -> Callable[[], str]:
+    """The database digest, started now on a connection of its own where it can run beside the report's reads
+    (PostgreSQL, outside a transaction: another connection would not see a transaction's rows), so the server
+    works on both at once; the returned function waits for it. Elsewhere it is computed when asked for."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return lambda: database_digest(simulation)
+
+    def compute() -> str:
+        try:
+            return database_digest(simulation)
+        finally:
+            connections.close_all()  # the pool thread's own connection
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmsim-digest")
+    future = pool.submit(compute)
+    pool.shutdown(wait=False)  # the thread ends with its one task
+    return future.result
