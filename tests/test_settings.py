@@ -237,3 +237,9 @@ def test_check_deploy_is_clean_with_the_hardening_settings_in_use() -> None:
     assert got["CACHES"]["default"]["BACKEND"] == "crmsim.cache.PrefixedRedisCache"
     assert "script-src 'self'" in got["CSP_POLICY"]
     assert got["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+
+
+def test_in_process_runs_write_with_two_connections_unless_configured() -> None:
+    assert _values(["CRMSIM_INPROCESS_WRITERS"])["CRMSIM_INPROCESS_WRITERS"] == 2
+    assert _values(["CRMSIM_INPROCESS_WRITERS"], CRMSIM_INPROCESS_WRITERS="1")["CRMSIM_INPROCESS_WRITERS"] == 1
+    assert "CRMSIM_INPROCESS_WRITERS must be 1 or more" in _run(PROBE, CRMSIM_INPROCESS_WRITERS="0").stderr

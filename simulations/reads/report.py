@@ -90,10 +90,10 @@ def calibration_report(simulation: Simulation) -> dict[str, Any]:
 
 
 def _digest_beside(simulation: Simulation) -> Callable[[], str]:
-    """The database digest, started now on a connection of its own where it can run beside the report's reads
-    (PostgreSQL, outside a transaction: another connection would not see a transaction's rows), so the server
-    works on both at once; the returned function waits for it. Elsewhere it is computed when asked for."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    """The database digest, started now on a connection of its own, so the database works on it and on the
+    report's reads at once (two cores); the returned function waits for it. Where a second connection would not
+    see what this one sees, it is computed when asked for."""
+    if not _second_reader_sees_everything():
         return lambda: database_digest(simulation)
 
     def compute() -> str:
@@ -106,3 +106,13 @@ def _digest_beside(simulation: Simulation) -> Callable[[], str]:
     future = pool.submit(compute)
     pool.shutdown(wait=False)  # the thread ends with its one task
     return future.result
+
+
+def _second_reader_sees_everything() -> bool:
+    """Outside a transaction (another connection would not see its rows), on PostgreSQL or an SQLite file (WAL:
+    readers never wait; an in-memory database is private to its connection or shares one cache)."""
+    if connection.in_atomic_block:
+        return False
+    if connection.vendor == "sqlite":
+        return not connection.is_in_memory_db()  # type: ignore[attr-defined]
+    return connection.vendor == "postgresql"
