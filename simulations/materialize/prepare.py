@@ -83,12 +83,13 @@ class SlotJob:
 
 
 class SlotLookahead:
-    """Prepares, in one background thread, the ``depth`` slots after the ones being written.
+    """Prepares, in one background thread, the slot after the ones being written.
 
-    ``take(position)`` returns the prepared ``jobs[position]`` and starts ``jobs[position + 1 .. position +
-    depth]``; with no jobs it returns None (the caller prepares inline) and starts no thread. The caller reports
-    each slot it wrote with ``committed`` (after its transaction), so later slots leave out its companies. Both
-    may be called from several writer threads (``depth`` of them). Use as a context manager: leaving waits for a
+    ``take(position)`` returns the prepared ``jobs[position]`` and starts ``jobs[position + 1]``; with no jobs it
+    returns None (the caller prepares inline) and starts no thread. The caller reports each slot it wrote with
+    ``committed`` (after its transaction), so later slots leave out its companies. Both may be called from
+    several writer threads (with two, taking positions p and p + 1, the slot p + 2 is being prepared: looking
+    further ahead held more memory and gained nothing). Use as a context manager: leaving waits for a
     preparation still running (at most one slot's), so no thread outlives the caller.
     """
 
@@ -100,10 +101,9 @@ class SlotLookahead:
         until: int,
         writer: RowWriter,
         jobs: list[SlotJob],
-        depth: int = 1,
     ) -> None:
         self._inputs, self._simulation_id, self._until, self._writer = inputs, simulation_id, until, writer
-        self._jobs, self._depth = jobs, depth
+        self._jobs = jobs
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmsim-prepare") if jobs else None
         self._ahead: dict[int, Future[PreparedSlot]] = {}
         self._lock = threading.Lock()
@@ -128,8 +128,8 @@ class SlotLookahead:
         if self._pool is None:
             return None
         with self._lock:
-            for ahead in range(position, position + self._depth + 1):
-                self._start(ahead)
+            self._start(position)
+            self._start(position + 1)
             future = self._ahead.pop(position)
         return future.result()
 

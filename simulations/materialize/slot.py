@@ -159,7 +159,6 @@ def apply_due_events(
         until=min(until, epoch(simulation.window_end)),
         writer=writer_for_connection(),
         jobs=jobs,
-        depth=writers,
     )
 
     def write(position: int) -> SlotResult:
