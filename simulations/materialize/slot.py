@@ -25,6 +25,7 @@ from simulations.lifecycle.requests import engine_inputs
 from simulations.materialize.prepare import SHARED, PreparedSlot, SlotJob, SlotLookahead, prepare_slot
 from simulations.materialize.writers import writer_for_connection
 from simulations.models import LagSample, Simulation, Slot
+from simulations.reads import sql
 from simulations.reads.progress import progress_changed
 
 Status = Simulation.Status
@@ -177,11 +178,12 @@ def apply_due_events(
 
 
 def writer_count() -> int:
-    """Connections ``apply_due_events`` writes with: CRMSIM_INPROCESS_WRITERS on PostgreSQL outside a transaction;
-    one on SQLite (one writer at a time) and inside a caller's transaction (others would not see its rows)."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    """Connections ``apply_due_events`` writes with: CRMSIM_INPROCESS_WRITERS on PostgreSQL where other
+    connections see this one's rows (``sql.second_connection_sees_all``: not inside a caller's transaction); one on
+    SQLite (one writer at a time) and elsewhere."""
+    if connection.vendor != "postgresql" or not sql.second_connection_sees_all():
         return 1
-    return max(1, settings.CRMSIM_INPROCESS_WRITERS)
+    return settings.CRMSIM_INPROCESS_WRITERS
 
 
 def write_in_turn(

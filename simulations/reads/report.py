@@ -31,10 +31,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from django.db import connection, connections
+from django.db import connections
 
 from crmsim.vocabulary import RECORD_TYPES
 from simulations.models import Simulation
+from simulations.reads import sql
 from simulations.reads.calibration_checks import CHECKS, CalibrationContext
 from simulations.reads.calibration_statistics import CalibrationRow
 from simulations.reads.digest import database_digest
@@ -93,7 +94,7 @@ def _digest_beside(simulation: Simulation) -> Callable[[], str]:
     """The database digest, started now on a connection of its own, so the database works on it and on the
     report's reads at once (two cores); the returned function waits for it. Where a second connection would not
     see what this one sees, it is computed when asked for."""
-    if not _second_reader_sees_everything():
+    if not sql.second_connection_sees_all():
         return lambda: database_digest(simulation)
 
     def compute() -> str:
@@ -106,13 +107,3 @@ def _digest_beside(simulation: Simulation) -> Callable[[], str]:
     future = pool.submit(compute)
     pool.shutdown(wait=False)  # the thread ends with its one task
     return future.result
-
-
-def _second_reader_sees_everything() -> bool:
-    """Outside a transaction (another connection would not see its rows), on PostgreSQL or an SQLite file (WAL:
-    readers never wait; an in-memory database is private to its connection or shares one cache)."""
-    if connection.in_atomic_block:
-        return False
-    if connection.vendor == "sqlite":
-        return not connection.is_in_memory_db()  # type: ignore[attr-defined]
-    return connection.vendor == "postgresql"

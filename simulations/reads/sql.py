@@ -1,4 +1,5 @@
-"""The raw SQL pieces the report's reads share, spelled for PostgreSQL and SQLite."""
+"""The raw SQL pieces the report's reads share, spelled for PostgreSQL and SQLite, and what a second connection
+to the same database can see."""
 
 from __future__ import annotations
 
@@ -43,3 +44,14 @@ def key_in(column: str, keys: list[int]) -> tuple[str, Any]:
     if connection.vendor == "postgresql":
         return " ".join([column, "IN (SELECT unnest(%s::bigint[]))"]), keys
     return " ".join([column, "IN (SELECT value FROM json_each(%s))"]), json.dumps(keys)
+
+
+def second_connection_sees_all() -> bool:
+    """Whether another connection (another thread's) sees every row this one sees: not inside a transaction (its
+    rows are this connection's until commit), and a database others can open: PostgreSQL or an SQLite file (WAL:
+    readers never wait), not an in-memory SQLite database (private to its connection, or one shared cache)."""
+    if connection.in_atomic_block:
+        return False
+    if connection.vendor == "sqlite":
+        return not connection.is_in_memory_db()  # type: ignore[attr-defined]
+    return connection.vendor == "postgresql"
