@@ -21,6 +21,9 @@ migrate: $(STAMP)
 demo: migrate
 	$(PY) manage.py demo
 
+# Two pytest-xdist workers, a test file each at a time (most of the slow tests wait on processes, not the CPU);
+# `make test PYTEST_ARGS=...` replaces the default, e.g. PYTEST_ARGS="-n 0 tests/api" for one process.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 

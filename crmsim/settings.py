@@ -160,13 +160,17 @@ THROTTLE_LOGIN_USERNAME = env_str("THROTTLE_LOGIN_USERNAME", "10/hour")
 
 # --- cache: shared by every process, so throttle counters hold across workers and hosts --------------------
 _REDIS_URL = env_str("CACHE_URL") or env_str("CELERY_BROKER_URL") or env_str("REDIS_URL")
+# Deployments (or parallel test processes) that share one Redis or one database keep their keys apart.
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "crmsim-cache")
+if not CACHE_KEY_PREFIX:
+    raise ImproperlyConfigured("CACHE_KEY_PREFIX must not be empty (the cache's clear() deletes its prefix's keys).")
 if _REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
             # RedisCache whose clear() deletes only its own keys: the broker may share the database.
             "BACKEND": "crmsim.cache.PrefixedRedisCache",
             "LOCATION": _REDIS_URL,
-            "KEY_PREFIX": "crmsim-cache",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
     }
 else:
@@ -175,7 +179,7 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "crmsim_cache",
-            "KEY_PREFIX": "crmsim-cache",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
     }
 

@@ -18,6 +18,13 @@ from tests.servers import private_redis  # noqa: F401 (a fixture for every test)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # `make test` runs two pytest-xdist workers; each has its own test database (pytest-django), Redis db for the
+    # integration cluster (integration/conftest.py), and cache keys: its own, and those of the processes it starts.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        prefix = f"{settings.CACHE_KEY_PREFIX}-{worker}"
+        os.environ["CACHE_KEY_PREFIX"] = prefix
+        settings.CACHES["default"]["KEY_PREFIX"] = prefix  # no cache has been opened yet
     if os.environ.get("CRMSIM_REQUIRE_SERVICES") == "1":
         engine = settings.DATABASES["default"]["ENGINE"]
         if engine != "django.db.backends.postgresql":

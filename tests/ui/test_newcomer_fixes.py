@@ -245,6 +245,12 @@ def test_5_cancel_asks_first_escape_keeps_the_run_and_a_run_that_wrote_nothing_o
     assert not any(path.endswith("/cancel/") for _, _, path in traffic.responses), "nothing was cancelled"
     simulation.refresh_from_db()
     assert simulation.status == Simulation.Status.SCHEDULED
+    # Polls that change nothing leave the buttons in place: one redrawn between press and release loses the click.
+    button = page.locator("#sim-cancel").element_handle()
+    for _ in range(2):
+        with page.expect_response(lambda r: r.url.endswith("/progress/")):
+            pass
+    assert button.evaluate("b => b.isConnected"), "a poll that changed nothing redrew the controls"
 
     page.locator("#sim-cancel").click()
     with page.expect_response(lambda r: r.url.endswith("/cancel/")):

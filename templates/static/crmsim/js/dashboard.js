@@ -62,6 +62,9 @@ export async function renderDashboard(root, ctx, id) {
   let timer = null;
   let reportLoaded = false;
   let lastStatus = simulation.status;
+  // The controls are drawn again only when the status changes: buttons replaced by every poll would swallow a
+  // click whose press and release straddle a redraw.
+  let controlsFor = null;
 
   const control = (action, label, enabled) =>
     h(
@@ -81,6 +84,7 @@ export async function renderDashboard(root, ctx, id) {
           } catch (error) {
             message.textContent = error.message;
           }
+          controlsFor = null; // drawn again whatever the status: this button is disabled
           await poll();
         },
       },
@@ -88,6 +92,8 @@ export async function renderDashboard(root, ctx, id) {
     );
 
   const renderControls = (status) => {
+    if (status === controlsFor) return;
+    controlsFor = status;
     mount(
       controls,
       status === "scheduled" ? control("start", "Start", true) : null,
