@@ -21,9 +21,11 @@ migrate: $(STAMP)
 demo: migrate
 	$(PY) manage.py demo
 
-# Two pytest-xdist workers, a test file each at a time (most of the slow tests wait on processes, not the CPU);
+# Two pytest-xdist workers (most of the slow tests wait on processes, not the CPU). Tests go out one by one in
+# pytest-django's order, so each worker still runs every `db` test before the transactional ones, which flush the
+# migrations' rows (built-in presets, the dispatcher's schedule); `--dist loadfile` or `worksteal` break that.
 # `make test PYTEST_ARGS=...` replaces the default, e.g. PYTEST_ARGS="-n 0 tests/api" for one process.
-PYTEST_ARGS ?= -n 2 --dist loadfile
+PYTEST_ARGS ?= -n 2 --dist load
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -28,6 +28,7 @@ CONFIG_VARS = (
     "ALLOWED_HOSTS",
     # issue 12
     "CACHE_URL",
+    "CACHE_KEY_PREFIX",
     "CRMSIM_NUM_PROXIES",
     "CRMSIM_TOKEN_TTL",
     "EMAIL_BACKEND",
@@ -192,6 +193,14 @@ def test_the_cache_is_shared_redis_with_a_broker_and_the_database_otherwise() ->
     assert redis["LOCATION"] == "redis://cache.example:6379/3"
     own = _values(["CACHES"], CELERY_BROKER_URL="redis://a:6379/0", CACHE_URL="redis://b:6379/2")["CACHES"]
     assert own["default"]["LOCATION"] == "redis://b:6379/2"
+
+
+def test_the_cache_key_prefix_is_configurable_and_never_empty() -> None:
+    assert _values(["CACHES"])["CACHES"]["default"]["KEY_PREFIX"] == "crmsim-cache"
+    mine = _values(["CACHES"], CELERY_BROKER_URL="redis://a:6379/0", CACHE_KEY_PREFIX="tenant-a")["CACHES"]
+    assert mine["default"]["KEY_PREFIX"] == "tenant-a"
+    # An empty prefix would make the Redis cache's clear() delete every key of the database: the broker's too.
+    assert "CACHE_KEY_PREFIX must not be empty" in _run(PROBE, CACHE_KEY_PREFIX="").stderr
 
 
 def test_the_token_lifetime_is_configurable_and_a_week_by_default() -> None:
