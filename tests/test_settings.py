@@ -195,6 +195,23 @@ def test_the_cache_is_shared_redis_with_a_broker_and_the_database_otherwise() ->
     assert own["default"]["LOCATION"] == "redis://b:6379/2"
 
 
+def test_an_sqlite_database_runs_in_wal_mode_with_a_64_mb_checkpoint_interval(tmp_path: Path) -> None:
+    code = (
+        "import json, django; django.setup(); from django.db import connection; c = connection.cursor(); "
+        "print(json.dumps({p: c.execute(f'PRAGMA {p}').fetchone()[0] for p in "
+        "('journal_mode', 'synchronous', 'wal_autocheckpoint', 'journal_size_limit')}))"
+    )
+    result = _run(code, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert result.returncode == 0, result.stderr
+    # synchronous 1 = NORMAL: a commit does not wait for the disk, a checkpoint does.
+    assert json.loads(result.stdout) == {
+        "journal_mode": "wal",
+        "synchronous": 1,
+        "wal_autocheckpoint": 16384,
+        "journal_size_limit": 64 << 20,
+    }
+
+
 def test_the_cache_key_prefix_is_configurable_and_never_empty() -> None:
     assert _values(["CACHES"])["CACHES"]["default"]["KEY_PREFIX"] == "crmsim-cache"
     mine = _values(["CACHES"], CELERY_BROKER_URL="redis://a:6379/0", CACHE_KEY_PREFIX="tenant-a")["CACHES"]
