@@ -25,7 +25,7 @@ demo: migrate
 # pytest-django's order, so each worker still runs every `db` test before the transactional ones, which flush the
 # migrations' rows (built-in presets, the dispatcher's schedule); `--dist loadfile` or `worksteal` break that.
 # `make test PYTEST_ARGS=...` replaces the default, e.g. PYTEST_ARGS="-n 0 tests/api" for one process.
-PYTEST_ARGS ?= -n 3 --dist load
+PYTEST_ARGS ?= -n 2 --dist load
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 

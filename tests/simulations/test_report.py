@@ -22,6 +22,7 @@ from django.core.management.base import CommandError
 from crm.models import Company, Deal
 from crmsim.vocabulary import RECORD_TYPES
 from scenarios.parameters import SCHEMA
+from simulations.lifecycle.results import store_results
 from simulations.models import Simulation
 from simulations.reads.calibration_statistics import clipped_normal_moments, truncated_gamma_mean
 from simulations.reads.report import calibration_report
@@ -215,3 +216,17 @@ def test_text_output_shows_the_realism_table(small_b2b: Simulation) -> None:
     header = lines[lines.index("Realism") + 1]
     assert header.split() == ["measure", "expected", "realized", "tolerance", "sample", "verdict", "note"]
     assert any(line.startswith("rep actions in local working hours") for line in lines)
+
+
+@pytest.mark.django_db
+def test_a_window_shorter_than_a_day_stores_a_report_of_valid_json(run_simulation: Callable[..., Simulation]) -> None:
+    """No month-end days and no Tuesday to Thursday in 20 minutes of a Monday: those expectations are undefined
+    (NaN, infinity), which PostgreSQL's jsonb refused, so the report was never stored. They are stored as null."""
+    start = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
+    simulation = run_simulation(scenario="b2b", records=200, seed=3, start=start, end=start + dt.timedelta(minutes=20))
+    store_results(simulation_id=simulation.pk)
+    simulation.refresh_from_db()
+    assert simulation.report is not None
+    json.dumps(simulation.report, allow_nan=False)  # raises on NaN or infinity
+    rows = {row["parameter"]: row for row in simulation.report["calibration"]}
+    assert rows["closeRush"]["expected"] is None
