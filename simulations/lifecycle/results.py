@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import threading
 from typing import Any
 
@@ -53,7 +52,7 @@ def store_results(*, simulation_id: int) -> bool:
         if simulation is None:
             return False
         # The same JSON the API renders (DRF's encoder: numpy scalars, decimals), stored as it will be served.
-        report: dict[str, Any] = _finite(json.loads(json.dumps(calibration_report(simulation), cls=JSONEncoder)))
+        report: dict[str, Any] = json.loads(json.dumps(calibration_report(simulation), cls=JSONEncoder))
         stored = Simulation.objects.filter(
             pk=simulation_id, status=Simulation.Status.COMPLETED, report__isnull=True
         ).update(report=report, digest=report["digest"])
@@ -73,18 +72,6 @@ def _in_celery_task() -> bool:
 
 def _send(simulation_id: int) -> None:
     current_app.send_task(STORE_RESULTS_TASK, args=(simulation_id,))
-
-
-def _finite(value: Any) -> Any:
-    """NaN and infinities as null: JSON has neither (PostgreSQL's jsonb refuses them, DRF's renderer too). An
-    expectation the window cannot define is one, e.g. the month-end share of a window shorter than a day."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_finite(item) for item in value]
-    return value
 
 
 def _store_logged(simulation_id: int) -> None:

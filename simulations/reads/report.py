@@ -27,6 +27,7 @@ The model facts used (dwell means, the Gamma deal cycle) come from ``simulations
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -69,25 +70,39 @@ def calibration_report(simulation: Simulation) -> dict[str, Any]:
         *realism_rows(simulation, paths=ctx.path_rows, month_end=ctx.month_end_closes),
         *local_realism_rows(simulation, seasons=ctx.season_counts),
     ]
-    return {
-        "id": simulation.pk,
-        "scenario": simulation.scenario,
-        "status": simulation.status,
-        "records": simulation.records,
-        "seed": simulation.seed,
-        "window": {
-            "start": simulation.window_start.isoformat().replace("+00:00", "Z"),
-            "end": simulation.window_end.isoformat().replace("+00:00", "Z"),
-        },
-        "progress": {
-            t: {"planned": progress["planned"][t], "processed": progress["processed"][t]} for t in RECORD_TYPES
-        },
-        "percent": progress["percent"],
-        "calibration": [row.to_json() for row in rows],
-        "allOk": all(row.verdict == "OK" for row in rows),
-        "realism": realism,
-        "digest": digest(),
-    }
+    return _finite(
+        {
+            "id": simulation.pk,
+            "scenario": simulation.scenario,
+            "status": simulation.status,
+            "records": simulation.records,
+            "seed": simulation.seed,
+            "window": {
+                "start": simulation.window_start.isoformat().replace("+00:00", "Z"),
+                "end": simulation.window_end.isoformat().replace("+00:00", "Z"),
+            },
+            "progress": {
+                t: {"planned": progress["planned"][t], "processed": progress["processed"][t]} for t in RECORD_TYPES
+            },
+            "percent": progress["percent"],
+            "calibration": [row.to_json() for row in rows],
+            "allOk": all(row.verdict == "OK" for row in rows),
+            "realism": realism,
+            "digest": digest(),
+        }
+    )
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities as null: JSON has neither (PostgreSQL's jsonb refuses them, DRF's renderer too). An
+    expectation the window cannot define is one, e.g. the month-end share of a window shorter than a day."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _digest_beside(simulation: Simulation) -> Callable[[], str]:
