@@ -26,10 +26,11 @@ from typing import Any
 from celery import current_app, current_task
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections, transaction
+from django.db import transaction
 from rest_framework.utils.encoders import JSONEncoder
 
 from simulations.models import Simulation
+from simulations.reads import sql
 from simulations.reads.report import calibration_report
 
 logger = logging.getLogger(__name__)
@@ -83,12 +84,7 @@ def _store_logged(simulation_id: int) -> None:
 
 
 def _store_in_thread(simulation_id: int) -> None:
-    def run() -> None:
-        try:
-            _store_logged(simulation_id)
-        finally:
-            connections.close_all()  # this thread's own connections: it ends here
-
+    run = sql.closing_connections(lambda: _store_logged(simulation_id))
     threading.Thread(target=run, name=f"crmsim-results-{simulation_id}", daemon=True).start()
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, connections, reset_queries, transaction
+from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 
 from crm.models import RECORD_MODELS
@@ -228,12 +228,7 @@ def write_in_turn(
                 if after_slot is not None:
                     after_slot(result)
 
-    def helper() -> None:
-        try:
-            work()
-        finally:
-            connections.close_all()  # this thread's own connections
-
+    helper = sql.closing_connections(work)
     threads = [threading.Thread(target=helper, name=f"crmsim-writer-{n}") for n in range(1, writers)]
     for thread in threads:
         thread.start()

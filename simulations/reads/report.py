@@ -32,8 +32,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from django.db import connections
-
 from crmsim.vocabulary import RECORD_TYPES
 from simulations.models import Simulation
 from simulations.reads import sql
@@ -112,13 +110,7 @@ def _digest_beside(simulation: Simulation) -> Callable[[], str]:
     if not sql.second_connection_sees_all():
         return lambda: database_digest(simulation)
 
-    def compute() -> str:
-        try:
-            return database_digest(simulation)
-        finally:
-            connections.close_all()  # the pool thread's own connection
-
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmsim-digest")
-    future = pool.submit(compute)
+    future = pool.submit(sql.closing_connections(lambda: database_digest(simulation)))
     pool.shutdown(wait=False)  # the thread ends with its one task
     return future.result

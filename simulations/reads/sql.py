@@ -1,12 +1,14 @@
-"""The raw SQL pieces the report's reads share, spelled for PostgreSQL and SQLite, and what a second connection
-to the same database can see."""
+"""The raw SQL pieces the report's reads share, spelled for PostgreSQL and SQLite, what a second connection
+to the same database can see, and the work of a thread that opens its own."""
 
 from __future__ import annotations
 
+import functools
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.models import Func
 
 
@@ -55,3 +57,20 @@ def second_connection_sees_all() -> bool:
     if connection.vendor == "sqlite":
         return not connection.is_in_memory_db()  # type: ignore[attr-defined]
     return connection.vendor == "postgresql"
+
+
+T = TypeVar("T")
+
+
+def closing_connections(work: Callable[[], T]) -> Callable[[], T]:
+    """``work`` for a thread of its own: Django gives every thread its own connections and nothing else closes
+    them, so the returned function closes them when ``work`` returns or raises (the thread ends with it)."""
+
+    @functools.wraps(work)
+    def run() -> T:
+        try:
+            return work()
+        finally:
+            connections.close_all()
+
+    return run
