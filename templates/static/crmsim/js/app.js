@@ -79,6 +79,7 @@ let wizardVisit = null; // the wizard's state while its routes are shown; a new 
 async function route() {
   generation += 1;
   const mine = generation;
+  delete document.documentElement.dataset.ready; // set again when this screen has rendered (finally, below)
   const raw = window.location.hash.replace(/^#/, "") || "/";
   const [path, search = ""] = raw.split("?");
   const params = new URLSearchParams(search);
