@@ -48,7 +48,8 @@ def local_arrivals(
     end: int,
 ) -> np.ndarray:
     """``times`` (UTC draws of ``method``, one per lead, any order) moved to each lead's local time (module
-    docstring); ``zone`` indexes localtime.ZONES; ``u`` is (n, 3) uniforms. The result is not sorted."""
+    docstring); ``zone`` indexes localtime.ZONES; ``u`` is (n, 3) uniforms. The result is not sorted. Each
+    row's result depends on that row alone, so the plan moves the leads in row blocks."""
     days = cal.days
     index = np.minimum(np.maximum(times // DAY - cal.first, 0), days - 1)
     offset = cal.offset.ravel()[zone * days + index]

@@ -53,3 +53,36 @@ def test_compact_picks_the_narrowest_signed_dtype_and_keeps_every_value(values: 
 def test_compact_leaves_an_empty_array_as_it_is() -> None:
     empty = np.empty(0, dtype=np.int64)
     assert compact(empty).dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    ("scenario", "distribution"),
+    [
+        ("b2b", "linear"),
+        ("b2b", "business_hours"),
+        ("b2c", "random_bursts"),
+        ("b2c", "weekend_surge"),
+        ("b2b", "trickle"),
+    ],
+)
+def test_the_plan_moves_arrivals_to_local_time_in_blocks_with_the_numbers_of_the_whole_array(
+    scenario: str, distribution: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan moves leads to local time block by block (its peak memory): the arrivals, and the companies
+    carried with them, are those of one block holding every lead, whatever the block size."""
+    from simulations.engine import blocks
+    from simulations.engine.inputs import lead_count
+    from simulations.engine.plan import _placed
+
+    from .support import make_inputs
+
+    records = 200_000 if scenario == "b2b" else 80_000  # 150,000 and 144,000 leads
+    inputs = make_inputs(scenario, records=records, days=120, distribution=distribution)
+    assert lead_count(inputs) > 2 * BLOCK  # the default block size splits this plan
+    placed = {}
+    for size in (BLOCK, 1_000, 10**9):
+        monkeypatch.setattr(blocks, "BLOCK", size)
+        placed[size] = _placed(inputs)
+    for size in (BLOCK, 1_000):
+        assert np.array_equal(placed[size].arrivals, placed[10**9].arrivals)
+        assert np.array_equal(placed[size].lead_company, placed[10**9].lead_company)
