@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections import Counter
 from collections.abc import Callable
 from io import StringIO
 from typing import Any
@@ -19,7 +20,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from crm.models import Company, Deal
+from crm.models import Company, Contact, Deal
 from crmsim.vocabulary import RECORD_TYPES
 from scenarios.parameters import SCHEMA
 from simulations.lifecycle.results import store_results
@@ -230,3 +231,37 @@ def test_a_window_shorter_than_a_day_stores_a_report_of_valid_json(run_simulatio
     json.dumps(simulation.report, allow_nan=False)  # raises on NaN or infinity
     rows = {row["parameter"]: row for row in simulation.report["calibration"]}
     assert rows["closeRush"]["expected"] is None
+
+
+@pytest.mark.django_db
+def test_the_deal_outcome_sample_holds_every_deal_in_key_order_with_its_company(
+    small_b2b: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sample is read in chunks into arrays (no tuple per deal kept): deal by deal it says what the rows say,
+    across chunk boundaries, and a company without a head count is NaN."""
+    from simulations.engine.values import EMPLOYEES_LOG_MEAN, EMPLOYEES_LOG_SD
+    from simulations.reads import outcome_checks
+    from simulations.reads.calibration_checks import CalibrationContext
+
+    first = Deal.objects.filter(simulation=small_b2b).order_by("key").first()
+    assert first is not None
+    Company.objects.filter(simulation=small_b2b, key=first.company_key).update(employees=None)
+    deals = list(Deal.objects.filter(simulation=small_b2b).order_by("key"))
+    employees = dict(Company.objects.filter(simulation=small_b2b).values_list("key", "employees"))
+    contacts = Counter(Contact.objects.filter(simulation=small_b2b).values_list("company_key", flat=True))
+    monkeypatch.setattr(outcome_checks, "CHUNK_ROWS", 7)  # many chunks, the last one short
+    ctx = CalibrationContext.of(small_b2b)
+    sample = outcome_checks.deal_outcome_sample(small_b2b, ctx.parameters, ctx.deals)
+
+    assert len(deals) % 7 and sample.owner.tolist() == [deal.owner_key for deal in deals]
+    assert sample.closed.tolist() == [deal.closed_at is not None for deal in deals]
+    assert [None if math.isnan(won) else bool(won) for won in sample.won] == [deal.is_won for deal in deals]
+    amount = ctx.parameters.dealAmount
+    assert np.allclose(sample.z, [(math.log(d.amount_cents / 100) - amount.mu) / amount.sigma for d in deals])
+
+    def score(counts: list[float]) -> np.ndarray:
+        return (np.log(counts) - EMPLOYEES_LOG_MEAN) / EMPLOYEES_LOG_SD
+
+    heads = [employees[deal.company_key] or math.nan for deal in deals]
+    assert math.isnan(heads[0]) and np.allclose(sample.size, score(heads), equal_nan=True)
+    assert np.allclose(sample.size_floor, score([contacts[deal.company_key] for deal in deals]))
