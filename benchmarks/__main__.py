@@ -1,9 +1,9 @@
 """``python -m benchmarks [--quick] [--json PATH] [--plot PNG] [--only GROUPS] [--repeat K]``: run the suite.
 
-Full run (``make bench``, ~11 min on 2 cores): write limit, crmsim in-process and with 2 Celery workers at N =
+Full run (``make bench``, ~30 min on 2 AMD EPYC vCPUs): write limit, crmsim in-process and with 2 Celery workers at N =
 10k, 100k and 1M leads, the whole ``start_simulation`` command vs the limit on every workload shape (both
 backends, 10k leads each), the peers at small N, planning at 1M leads, live pacing, progress API latency; prints
-the table and the targets and writes the results JSON. ``--quick`` (``make bench-quick``, CI smoke, ~1.5 min)
+the table and the targets and writes the results JSON. ``--quick`` (``make bench-quick``, CI smoke, ~3 min)
 runs every measurement at tiny sizes; it asserts nothing about timings, it only fails when a measurement fails.
 Needs PostgreSQL (BENCH_DATABASE_URL, a role that may CREATE DATABASE) and Redis (BENCH_REDIS_URL).
 
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test (~1.5 min)")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test (~3 min)")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"results file (default {DEFAULT_JSON})")
     parser.add_argument("--plot", type=Path, help="also draw rows/s vs N to this PNG (needs matplotlib)")
     parser.add_argument(
