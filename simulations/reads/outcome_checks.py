@@ -177,10 +177,10 @@ def _company_sizes(simulation, style: str, company: np.ndarray) -> tuple[np.ndar
         with connection.cursor() as cursor:  # one (key, value) tuple per company at a time: no list of them all
             cursor.execute(statement, params)
             flat = np.fromiter(itertools.chain.from_iterable(cursor), dtype=np.int64)
-        keys, counts = flat[0::2], flat[1::2]
+        keys, sizes = flat[0::2], flat[1::2]
         inside = (keys >= 0) & (keys < top)
         values = np.full(top, np.nan)
-        values[keys[inside]] = counts[inside]
+        values[keys[inside]] = sizes[inside]
         by_key.append(np.where(company >= 0, values[np.maximum(company, 0)], np.nan))
     return by_key[0], by_key[1]
 
