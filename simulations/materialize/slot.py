@@ -137,7 +137,8 @@ def apply_due_events(
     The in-process runner calls this in a loop, the embedded runner with a limit, to take turns between
     simulations; each slot is its own transaction, after which ``after_slot`` (if given) is called, e.g. to move a
     progress bar. While slots are written, the next ones are prepared in a thread (``prepare.SlotLookahead``), and
-    on PostgreSQL ``writer_count()`` connections write slots side by side (``write_in_turn``).
+    on PostgreSQL ``writer_count()`` connections write slots side by side (``write_in_turn``) when at least
+    SLOTS_PER_WRITER slots per writer are due.
     """
     now = now or timezone.now()
     until = simulated_now(simulation, now)
@@ -152,7 +153,9 @@ def apply_due_events(
     start = epoch(simulation.window_start)
     # One slot has nothing to overlap with; a simulation of another engine is refused by materialize_slot.
     ahead = len(slots) > 1 and simulation.engine_version == engine.ENGINE_VERSION
-    writers = min(writer_count(), len(slots)) if ahead else 1
+    # A connection of its own per helper pays off over a backfill or a live run catching up, not over the one to
+    # three slots a live tick usually has due (it would open and close a connection per tick).
+    writers = writer_count() if ahead and len(slots) >= SLOTS_PER_WRITER * writer_count() else 1
     jobs = [SlotJob(index, epoch(watermark) if watermark else start) for _, index, watermark in slots] if ahead else []
     lookahead = SlotLookahead(
         inputs=engine_inputs(simulation),
@@ -175,6 +178,10 @@ def apply_due_events(
 
     with lookahead:
         return write_in_turn(len(slots), write, writers=writers, after_slot=after_slot)
+
+
+SLOTS_PER_WRITER = 2
+"""``apply_due_events`` writes side by side only when it has at least this many due slots per writer."""
 
 
 def writer_count() -> int:
