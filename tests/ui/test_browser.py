@@ -421,3 +421,27 @@ def test_an_estimated_preview_marks_its_scaled_figures_with_approx(
                                                               preview["planned"][exact])  # fmt: skip
     assert not session.js_errors
     session.context.close()
+
+
+def test_a_hash_navigation_clears_the_ready_flag_until_the_new_screen_has_rendered(
+    browser: Any, live_server: Any, ui_user: User
+) -> None:
+    """Browser tests (and anything else) wait for html[data-ready]: after a navigation inside the app it must mean
+    the new screen, not the one left behind."""
+    session = open_page(browser)
+    page = session.page
+    log_in(page, live_server.url, ui_user)
+    page.wait_for_selector("html[data-ready=true]")
+    flag = page.evaluate(
+        """() => new Promise((resolve) => {
+          // Listeners run in the order added: the app's route() has run up to its first await when this one runs.
+          window.addEventListener("hashchange", () => resolve(document.documentElement.dataset.ready ?? null),
+                                  { once: true });
+          window.location.hash = "#/sinks";
+        })"""
+    )
+    assert flag is None
+    page.wait_for_selector("html[data-ready=true]")
+    assert page.title() == "Sinks · crmsim"
+    assert session.js_errors == []
+    session.context.close()
