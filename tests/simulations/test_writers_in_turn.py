@@ -89,8 +89,22 @@ def test_inside_a_transaction_one_connection_writes(settings: Any) -> None:
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time")
 @pytest.mark.django_db(transaction=True)
-def test_a_run_written_by_two_connections_has_the_engine_digest(
-    builtin_presets: None, make_simulation: Make, settings: Any, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("records", "slots", "writers"),
+    [
+        (8000, 6, 2),
+        # A live tick usually has one to three slots due: a helper would open and close a connection for them.
+        (4000, 3, 1),
+    ],
+)
+def test_a_run_is_written_by_two_connections_from_two_slots_per_writer_and_has_the_engine_digest(
+    builtin_presets: None,
+    make_simulation: Make,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    records: int,
+    slots: int,
+    writers: int,
 ) -> None:
     settings.CRMSIM_INPROCESS_WRITERS = 2
     assert writer_count() == 2
@@ -102,30 +116,10 @@ def test_a_run_written_by_two_connections_has_the_engine_digest(
         return materialize(**kwargs)
 
     monkeypatch.setattr(slot_module, "materialize_slot", recorded)
-    simulation = run_in_process(start_simulation(simulation=make_simulation(records=8000)))
+    simulation = run_in_process(start_simulation(simulation=make_simulation(records=records)))
     assert simulation.status == Simulation.Status.COMPLETED
-    assert len(threads) == 2
+    assert simulation.slots.count() == slots  # 6,000 / 3,000 leads: 2 x 2 due slots or more, or fewer
+    assert len(threads) == writers
     assert processed_counts(simulation) == simulation.planned
     assert database_digest(simulation) == simulation.digest == expected_digest(simulation)
     assert _writer_threads() == []
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time")
-@pytest.mark.django_db(transaction=True)
-def test_fewer_due_slots_than_two_per_writer_are_written_by_this_thread_alone(
-    builtin_presets: None, make_simulation: Make, settings: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A live tick usually has one to three slots due: a helper would open and close a connection for them."""
-    settings.CRMSIM_INPROCESS_WRITERS = 2
-    calls: list[tuple[int, int]] = []
-    write_in_turn = slot_module.write_in_turn
-
-    def recorded(count: int, write: Callable[[int], SlotResult], *, writers: int, **kwargs: Any) -> int:
-        calls.append((count, writers))
-        return write_in_turn(count, write, writers=writers, **kwargs)
-
-    monkeypatch.setattr(slot_module, "write_in_turn", recorded)
-    simulation = run_in_process(start_simulation(simulation=make_simulation(records=4000)))
-    assert simulation.status == Simulation.Status.COMPLETED
-    assert calls == [(3, 1)]  # 3,000 leads: three slots, fewer than 2 x 2
-    assert database_digest(simulation) == simulation.digest == expected_digest(simulation)
