@@ -174,7 +174,9 @@ def _company_sizes(simulation, style: str, company: np.ndarray) -> tuple[np.ndar
     by_key = []
     for pairs in (employees.order_by().values_list("key", "employees"), contacts.values_list("company_key", "n")):
         statement, params = pairs.query.sql_with_params()
-        with connection.cursor() as cursor:  # one (key, value) tuple per company at a time: no list of them all
+        # Off Django's cursor a (key, value) pair at a time, not via .iterator(): its server-side cursor took
+        # 0.54-0.59 s against 0.42-0.48 s at 300k leads.
+        with connection.cursor() as cursor:
             cursor.execute(statement, params)
             flat = np.fromiter(itertools.chain.from_iterable(cursor), dtype=np.int64)
         keys, sizes = flat[0::2], flat[1::2]
